@@ -3,7 +3,7 @@
 import pytest
 
 from w2sbench.errors import W2SError
-from w2sbench.ladder import Rung, all_ladders, get_ladder
+from w2sbench.ladder import Rung, all_ladders, get_ladder, members_of
 
 
 def test_every_shipped_ladder_validates_and_is_pinned_or_packaged():
@@ -34,3 +34,18 @@ def test_hub_rung_needs_a_real_revision():
         Rung(name="x", model="a/b", revision="main")
     with pytest.raises(ValueError, match="unpinned_reason"):
         Rung(name="x", model="a/b")
+
+
+def test_an_ensemble_of_weak_rungs_is_named_ordered_and_placed_at_its_strongest_member():
+    ladder = get_ladder("embedded")
+    ens = ladder.supervisor("minilm-l6+minilm-l3")
+    assert ens.name == "minilm-l3+minilm-l6"  # ladder order, whatever order it was given in
+    assert [m.name for m in members_of(ens)] == ["minilm-l3", "minilm-l6"]
+    assert ladder.position(ens) == ladder.position(ladder.rung("minilm-l6")) == 1
+    assert ladder.between(ens, ladder.rung("mpnet-base")) == []
+    assert ens.key() != ladder.supervisor("minilm-l3+mpnet-base").key()
+    assert members_of(ladder.rung("minilm-l3")) == (ladder.rung("minilm-l3"),)
+    with pytest.raises(W2SError, match="once"):
+        ladder.supervisor("minilm-l3+minilm-l3")
+    with pytest.raises(W2SError, match="Did you mean: minilm-l6"):
+        ladder.supervisor("minilm-l3+minilm-l7")

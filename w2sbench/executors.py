@@ -88,11 +88,8 @@ def features_job(ws: "Workspace", rung: "Rung", task: "Task") -> int:
 
 def supervisor_job(ws: "Workspace", kind: str, task: "Task", rung: "Rung", seed: int) -> str:
     """Phase 2: the weak labels (kind 'weak') or the ceiling (kind 'ceiling') of one (task, rung, seed)."""
-    from w2sbench.splits import split_pool
-
     ws = _worker_workspace(ws)
-    data = ws.task_data(task)
-    splits = split_pool(data.pool, data.test, seed)
+    splits = ws.splits(task, seed)
     if not all(getattr(splits, r) for r in ("supervisor_train", "transfer", "validation")):
         return kind  # run_experiment reports the empty split with its clear message
     if kind == "weak":

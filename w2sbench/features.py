@@ -7,6 +7,7 @@ features/<rung key>/, so a killed extraction loses at most the batch in progress
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -21,7 +22,9 @@ from w2sbench.store import atomic_write_bytes, load_arrays, save_arrays
 SHARD_SIZE = 1024
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def text_key(text: str) -> str:
+    """A text's cache key (memoised: every experiment looks its inputs up again)."""
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -71,6 +74,8 @@ class FeatureStore:
 
     def get(self, texts: Sequence[str]) -> np.ndarray:
         """Features for the texts, computing (and caching) any that are missing."""
-        self.compute(texts)
         index = self._load_index()
-        return np.stack([index[text_key(t)] for t in texts])
+        keys = [text_key(t) for t in texts]
+        if not all(k in index for k in keys):
+            self.compute(texts)
+        return np.stack([index[k] for k in keys])

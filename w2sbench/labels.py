@@ -38,7 +38,7 @@ from w2sbench.example import Example
 from w2sbench.ladder import Ladder, Rung
 from w2sbench.protocol import PROTOCOL_VERSION, Workspace, ids_sha256, rung_ref
 from w2sbench.result import git_revision, provenance
-from w2sbench.splits import FRACTIONS, Splits, split_pool
+from w2sbench.splits import FRACTIONS, Splits
 from w2sbench.store import atomic_write_bytes
 from w2sbench.task import SHA40, Task
 
@@ -194,7 +194,7 @@ def _export(ws, tasks, ladder, rungs, seeds, out: Path, progress) -> Manifest:
         for rung in rungs:
             for seed in seeds:
                 say(f"weak labels {task.id} {rung.name} seed {seed}")
-                splits = split_pool(data.pool, data.test, seed)
+                splits = ws.splits(task, seed)
                 for role in ("supervisor_train", *ROLES):
                     if not getattr(splits, role):
                         raise W2SError(f"task {task.id}: split {role} is empty for seed {seed}")

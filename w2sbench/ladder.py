@@ -50,6 +50,37 @@ class Rung(Strict):
         return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()
 
 
+class Ensemble(Strict):
+    """Weak supervisors whose soft labels are averaged: the weak side of the ensemble track.
+
+    Several weak teachers supervising one strong student is a separate setting from a single
+    supervisor (averaged or bagged weak teachers: Sang et al. 2024, arXiv 2402.00667; Cui et
+    al. 2025, arXiv 2406.03199), so its results carry the joined name ("minilm-l3+minilm-l6")
+    and are never pooled with single-supervisor rows.
+    """
+
+    members: tuple[Rung, ...] = Field(min_length=2)
+
+    @property
+    def name(self) -> str:
+        return "+".join(m.name for m in self.members)
+
+    @property
+    def model(self) -> str:
+        return "+".join(m.model for m in self.members)
+
+    def key(self) -> str:
+        return hashlib.sha256(json.dumps(["ensemble", *(m.key() for m in self.members)]).encode()).hexdigest()
+
+
+Supervisor = Rung | Ensemble
+
+
+def members_of(weak: Supervisor) -> tuple[Rung, ...]:
+    """The rungs a weak supervisor is made of (a single rung is its own only member)."""
+    return weak.members if isinstance(weak, Ensemble) else (weak,)
+
+
 class Ladder(Strict):
     name: str
     description: str
@@ -61,14 +92,27 @@ class Ladder(Strict):
                 return r
         raise unknown_name(f"rung of ladder {self.name}", name, [r.name for r in self.rungs])
 
+    def supervisor(self, name: str) -> Supervisor:
+        """A weak side by name: a rung, or distinct rungs joined with '+' (an Ensemble)."""
+        if "+" not in name:
+            return self.rung(name)
+        names = name.split("+")
+        if len(set(names)) != len(names):
+            raise W2SError(f"weak supervisor {name!r}: an ensemble lists each rung once")
+        return Ensemble(members=tuple(sorted((self.rung(n) for n in names), key=self.position)))
+
+    def position(self, rung: Supervisor) -> int:
+        """Where a rung sits on the ladder; an ensemble sits at its strongest member."""
+        names = [r.name for r in self.rungs]
+        return max(names.index(m.name) for m in members_of(rung))
+
     def pairs(self) -> list[tuple[Rung, Rung]]:
         """Every (weak, strong) pair, weak lower on the ladder than strong."""
         return list(itertools.combinations(self.rungs, 2))
 
-    def between(self, weak: Rung, strong: Rung) -> list[Rung]:
+    def between(self, weak: Supervisor, strong: Rung) -> list[Rung]:
         """The intermediate rungs strictly between weak and strong (for bootstrapping)."""
-        names = [r.name for r in self.rungs]
-        return self.rungs[names.index(weak.name) + 1 : names.index(strong.name)]
+        return self.rungs[self.position(weak) + 1 : self.position(strong)]
 
 
 def _ladder_files() -> dict[str, str]:

@@ -80,7 +80,7 @@ def convert_rows(task: Task, rows, split: str) -> list[Example]:
     """Run the task's converter over every row; errors name the task, split and row."""
     fn = get_converter(task.conversion.name)
     out: list[Example] = []
-    for index, row in enumerate(rows):
+    for index, row in enumerate(rows.to_list()):  # a datasets.Dataset: one Arrow conversion, not one per row
         try:
             out.extend(fn(row, index, split, _rng(task, split, index), **task.conversion.params))
         except (KeyError, TypeError, ValueError) as e:

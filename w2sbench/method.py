@@ -9,6 +9,7 @@ only; ground truth is not in it, nor reachable from anything in it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import importlib
 import inspect
@@ -85,17 +86,25 @@ class Method:
     @classmethod
     def code_hash(cls) -> str:
         """Hash of the class's source, so editing a method invalidates its cached results."""
-        try:
-            source = inspect.getsource(cls)
-        except (OSError, TypeError):
-            source = cls.__qualname__
-        return hashlib.sha256(source.encode()).hexdigest()[:16]
+        return source_hash(cls)
 
     def identity(self) -> dict:
         return {"name": self.name, "params": self.params(), "code_hash": self.code_hash(), "oracle": self.oracle}
 
 
 _METHODS: dict[str, type[Method]] = {}
+
+
+@functools.lru_cache(maxsize=None)
+def source_hash(*objects) -> str:
+    """Hash of the objects' source code (read once per process: inspect is slow)."""
+    sources = []
+    for obj in objects:
+        try:
+            sources.append(inspect.getsource(obj))
+        except (OSError, TypeError):
+            sources.append(getattr(obj, "__qualname__", repr(obj)))
+    return hashlib.sha256("\n".join(sources).encode()).hexdigest()[:16]
 
 
 def register(cls: type[Method]) -> type[Method]:

@@ -21,7 +21,7 @@ from w2sbench.encoder import Encoder
 from w2sbench.errors import W2SError
 from w2sbench.example import Example, Inputs, labels_of
 from w2sbench.features import FeatureStore
-from w2sbench.ladder import Ladder, Rung
+from w2sbench.ladder import Ensemble, Ladder, Rung, Supervisor, members_of
 from w2sbench.loading import TaskData, load_task_data
 from w2sbench.method import Method, MethodContext, OracleContext
 from w2sbench.metrics import accuracy, agreement, auroc, bootstrap_pgr, pgr
@@ -49,7 +49,7 @@ REGIMES = ("probe", "finetune")
 class Experiment:
     task: Task
     ladder: Ladder
-    weak: Rung
+    weak: Supervisor
     strong: Rung
     method: Method
     seed: int
@@ -89,12 +89,20 @@ class Workspace:
         self.finetune_config = finetune_config
         self._stores: dict[str, FeatureStore] = {}
         self._data: dict[str, TaskData] = {}
+        self._splits: dict[tuple[str, int], Splits] = {}
 
     def task_data(self, task: Task) -> TaskData:
         """The task's examples, loaded once per run."""
         if task.id not in self._data:
             self._data[task.id] = load_task_data(task, self.local_data.get(task.id))
         return self._data[task.id]
+
+    def splits(self, task: Task, seed: int) -> Splits:
+        """The task's seeded split, computed once per run (every pair and method shares it)."""
+        if (task.id, seed) not in self._splits:
+            data = self.task_data(task)
+            self._splits[task.id, seed] = split_pool(data.pool, data.test, seed)
+        return self._splits[task.id, seed]
 
     def features(self, rung: Rung) -> FeatureStore:
         if rung.name not in self._stores:
@@ -144,11 +152,15 @@ class Workspace:
             save_arrays(path, arrays)
         return arrays
 
-    def weak_labels(self, task: Task, weak: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
+    def weak_labels(self, task: Task, weak: Supervisor, seed: int, splits: Splits) -> dict[str, np.ndarray]:
         """The weak supervisor, trained on supervisor_train with ground truth, predicting every split.
 
         With a weak_label_source, its verified labels are used instead (no supervisor is trained).
+        An Ensemble's labels are the mean of its members' soft labels (each member cached alone).
         """
+        if isinstance(weak, Ensemble):
+            parts = [self.weak_labels(task, m, seed, splits) for m in weak.members]
+            return {role: np.mean([p[role] for p in parts], axis=0) for role in parts[0]}
         if self.weak_label_source is not None:
             return self.weak_label_source.weak_labels(self, task, weak, seed, splits)
 
@@ -182,7 +194,9 @@ class Workspace:
             **self.training_identity(),
         }
         if self.weak_label_source is not None:
-            config["weak_labels"] = self.weak_label_source.identity(exp.task, exp.weak, exp.seed)
+            config["weak_labels"] = [
+                self.weak_label_source.identity(exp.task, m, exp.seed) for m in members_of(exp.weak)
+            ]
         return config_key(config)
 
 
@@ -244,7 +258,7 @@ def run_experiment(ws: Workspace, exp: Experiment) -> Result:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     data = ws.task_data(exp.task)
-    splits = split_pool(data.pool, data.test, exp.seed)
+    splits = ws.splits(exp.task, exp.seed)
     for role in ("supervisor_train", "transfer", "validation"):
         if not getattr(splits, role):
             raise W2SError(f"task {exp.task.id}: split {role} is empty for seed {exp.seed}; the pool is too small")
@@ -290,6 +304,14 @@ def run_experiment(ws: Workspace, exp: Experiment) -> Result:
     return ws.results.write(result)
 
 
-def rung_ref(ws: Workspace, rung: Rung) -> RungRef:
+def rung_ref(ws: Workspace, rung: Rung | Ensemble) -> RungRef:
+    if isinstance(rung, Ensemble):
+        refs = [rung_ref(ws, m) for m in rung.members]
+        return RungRef(
+            name=rung.name,
+            model=rung.model,
+            revision="+".join(r.revision for r in refs),
+            parameters=None if None in (r.parameters for r in refs) else sum(r.parameters for r in refs),
+        )
     revision = rung.revision or (f"packaged:{rung.packaged}" if rung.packaged else "unpinned")
     return RungRef(name=rung.name, model=rung.model, revision=revision, parameters=ws.features(rung).parameter_count())

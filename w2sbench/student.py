@@ -21,11 +21,16 @@ Loss = Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Head training settings; part of every cache key that depends on training."""
+    """Head training settings; part of every cache key that depends on training.
 
-    epochs: int = 30
+    The defaults are a short budget on purpose: with 30 epochs at lr 1e-2 the head fits the weak
+    labels' errors (naive PGR near 0 on the offline suite, measured in README), while 5 epochs at
+    lr 1e-3 both recovers more of the gap and raises the ground-truth ceilings.
+    """
+
+    epochs: int = 5
     batch_size: int = 64
-    lr: float = 1e-2
+    lr: float = 1e-3
     weight_decay: float = 1e-2
 
 

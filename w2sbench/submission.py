@@ -443,7 +443,7 @@ def track_grid(track: Track, method: Method, harness: Harness):
     from w2sbench.sweep import Grid
 
     ladder = harness.ladder(track.ladder)
-    pairs = [(ladder.rung(w), ladder.rung(s)) for w, s in track.pair_names()]
+    pairs = [(ladder.supervisor(w), ladder.rung(s)) for w, s in track.pair_names()]
     return Grid([harness.task(t) for t in track.tasks], ladder, pairs, [method], list(track.seeds))
 
 
@@ -751,7 +751,6 @@ def _read_records(folder: Path) -> tuple[dict[str, Result], list[tuple[Path, str
 def _check_track_records(sub: Submission, ws, keys: dict[str, object], records: dict[str, Result]):
     from w2sbench.example import labels_of
     from w2sbench.protocol import ids_sha256, score
-    from w2sbench.splits import split_pool
 
     problems, present = [], []
     for key, exp in keys.items():
@@ -768,8 +767,7 @@ def _check_track_records(sub: Submission, ws, keys: dict[str, object], records: 
         if r.provenance.regime != ws.regime:
             problems.append(f"{label}: regime {r.provenance.regime}, expected {ws.regime}")
             continue
-        data = ws.task_data(exp.task)
-        splits = split_pool(data.pool, data.test, exp.seed)
+        splits = ws.splits(exp.task, exp.seed)
         if r.predictions.ids_sha256 != ids_sha256(splits.test) or r.predictions.labels != labels_of(splits.test).tolist():
             problems.append(f"{label}: test ids or labels differ from the task's")
             continue

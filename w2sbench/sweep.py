@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from w2sbench.errors import W2SError
-from w2sbench.ladder import Ladder, Rung
+from w2sbench.ladder import Ladder, Rung, members_of
 from w2sbench.method import Method
 from w2sbench.protocol import Experiment, Workspace, run_experiment
 from w2sbench.result import Result
@@ -35,7 +35,7 @@ class Grid:
         ]
 
     def rungs(self) -> list[Rung]:
-        names = {r.name for pair in self.pairs for r in pair}
+        names = {r.name for weak, strong in self.pairs for r in (*members_of(weak), strong)}
         return [r for r in self.ladder.rungs if r.name in names]
 
 
@@ -122,8 +122,8 @@ def build_grid(
             weak, sep, strong = pair.partition(":")
             if not sep:
                 raise W2SError(f"--pairs: {pair!r} is not weak:strong")
-            w, s = ladder.rung(weak), ladder.rung(strong)
-            if ladder.rungs.index(w) >= ladder.rungs.index(s):
+            w, s = ladder.supervisor(weak), ladder.rung(strong)
+            if ladder.position(w) >= ladder.position(s):
                 raise W2SError(f"--pairs: {weak} is not below {strong} on ladder {ladder.name}")
             chosen.append((w, s))
     else:

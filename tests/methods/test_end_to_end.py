@@ -7,7 +7,6 @@ import pytest
 
 from tests.conftest import FakeEncoder
 from tests.test_protocol import grid
-from w2sbench.errors import W2SError
 from w2sbench.method import make_method
 from w2sbench.protocol import Workspace
 from w2sbench.sweep import run_grid

@@ -83,7 +83,9 @@ def test_packaged_tracks_are_valid_and_pin_their_grid():
     for t in tracks.values():
         ladder = get_ladder(t.ladder)
         for weak, strong in t.pair_names():
-            assert ladder.rungs.index(ladder.rung(weak)) < ladder.rungs.index(ladder.rung(strong))
+            supervisor = ladder.supervisor(weak)
+            assert supervisor.name == weak  # records name an ensemble in ladder order; the cell must match
+            assert ladder.position(supervisor) < ladder.position(ladder.rung(strong))
         for task_id in t.tasks:  # pinned task ids exist and belong to the named suite
             assert t.suite in load_task_file(root / "tasks" / f"{task_id}.yaml").suites
         assert len(t.cells()) == len(t.tasks) * len(t.pairs) * len(t.seeds)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 from typing import Any, ClassVar
 
 import numpy as np
 
 from w2sbench.errors import W2SError
-from w2sbench.method import Method
+from w2sbench.method import Method, source_hash
 
 
 class UsesCode(Method):
@@ -23,15 +21,7 @@ class UsesCode(Method):
 
     @classmethod
     def code_hash(cls) -> str:
-        parts = [cls]
-        parts += list(cls.uses)
-        sources = []
-        for obj in parts:
-            try:
-                sources.append(inspect.getsource(obj))
-            except (OSError, TypeError):
-                sources.append(getattr(obj, "__qualname__", repr(obj)))
-        return hashlib.sha256("\n".join(sources).encode()).hexdigest()[:16]
+        return source_hash(cls, *cls.uses)
 
 
 def check_range(method: str, name: str, value: float, low: float, high: float) -> None:
