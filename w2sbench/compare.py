@@ -3,7 +3,9 @@
 Each method's unit of evidence is one experiment's PGR (task, weak, strong, seed). A method's
 mean PGR gets a t-interval over those units; its difference from the baseline is paired on
 the same units (same weak labels, same ceiling), tested with a paired t-test and a Wilcoxon
-signed-rank test. Oracle methods are reported apart and never ranked with fair ones.
+signed-rank test. Oracle methods are reported apart and never ranked with fair ones, and so
+are runs supervised by an ensemble of weak rungs (a different supervision, paired with the
+baseline's ensemble runs).
 """
 
 from __future__ import annotations
@@ -40,6 +42,14 @@ def method_label(r: Result) -> str:
     return r.method.name + ("(" + ", ".join(f"{k}={v}" for k, v in changed.items()) + ")" if changed else "")
 
 
+ENSEMBLE = " [weak ensemble]"
+
+
+def row_label(r: Result) -> str:
+    """The method's label, marked when its weak supervisor is an ensemble (never pooled with single)."""
+    return method_label(r) + (ENSEMBLE if "+" in r.weak.name else "")
+
+
 def _unit(r: Result) -> tuple:
     return (r.task.id, r.weak.name, r.strong.name, r.seed)
 
@@ -57,22 +67,23 @@ def compare(results: list[Result], baseline: str = "naive") -> list[Comparison]:
     oracle: dict[str, bool] = {}
     for r in results:
         if r.scores.pgr is not None:
-            by_method.setdefault(method_label(r), {})[_unit(r)] = r.scores.pgr
-            oracle[method_label(r)] = r.method.oracle
-    base = by_method.get(baseline, {})
+            by_method.setdefault(row_label(r), {})[_unit(r)] = r.scores.pgr
+            oracle[row_label(r)] = r.method.oracle
     out = []
     for name, units in sorted(by_method.items()):
+        base_name = baseline + (ENSEMBLE if name.endswith(ENSEMBLE) else "")
+        base = by_method.get(base_name, {})
         values = np.array(list(units.values()))
         shared = sorted(set(units) & set(base))
         diff = diff_ci = p_t = p_w = None
-        if name != baseline and len(shared) >= 2:
+        if name != base_name and len(shared) >= 2:
             d = np.array([units[u] - base[u] for u in shared])
             diff, diff_ci = float(d.mean()), _t_interval(d)
             p_t = float(stats.ttest_1samp(d, 0.0).pvalue)
             p_w = float(stats.wilcoxon(d).pvalue) if np.any(d != 0) else 1.0
         out.append(Comparison(name, oracle[name], len(values), float(values.mean()), _t_interval(values),
                               diff, diff_ci, p_t, p_w))
-    return sorted(out, key=lambda c: (c.oracle, -c.mean_pgr))
+    return sorted(out, key=lambda c: (c.oracle, c.method.endswith(ENSEMBLE), -c.mean_pgr))
 
 
 def comparison_table(rows: list[Comparison], baseline: str = "naive") -> str:
