@@ -95,3 +95,12 @@ class Encoder:
             if progress:
                 progress(len(idx))
         return out
+
+
+def encoder_for(rung: Rung):
+    """The rung's encoder: a transformers model, or for ``kind: engine`` a chess engine."""
+    if rung.kind == "engine":
+        from w2sbench.chess.engine import EngineEncoder
+
+        return EngineEncoder(rung)
+    return Encoder(rung)

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from w2sbench.encoder import Encoder
+from w2sbench.encoder import Encoder, encoder_for
 from w2sbench.ladder import Rung
 from w2sbench.store import atomic_write_bytes, load_arrays, save_arrays
 
@@ -34,7 +34,7 @@ class FeatureStore:
     def __init__(self, root: Path, rung: Rung, encoder: Encoder | None = None):
         self.rung = rung
         self.folder = Path(root) / "features" / rung.key()
-        self.encoder = encoder or Encoder(rung)
+        self.encoder = encoder or encoder_for(rung)
         self._index: dict[str, np.ndarray] | None = None
 
     def _load_index(self) -> dict[str, np.ndarray]:

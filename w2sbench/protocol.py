@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from w2sbench.encoder import Encoder
+from w2sbench.encoder import Encoder, encoder_for
 from w2sbench.errors import W2SError
 from w2sbench.example import Example, Inputs, labels_of
 from w2sbench.features import FeatureStore
@@ -71,7 +71,7 @@ class Workspace:
         results_dir: Path,
         train_config: TrainConfig = TrainConfig(),
         local_data: dict[str, Path] | None = None,
-        encoder_factory: Callable[[Rung], Encoder] = Encoder,
+        encoder_factory: Callable[[Rung], Encoder] = encoder_for,
         weak_label_source=None,
         regime: str = "probe",
         finetune_config=None,

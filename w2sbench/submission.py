@@ -309,14 +309,14 @@ class Harness:
     _sandbox: object = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
-        from w2sbench.encoder import Encoder
+        from w2sbench.encoder import encoder_for
         from w2sbench.ladder import get_ladder
         from w2sbench.task import get_task
 
         self.cache_dir = Path(self.cache_dir)
         self.ladder = self.ladder or get_ladder
         self.task = self.task or get_task
-        self.encoder_factory = self.encoder_factory or Encoder
+        self.encoder_factory = self.encoder_factory or encoder_for
 
     def workspace(self, results_dir: Path):
         from w2sbench.protocol import Workspace

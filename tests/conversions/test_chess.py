@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from w2sbench.conversions import get_converter
-from w2sbench.conversions.chess import capture_or_check, matched_distractor, puzzle_position, surface
+from w2sbench.conversions.chess import CANDIDATE, capture_or_check, matched_distractor, puzzle_position, surface
 from w2sbench.loading import load_task_data
 from w2sbench.task import load_task_file
 
@@ -124,7 +124,8 @@ def test_surface_rule_is_near_chance_on_the_shipped_task():
     examples = data.pool + data.test
     hits = 0
     for e in examples:
-        rule = "x" in e.text_pair or "+" in e.text_pair  # what a reader of the SAN sees
+        san = e.text.rsplit(CANDIDATE, 1)[1]  # the shipped task writes the candidate inline
+        rule = "x" in san or "+" in san  # what a reader of the SAN sees
         hits += int(rule == bool(e.label))
     accuracy = hits / len(examples)
     assert accuracy == 0.5, accuracy  # require_match: capture_check makes it exact
@@ -137,7 +138,7 @@ def test_lichess_task_parameters_fit_the_lichess_row():
     task = load_task_file(TASKS / "chess_lichess.yaml")
     assert task.source.revision and task.conversion.params["opponent_first"] is True
     examples = convert(LICHESS_ROW, name=task.conversion.name, **task.conversion.params)
-    assert [e.label for e in examples] == [1, 0] and examples[0].text_pair == "Rxe7"
+    assert [e.label for e in examples] == [1, 0] and examples[0].text.endswith(f"{CANDIDATE}Rxe7")
 
 
 def test_require_match_drops_puzzles_only_the_surface_rule_could_solve():
@@ -148,3 +149,14 @@ def test_require_match_drops_puzzles_only_the_surface_rule_could_solve():
     assert best.text_pair == "Rxa5" and "x" not in alt.text_pair and "+" not in alt.text_pair
     with pytest.raises(ValueError, match="require_match"):
         convert(row, require_match="loose")
+
+
+def test_inline_candidate_puts_position_and_move_in_one_text():
+    pair = convert(LICHESS_ROW, opponent_first=True)
+    inline = convert(LICHESS_ROW, opponent_first=True, candidate="inline")
+    assert [e.id for e in inline] == [e.id for e in pair] and [e.label for e in inline] == [1, 0]
+    for p, i in zip(pair, inline):
+        assert i.text_pair is None and i.text == f"{p.text} {CANDIDATE}{p.text_pair}"
+    assert inline[0].text.endswith("Candidate move: Rxe7")
+    with pytest.raises(ValueError, match="candidate pair or inline"):
+        convert(LICHESS_ROW, opponent_first=True, candidate="both")

@@ -39,7 +39,10 @@ give away every mate-in-one.
 
 Example texts: ``text`` is the position (side to move and FEN; ``context: board`` adds an
 ASCII diagram; with ``opponent_first`` the opponent's last move in SAN is named too),
-``text_pair`` is the candidate move in SAN. Both examples share ``group`` = the puzzle id, so a
+``text_pair`` is the candidate move in SAN; with ``candidate: inline`` the candidate is
+appended to ``text`` instead ("... Candidate move: Nf3.") and there is no text_pair, so a rung
+reads position and move together (an engine rung needs both; an encoder embedding them
+separately can only combine them linearly). Both examples share ``group`` = the puzzle id, so a
 puzzle never straddles splits, and their ids are ``<PuzzleId>/<uci>``, which reveal nothing
 that ``text_pair`` does not.
 """
@@ -110,6 +113,9 @@ def puzzle_position(fen: str, moves: str, opponent_first: bool) -> tuple[chess.B
     return board, best, last
 
 
+CANDIDATE = "Candidate move: "  # how an inline candidate is written (w2sbench.chess.engine reads it back)
+
+
 def _san(board: chess.Board, move: chess.Move, hide_mate: bool) -> str:
     san = board.san(move)
     return san.replace("#", "+") if hide_mate else san
@@ -131,16 +137,18 @@ def position_text(board: chess.Board, last_san: str | None, context: str) -> str
 def chess_binary(row, index, split, rng: random.Random, *, opponent_first: bool = False,
                  emit: Literal["both", "one"] = "both", context: Literal["fen", "board"] = "fen",
                  hide_mate: bool = True,
-                 require_match: Literal["capture_check", "rule", "none"] = "capture_check") -> Iterable[Example]:
+                 require_match: Literal["capture_check", "rule", "none"] = "capture_check",
+                 candidate: Literal["pair", "inline"] = "pair") -> Iterable[Example]:
     """Best move (label 1) and a surface-matched distractor (label 0) for one puzzle row.
 
     emit: ``both`` gives the pair (balanced by construction); ``one`` gives one of them, drawn
     with rng. A puzzle gives nothing when its position has a single legal move or no distractor
     as alike as ``require_match`` asks.
     """
-    if emit not in ("both", "one") or context not in ("fen", "board") or require_match not in REQUIRE_MATCH:
-        raise ValueError(f"emit must be both or one, context fen or board, require_match one of "
-                         f"{sorted(REQUIRE_MATCH)}; got {emit!r}, {context!r}, {require_match!r}")
+    if (emit not in ("both", "one") or context not in ("fen", "board") or require_match not in REQUIRE_MATCH
+            or candidate not in ("pair", "inline")):
+        raise ValueError(f"emit must be both or one, context fen or board, candidate pair or inline, require_match "
+                         f"one of {sorted(REQUIRE_MATCH)}; got {emit!r}, {context!r}, {candidate!r}, {require_match!r}")
     pid = str(row["PuzzleId"])
     if not opponent_first and "GameUrl" in row:
         raise ValueError("a Lichess row (it has GameUrl): its first move is the opponent's; set opponent_first: true")
@@ -161,8 +169,11 @@ def chess_binary(row, index, split, rng: random.Random, *, opponent_first: bool 
     if emit == "one":
         candidates = [candidates[rng.randrange(2)]]
     for move, label in candidates:
-        yield Example(id=f"{pid}/{move.uci()}", text=text, label=label,
-                      text_pair=_san(board, move, hide_mate), group=pid)
+        san = _san(board, move, hide_mate)
+        if candidate == "inline":
+            yield Example(id=f"{pid}/{move.uci()}", text=f"{text} {CANDIDATE}{san}", label=label, group=pid)
+        else:
+            yield Example(id=f"{pid}/{move.uci()}", text=text, label=label, text_pair=san, group=pid)
 
 
 @converter("chess_first_move")
