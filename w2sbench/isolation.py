@@ -236,6 +236,7 @@ def _bwrap_base(forbidden: tuple[str, ...], user_ns: bool) -> list[str]:
     if user_ns:
         args += ["--unshare-user", "--uid", "65534", "--gid", "65534"]
     args += _system_binds()
+    args += ["--tmpfs", "/tmp"]  # first: a bind made after it may sit under /tmp (an install in /tmp)
     covered = [a for a in _system_binds() if a.startswith("/") and os.path.isdir(a)]
     for p in _python_paths():
         if any(_contains(c, p) for c in covered):
@@ -247,7 +248,7 @@ def _bwrap_base(forbidden: tuple[str, ...], user_ns: bool) -> list[str]:
                     "move the cache (W2SBENCH_CACHE) or the installation so they do not overlap"
                 )
         args += ["--ro-bind", p, p]
-    args += ["--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev", "--clearenv", "--chdir", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--clearenv", "--chdir", "/tmp"]
     return args
 
 
@@ -336,7 +337,11 @@ class Worker:
         return "/submission" if self.sandbox.sandboxed else str(self.stage)
 
     def _command(self) -> list[str]:
-        paths = [p for p in sys.path if p and ("site-packages" in p or "dist-packages" in p)]
+        import w2sbench
+
+        # this process's w2sbench first, ahead of whatever an install's path hooks point at
+        harness = str(Path(w2sbench.__file__).resolve().parent.parent)
+        paths = [harness] + [p for p in sys.path if p and ("site-packages" in p or "dist-packages" in p)]
         boot = (
             f"import sys; sys.path[:0] = {paths!r}; sys.path.insert(0, {self.code_root!r}); "
             "from w2sbench.isolation import _worker_main; _worker_main()"

@@ -11,7 +11,7 @@ from w2sbench.method import make_method
 from w2sbench.protocol import Workspace
 from w2sbench.sweep import run_grid
 
-FINETUNE_ONLY = {"generative-ft", "few-shot-weak"}
+FINETUNE_ONLY = {"generative-ft", "few-shot-weak", "ft-weak-lp-gt"}
 
 # (name, params, lowest acceptable acc_w2s - acc_weak)
 CASES = [

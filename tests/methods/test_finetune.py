@@ -335,3 +335,45 @@ def test_loss_value_is_logged_by_the_step(tiny_encoder):
     value = s.train_step(model, s.tokenize(inputs), torch.tensor([0.5, 0.5, 0.5, 0.5]),
                          lambda logits, y, progress: logits.sum() * 0 + math.log(2), 0.0, s.config)
     assert value == pytest.approx(math.log(2))
+
+
+def test_ft_weak_lp_gt_probes_the_weakly_tuned_backbone_with_validation_ground_truth(tiny_encoder):
+    from w2sbench.method import OracleContext
+
+    strong = student_of(tiny_encoder, FinetuneConfig(epochs=1, batch_size=8, minibatch_size=8, lr=1e-2))
+    transfer, labels = sentiment(16)
+    validation, truth = sentiment(12, seed=1, prefix="v")
+    test, _ = sentiment(6, seed=2, prefix="u")
+
+    def ctx(validation_labels):
+        return OracleContext(student=strong, transfer=transfer, weak_labels=np.clip(labels, 0.2, 0.8),
+                             validation=validation, validation_weak_labels=np.full(12, 0.6), unlabeled=test,
+                             intermediates=(), seed=0, validation_labels=validation_labels)
+
+    method = make_method("ft-weak-lp-gt")
+    assert method.oracle
+    probs = method.fit(ctx(truth))(test)
+    assert probs.shape == (6,) and np.all((probs >= 0) & (probs <= 1))
+    # the probe reads the validation ground truth: flipping it flips the probe (same tuned backbone)
+    flipped = method.fit(ctx(1 - truth))(test)
+    np.testing.assert_allclose(flipped, 1 - probs, atol=1e-3)
+    with pytest.raises(W2SError, match="one class"):
+        method.fit(ctx(np.ones(12)))
+
+
+def test_tuned_features_are_the_fine_tuned_backbones_pooled_states(tiny_encoder):
+    s = student_of(tiny_encoder, FinetuneConfig(epochs=2, batch_size=8, minibatch_size=8, lr=1e-2, max_length=16))
+    inputs, labels = sentiment(16)
+    tuned = s.fit(inputs, labels)
+    features = tuned.features(inputs)
+    assert features.shape == (16, 32)
+    logits = features @ tuned.model.head.weight.detach().numpy().T
+    np.testing.assert_allclose(logits, tuned.logits_of(inputs), atol=1e-4)  # the head reads exactly these
+    assert not np.allclose(features, s.features(inputs), atol=1e-3)  # training changed the representation
+
+
+def test_ft_weak_lp_gt_needs_the_finetune_regime():
+    from tests.methods.conftest import context
+
+    with pytest.raises(W2SError, match="fine-tuning regime"):
+        make_method("ft-weak-lp-gt").fit(context(RecordingStudent(), [0.3, 0.7], validation_labels=[0, 1]))

@@ -57,17 +57,28 @@ class FinetunedModel:
         self.student, self.model, self.config = student, model, config
 
     @torch.no_grad()
-    def logits_of(self, inputs: Inputs) -> np.ndarray:
+    def _evaluate(self, inputs: Inputs, width: int, run: Callable[[dict], torch.Tensor]) -> np.ndarray:
+        """``run`` over length-sorted batches in eval mode, rows back in input order."""
         was_training = self.model.training
         self.model.eval()
         encoded = self.student.tokenize(inputs, self.config)
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]["input_ids"]))
-        out = np.zeros((len(encoded), 2), dtype=np.float32)
+        out = np.zeros((len(encoded), width), dtype=np.float32)
         for start in range(0, len(order), self.config.eval_batch_size):
             idx = order[start : start + self.config.eval_batch_size]
-            out[idx] = self.model(**self.student.collate([encoded[i] for i in idx])).float().cpu().numpy()
+            out[idx] = run(self.student.collate([encoded[i] for i in idx])).float().cpu().numpy()
         self.model.train(was_training)
         return out
+
+    def logits_of(self, inputs: Inputs) -> np.ndarray:
+        return self._evaluate(inputs, 2, lambda batch: self.model(**batch))
+
+    def features(self, inputs: Inputs) -> np.ndarray:
+        """Pooled final hidden states of the fine-tuned backbone (for probes on what it learned)."""
+        def pooled(batch):
+            return pool(self.model.backbone(**batch).last_hidden_state, batch["attention_mask"], self.model.pooling)
+
+        return self._evaluate(inputs, self.model.head.in_features, pooled)
 
     def __call__(self, inputs: Inputs) -> np.ndarray:
         logits = torch.from_numpy(self.logits_of(inputs))

@@ -1,10 +1,6 @@
 """Early stopping (paper section 5.1.1): on weak labels (fair) or on ground truth (an oracle).
 
-A note on the paper's probe analyses (section 5.3): in the probe regime every student already
-is a linear probe on frozen features, so lp(weak) is ``naive`` and lp(ground truth) is the
-strong ceiling itself; the interesting mix, ft(weak) + lp(ground truth), needs the fine-tuning
-regime and transfer ground truth, which only the protocol (not a method) holds. None of them
-is a separate method here.
+The paper's probe analyses (section 5.3) are in w2sbench.methods.probe_analysis.
 """
 
 from __future__ import annotations

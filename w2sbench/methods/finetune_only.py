@@ -17,13 +17,13 @@ from w2sbench.method import MethodContext, register
 from w2sbench.methods._common import UsesCode, check_range
 
 
-def finetune_student(method: str, student):
+def finetune_student(method: str, student, causal_lm: bool = True):
     from w2sbench.finetune import FinetuneStudent
 
     if not isinstance(student, FinetuneStudent):
         raise W2SError(f"method {method} needs the fine-tuning regime (its student must be fine-tuned, "
                        f"not a frozen-feature probe); run it with --regime finetune")
-    if student.rung.kind != "causal_lm":
+    if causal_lm and student.rung.kind != "causal_lm":
         raise W2SError(f"method {method} needs a causal language model as the strong rung; "
                        f"{student.name} is an {student.rung.kind}")
     return student
