@@ -67,10 +67,8 @@ def latent_rows(n: int, seed: int, prefix: str) -> list[dict]:
     ]
 
 
-@pytest.fixture
-def task_folder(tmp_path) -> Path:
-    """A tasks/ folder with one shipped-file task ('toy') in the standard schema."""
-    folder = tmp_path / "tasks"
+def write_toy_task(folder: Path) -> Path:
+    """Write the 'toy' shipped-file task (standard schema, 600 pool / 300 test rows) into folder."""
     shas = {
         "train": write_rows(folder / "data/toy/train.parquet", latent_rows(600, 0, "a")),
         "test": write_rows(folder / "data/toy/test.parquet", latent_rows(300, 1, "b")),
@@ -86,6 +84,12 @@ def task_folder(tmp_path) -> Path:
     }
     (folder / "toy.yaml").write_text(yaml.safe_dump(definition))
     return folder
+
+
+@pytest.fixture
+def task_folder(tmp_path) -> Path:
+    """A tasks/ folder with one shipped-file task ('toy') in the standard schema."""
+    return write_toy_task(tmp_path / "tasks")
 
 
 @pytest.fixture

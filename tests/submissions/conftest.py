@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import FakeEncoder, fake_ladder, latent_rows, write_rows
+from tests.conftest import FakeEncoder, fake_ladder, write_toy_task
 from w2sbench.isolation import Sandbox, probe_sandbox
 from w2sbench.submission import Harness, Track
 
@@ -80,20 +80,7 @@ def toy_env(tmp_path_factory):
     from w2sbench.task import _registry
 
     base = tmp_path_factory.mktemp("toy")
-    folder = base / "tasks"
-    shas = {
-        "train": write_rows(folder / "data/toy/train.parquet", latent_rows(600, 0, "a")),
-        "test": write_rows(folder / "data/toy/test.parquet", latent_rows(300, 1, "b")),
-    }
-    definition = {
-        "id": "toy", "version": 1, "description": "latent-value toy task for tests",
-        "source": {"kind": "files", "build_command": "pytest fixture",
-                   "splits": {s: {"path": f"data/toy/{s}.parquet", "sha256": h} for s, h in shas.items()}},
-        "splits": {"pool": "train", "test": "test"}, "conversion": {"name": "standard"},
-        "sizes": {"pool": 600, "test": 300}, "suites": ["toy"], "licence": "CC0-1.0", "citation": "none",
-        "homepage": "none",
-    }
-    (folder / "toy.yaml").write_text(yaml.safe_dump(definition))
+    folder = write_toy_task(base / "tasks")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("W2SBENCH_TASKS", str(folder))
         _registry.cache_clear()
