@@ -3,19 +3,12 @@ task's unlabelled text before weak-label training."""
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import torch
 
 from w2sbench.finetune.config import FinetuneConfig
-from w2sbench.finetune.student import (
-    FinetuneStudent,
-    _lr_factor,
-    add_lora,
-    disable_dropout,
-    enable_checkpointing,
-)
+from w2sbench.finetune.student import FinetuneStudent, optimizer_for, prepare_for_training
 
 
 def generative_finetune(student: FinetuneStudent, texts: list[str], config: FinetuneConfig) -> FinetuneStudent:
@@ -25,25 +18,14 @@ def generative_finetune(student: FinetuneStudent, texts: list[str], config: Fine
     Uses config's epochs, batch size, minibatch size, optimiser, schedule and learning rate
     (lr=None: the size rule of FinetuneConfig). Padding is masked out of the loss.
     """
-    lm = student.load_causal_lm(config)
-    if not config.train_dropout:
-        disable_dropout(lm)
-    if config.gradient_checkpointing:
-        enable_checkpointing(lm)
-    if config.lora:
-        lm = add_lora(lm, config)
+    lm = prepare_for_training(student.load_causal_lm(config), config)
     lm.train()
     tok = student.tokenizer
     max_length = config.max_length or student.rung.max_length
     encoded = [{"input_ids": ids, "attention_mask": [1] * len(ids)}
                for ids in tok(texts, truncation=True, max_length=max_length)["input_ids"]]
-    trainable = [p for p in lm.parameters() if p.requires_grad]
-    lr = config.learning_rate(sum(p.numel() for p in lm.base_model.parameters()))
-    opt_cls = torch.optim.Adam if config.optimizer == "adam" else torch.optim.AdamW
-    opt = opt_cls(trainable, lr=lr, weight_decay=config.weight_decay)
-    steps_per_epoch = math.ceil(len(encoded) / config.batch_size)
-    total = config.epochs * steps_per_epoch
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: _lr_factor(step, total, config))
+    size = sum(p.numel() for p in lm.base_model.parameters())
+    opt, sched, steps_per_epoch, _ = optimizer_for(lm, size, len(encoded), config)
     rng = np.random.default_rng(student.seed)
     torch.manual_seed(student.seed)
     for _ in range(config.epochs):

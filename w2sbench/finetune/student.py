@@ -231,13 +231,7 @@ class FinetuneStudent:
     # -- training --------------------------------------------------------------------------
     def build(self, config: FinetuneConfig) -> Classifier:
         torch.manual_seed(self.seed)
-        backbone = self.load_backbone(config)
-        if not config.train_dropout:
-            disable_dropout(backbone)
-        if config.gradient_checkpointing:
-            enable_checkpointing(backbone)
-        if config.lora:
-            backbone = add_lora(backbone, config)
+        backbone = prepare_for_training(self.load_backbone(config), config)
         hidden = backbone.config.hidden_size
         return Classifier(backbone, hidden, self.rung.pooling).to(self.device)
 
@@ -263,14 +257,8 @@ class FinetuneStudent:
             raise ValueError("targets must be probabilities in [0, 1]")
         model = self.build(config)
         model.train()  # dropout is already off unless train_dropout (openai trains in eval mode)
-        trainable = [p for p in model.parameters() if p.requires_grad]
-        lr = config.learning_rate(self.parameter_count())
-        opt_cls = torch.optim.Adam if config.optimizer == "adam" else torch.optim.AdamW
-        opt = opt_cls(trainable, lr=lr, weight_decay=config.weight_decay)
         n = len(inputs)
-        steps_per_epoch = math.ceil(n / config.batch_size)
-        total = config.epochs * steps_per_epoch
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: _lr_factor(step, total, config))
+        opt, sched, steps_per_epoch, total = optimizer_for(model, self.parameter_count(), n, config)
         encoded = self.tokenize(inputs, config)
         y = torch.from_numpy(targets)
         gen = torch.Generator().manual_seed(self.seed)
@@ -329,6 +317,29 @@ class FinetuneStudent:
             out.backward(grad[start : start + len(chunk)])
             start += len(chunk)
         return float(value.detach())
+
+
+def prepare_for_training(model: nn.Module, config: FinetuneConfig) -> nn.Module:
+    """Dropout off (unless train_dropout), gradient checkpointing and LoRA adapters, as config says."""
+    if not config.train_dropout:
+        disable_dropout(model)
+    if config.gradient_checkpointing:
+        enable_checkpointing(model)
+    if config.lora:
+        model = add_lora(model, config)
+    return model
+
+
+def optimizer_for(model: nn.Module, parameters: int, n: int, config: FinetuneConfig):
+    """The optimiser over the trainable weights (lr from the model's size unless given) and its
+    per-step schedule, for n examples; returns (optimiser, scheduler, steps per epoch, total steps)."""
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    opt_cls = torch.optim.Adam if config.optimizer == "adam" else torch.optim.AdamW
+    opt = opt_cls(trainable, lr=config.learning_rate(parameters), weight_decay=config.weight_decay)
+    steps_per_epoch = math.ceil(n / config.batch_size)
+    total = config.epochs * steps_per_epoch
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: _lr_factor(step, total, config))
+    return opt, sched, steps_per_epoch, total
 
 
 def enable_checkpointing(model: nn.Module) -> None:
