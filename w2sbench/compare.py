@@ -16,6 +16,7 @@ import numpy as np
 from scipy import stats
 from tabulate import tabulate
 
+from w2sbench.ladder import is_ensemble_name
 from w2sbench.result import Result
 
 
@@ -47,7 +48,7 @@ ENSEMBLE = " [weak ensemble]"
 
 def row_label(r: Result) -> str:
     """The method's label, marked when its weak supervisor is an ensemble (never pooled with single)."""
-    return method_label(r) + (ENSEMBLE if "+" in r.weak.name else "")
+    return method_label(r) + (ENSEMBLE if is_ensemble_name(r.weak.name) else "")
 
 
 def _unit(r: Result) -> tuple:

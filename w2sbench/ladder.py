@@ -58,6 +58,13 @@ class Rung(Strict):
         return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()
 
 
+JOIN = "+"  # joins the members' names (and models, revisions) in an ensemble's name
+
+
+def is_ensemble_name(name: str) -> bool:
+    return JOIN in name
+
+
 class Ensemble(Strict):
     """Weak supervisors whose soft labels are averaged: the weak side of the ensemble track.
 
@@ -71,11 +78,11 @@ class Ensemble(Strict):
 
     @property
     def name(self) -> str:
-        return "+".join(m.name for m in self.members)
+        return JOIN.join(m.name for m in self.members)
 
     @property
     def model(self) -> str:
-        return "+".join(m.model for m in self.members)
+        return JOIN.join(m.model for m in self.members)
 
     def key(self) -> str:
         return hashlib.sha256(json.dumps(["ensemble", *(m.key() for m in self.members)]).encode()).hexdigest()
@@ -102,9 +109,9 @@ class Ladder(Strict):
 
     def supervisor(self, name: str) -> Supervisor:
         """A weak side by name: a rung, or distinct rungs joined with '+' (an Ensemble)."""
-        if "+" not in name:
+        if not is_ensemble_name(name):
             return self.rung(name)
-        names = name.split("+")
+        names = name.split(JOIN)
         if len(set(names)) != len(names):
             raise W2SError(f"weak supervisor {name!r}: an ensemble lists each rung once")
         return Ensemble(members=tuple(sorted((self.rung(n) for n in names), key=self.position)))

@@ -21,7 +21,7 @@ from w2sbench.encoder import Encoder, encoder_for
 from w2sbench.errors import W2SError
 from w2sbench.example import Example, Inputs, labels_of
 from w2sbench.features import FeatureStore
-from w2sbench.ladder import Ensemble, Ladder, Rung, Supervisor, members_of
+from w2sbench.ladder import JOIN, Ensemble, Ladder, Rung, Supervisor, members_of
 from w2sbench.loading import TaskData, load_task_data
 from w2sbench.method import Method, MethodContext, OracleContext
 from w2sbench.metrics import accuracy, agreement, auroc, bootstrap_pgr, pgr
@@ -310,7 +310,7 @@ def rung_ref(ws: Workspace, rung: Rung | Ensemble) -> RungRef:
         return RungRef(
             name=rung.name,
             model=rung.model,
-            revision="+".join(r.revision for r in refs),
+            revision=JOIN.join(r.revision for r in refs),
             parameters=None if None in (r.parameters for r in refs) else sum(r.parameters for r in refs),
         )
     revision = rung.revision or (f"packaged:{rung.packaged}" if rung.packaged else "unpinned")

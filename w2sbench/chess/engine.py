@@ -23,6 +23,7 @@ score differently, and its features would be cached under the wrong key.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from pathlib import Path
@@ -118,23 +119,26 @@ class EngineEncoder:
         self.parameter_count = None  # an engine has no parameters; its size is its search budget
 
     def embed(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        if self.rung.plies is not None:
-            if self.rung.model != MATERIAL:
-                raise W2SError(f"rung {self.rung.name} was defined with {self.rung.model!r}; this w2sbench's "
-                               f"material search is {MATERIAL!r}: its features would differ")
-            rows = [material_features(*parse(text), self.rung.plies) for text in texts]
-            if progress:
-                progress(len(texts))
-            return np.array(rows, dtype=np.float32).reshape(len(texts), 3)
-        with chess.engine.SimpleEngine.popen_uci(engine_path()) as engine:
-            name = engine.id.get("name", "")
-            if name != self.rung.model:
-                raise W2SError(f"rung {self.rung.name} was defined with {self.rung.model!r}, this machine's "
-                               f"engine is {name!r}: its evaluations would differ")
-            engine.configure({"Threads": 1, "Hash": 16})
+        with contextlib.ExitStack() as stack:
+            features = self._material() if self.rung.plies is not None else self._stockfish(stack)
             rows = []
             for text in texts:
-                rows.append(stockfish_features(engine, *parse(text), self.rung.nodes))
+                rows.append(features(*parse(text)))
                 if progress:
                     progress(1)
         return np.array(rows, dtype=np.float32).reshape(len(texts), 3)
+
+    def _material(self) -> Callable[[chess.Board, chess.Move], list[float]]:
+        if self.rung.model != MATERIAL:
+            raise W2SError(f"rung {self.rung.name} was defined with {self.rung.model!r}; this w2sbench's "
+                           f"material search is {MATERIAL!r}: its features would differ")
+        return lambda board, move: material_features(board, move, self.rung.plies)
+
+    def _stockfish(self, stack: contextlib.ExitStack) -> Callable[[chess.Board, chess.Move], list[float]]:
+        engine = stack.enter_context(chess.engine.SimpleEngine.popen_uci(engine_path()))
+        name = engine.id.get("name", "")
+        if name != self.rung.model:
+            raise W2SError(f"rung {self.rung.name} was defined with {self.rung.model!r}, this machine's "
+                           f"engine is {name!r}: its evaluations would differ")
+        engine.configure({"Threads": 1, "Hash": 16})
+        return lambda board, move: stockfish_features(engine, board, move, self.rung.nodes)
