@@ -14,6 +14,11 @@ passed. They guard the failures the reference code bases shipped (research/ancho
   scored on test. EleutherAI's openbookqa showed the answer letter for right answers and the
   distractor text for wrong ones, and every model scored AUC 1.0; such a probe finds that at
   once. It fails when it beats the majority rate by more than 0.10.
+
+A generative task (Prompts: choose one of several completions) has no classes to balance; its
+surface check is the answer baseline instead: the pool's most common answer position and most
+common answer text, scored on test, must not beat picking a choice at random by more than
+0.10 (an answer always listed first, or one move that is nearly always right, would show).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from w2sbench.example import Example
+from w2sbench.generative.example import Prompt
 from w2sbench.loading import TaskData
 from w2sbench.task import Task
 
@@ -49,9 +55,14 @@ class Check:
     message: str
 
 
-def _key(e: Example) -> tuple[str, str | None]:
+def _key(e: Example | Prompt) -> tuple[str, str | None]:
     norm = lambda s: None if s is None else _SPACE.sub(" ", s).strip().lower()  # noqa: E731
-    return norm(e.text), norm(e.text_pair)
+    return norm(e.text), norm(e.text_pair if isinstance(e, Example) else None)
+
+
+def _target(e: Example | Prompt) -> int | str:
+    """What the input should produce: a binary label, or the right completion's text."""
+    return e.label if isinstance(e, Example) else e.choices[e.answer]
 
 
 def _positive_rate(examples: Sequence[Example]) -> float:
@@ -77,7 +88,7 @@ def _duplicates_within(role: str, examples: Sequence[Example]) -> Check:
     counts = Counter(_key(e) for e in examples)
     labels: dict[tuple, set[int]] = {}
     for e in examples:
-        labels.setdefault(_key(e), set()).add(e.label)
+        labels.setdefault(_key(e), set()).add(_target(e))
     repeated = sum(c for c in counts.values() if c > 1)
     conflicting = sum(1 for k, ls in labels.items() if len(ls) > 1)
     frac = repeated / len(examples) if examples else 0.0
@@ -155,8 +166,29 @@ def _surface_leak(data: TaskData) -> Check:
                  f"a surface-feature probe (pool -> test) scores {accuracy:.3f}; majority rate {majority:.3f}")
 
 
+def _answer_baseline(data: TaskData) -> Check:
+    chance = float(np.mean([1 / len(e.choices) for e in data.test]))
+    threshold = chance + SURFACE_MARGIN
+    position = Counter(e.answer for e in data.pool).most_common(1)[0][0]
+    text = Counter(_target(e) for e in data.pool).most_common(1)[0][0]
+    by_position = float(np.mean([e.answer == position for e in data.test]))
+    by_text = float(np.mean([_target(e) == text for e in data.test]))
+    best = max(by_position, by_text)
+    return Check("answer_baseline", best <= threshold, best, threshold,
+                 f"the pool's most common answer position ({position}) scores {by_position:.3f} on test, its most "
+                 f"common answer ({text}) {by_text:.3f}; a random choice {chance:.3f}")
+
+
 def audit_task(task: Task, data: TaskData) -> list[Check]:
     """All checks on one task's loaded pool and test examples."""
+    if task.framing == "generative":
+        return [
+            _duplicates_within("pool", data.pool),
+            _duplicates_within("test", data.test),
+            _duplicates_across(data),
+            _group_leakage(data),
+            _answer_baseline(data),
+        ]
     return [
         _balance("pool", data.pool, task.balance),
         _balance("test", data.test, task.balance),

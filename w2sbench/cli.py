@@ -109,8 +109,9 @@ def tasks(ctx, as_json):
     if as_json:
         click.echo(json.dumps([t.model_dump(mode="json") for t in registry.values()], indent=1))
         return
-    rows = [[t.id, ",".join(t.suites), t.source.kind, "yes" if t.pinned else "NO", t.licence] for t in registry.values()]
-    click.echo(tabulate(rows, headers=["id", "suites", "source", "pinned", "licence"], tablefmt="github"))
+    rows = [[t.id, ",".join(t.suites), t.framing, t.source.kind, "yes" if t.pinned else "NO", t.licence]
+            for t in registry.values()]
+    click.echo(tabulate(rows, headers=["id", "suites", "framing", "source", "pinned", "licence"], tablefmt="github"))
 
 
 @tasks.command("show")
@@ -124,7 +125,7 @@ def tasks_show(task_id):
     task = get_task(task_id)
     if not task.pinned:
         click.echo(f"WARNING: {task.id} is unpinned: {task.source.unpinned_reason}")
-    click.echo(yaml.safe_dump(task.model_dump(mode="json"), sort_keys=False, width=100))
+    click.echo(yaml.safe_dump({**task.model_dump(mode="json"), "framing": task.framing}, sort_keys=False, width=100))
 
 
 @tasks.command("audit")

@@ -104,6 +104,9 @@ def balance_and_cap(task: Task, examples: list[Example], cap: int) -> list[Examp
     Order is by a hash of the example id, so the kept set does not depend on upstream row order.
     """
     ordered = sorted(examples, key=lambda e: _order_key(task, e))
+    if task.balance and task.framing == "generative":
+        raise W2SError(f"task {task.id}: balance: true needs binary labels, but its conversion "
+                       f"{task.conversion.name!r} is generative; set balance: false")
     if not task.balance:
         return ordered[:cap]
     pos = [e for e in ordered if e.label == 1]

@@ -108,6 +108,14 @@ class Task(Strict):
         return self
 
     @property
+    def framing(self) -> str:
+        """binary (Examples, a head per rung) or generative (Prompts, a language model writes
+        the answer): what the task's conversion yields."""
+        from w2sbench.conversions import framing_of
+
+        return framing_of(self.conversion.name)
+
+    @property
     def pinned(self) -> bool:
         return isinstance(self.source, FilesSource) or self.source.revision is not None
 

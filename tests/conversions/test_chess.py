@@ -90,9 +90,28 @@ def test_same_rng_same_distractor():
     assert convert(LICHESS_ROW, seed=3, opponent_first=True) == convert(LICHESS_ROW, seed=3, opponent_first=True)
 
 
-def test_first_move_framing_yields_the_binary_examples_for_now():
-    assert convert(LICHESS_ROW, name="chess_first_move", opponent_first=True) == convert(
-        LICHESS_ROW, opponent_first=True)
+def test_first_move_prompt_offers_every_legal_move_and_marks_the_solution():
+    (p,) = convert(LICHESS_ROW, name="chess_first_move", opponent_first=True)
+    board, _, _ = puzzle_position(LICHESS_ROW["FEN"], LICHESS_ROW["Moves"], True)
+    assert p.choices[p.answer] == "Rxe7" and p.group == p.id == "00008"
+    assert len(p.choices) == board.legal_moves.count()
+    assert p.prompt.endswith("\nBest move:") and "Black just played Bxg3" in p.prompt
+    assert "Rxe7" not in p.prompt  # the answer is not in the prompt
+    ucis = sorted(m.uci() for m in board.legal_moves)  # ordered by UCI: the index is not a tell
+    assert p.choices == tuple(board.san(chess.Move.from_uci(u)).replace("#", "+") for u in ucis)
+
+
+def test_first_move_hides_the_mate_sign_unless_asked():
+    row = {"PuzzleId": "m1", "FEN": "6k1/5ppp/8/8/8/8/5PPP/R5K1 w - - 0 1", "Moves": "a1a8"}
+    (hidden,) = convert(row, name="chess_first_move")
+    (shown,) = convert(row, name="chess_first_move", hide_mate=False)
+    assert hidden.choices[hidden.answer] == "Ra8+" and shown.choices[shown.answer] == "Ra8#"
+    assert not any("#" in c for c in hidden.choices)
+
+
+def test_first_move_refuses_a_lichess_row_read_as_generated():
+    with pytest.raises(ValueError, match="opponent_first"):
+        convert(LICHESS_ROW, name="chess_first_move")
 
 
 def _shipped_rows(limit=400):

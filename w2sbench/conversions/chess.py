@@ -56,6 +56,7 @@ import chess
 
 from w2sbench.conversions import converter
 from w2sbench.example import Example
+from w2sbench.generative.example import Prompt
 
 
 def surface(board: chess.Board, move: chess.Move) -> tuple[bool, bool, bool, int]:
@@ -176,12 +177,36 @@ def chess_binary(row, index, split, rng: random.Random, *, opponent_first: bool 
             yield Example(id=f"{pid}/{move.uci()}", text=text, label=label, text_pair=san, group=pid)
 
 
-@converter("chess_first_move")
-def chess_first_move(row, index, split, rng: random.Random, **params) -> Iterable[Example]:
-    """The paper's framing (predict the best first move as text), for language-model rungs.
+FIRST_MOVE_CUE = "Best move:"  # ends a first-move prompt; the language model writes the move after it
 
-    The harness has no generative path yet, so this yields chess_binary's examples; a task
-    that declares it says which framing it means, and gets the generative examples (prompt =
-    the position, target = the best move's SAN) once that path exists.
+
+@converter("chess_first_move", framing="generative")
+def chess_first_move(row, index, split, rng: random.Random, *, opponent_first: bool = False,
+                     context: Literal["fen", "board"] = "fen", hide_mate: bool = True) -> Iterable[Prompt]:
+    """The paper's framing: the model writes the puzzle's best first move.
+
+    One Prompt per puzzle: the position (as in chess_binary) and the cue "Best move:"; the
+    choices are every legal move in SAN, ordered by UCI (so the answer's index says nothing),
+    with ``#`` written as ``+`` under hide_mate (else the one mating move would be marked).
+    A position with a single legal move is dropped (nothing to choose). rng is unused: the
+    conversion has no randomness.
     """
-    yield from chess_binary(row, index, split, rng, **params)
+    if context not in ("fen", "board"):
+        raise ValueError(f"context must be fen or board, got {context!r}")
+    pid = str(row["PuzzleId"])
+    if not opponent_first and "GameUrl" in row:
+        raise ValueError("a Lichess row (it has GameUrl): its first move is the opponent's; set opponent_first: true")
+    board, best, last = puzzle_position(row["FEN"], row["Moves"], opponent_first)
+    if row.get("BestSan") is not None and board.san(best) != row["BestSan"]:
+        raise ValueError(f"Moves gives {board.san(best)}, the row's BestSan is {row['BestSan']}: "
+                         "a generated puzzle read with opponent_first: true?")
+    moves = sorted(board.legal_moves, key=lambda m: m.uci())
+    if len(moves) < 2:
+        return
+    last_san = None
+    if last is not None:
+        before = board.copy()
+        before.pop()
+        last_san = _san(before, last, hide_mate)
+    yield Prompt(id=pid, prompt=f"{position_text(board, last_san, context)}\n{FIRST_MOVE_CUE}",
+                 choices=tuple(_san(board, m, hide_mate) for m in moves), answer=moves.index(best), group=pid)
