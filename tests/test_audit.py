@@ -13,7 +13,8 @@ import pytest
 from w2sbench.audit import Check, audit_passed, audit_table, audit_task, surface_features
 from w2sbench.example import Example
 from w2sbench.loading import TaskData
-from w2sbench.task import Task
+from w2sbench.generative.example import Prompt
+from w2sbench.task import Task, get_task
 
 WORDS = ("river stone bright quiet lamp orange window music garden paper silver ladder cloud "
          "harbor candle forest mirror basket thunder violet").split()
@@ -135,3 +136,22 @@ def test_audit_table_lists_every_check():
     assert lines[0].split("|")[1].strip() == "task" and len(lines) == 2 + 8
     assert "surface_leak" in table and ("PASS" in table or "FAIL" in table)
     assert audit_table([("a", [Check("c", False, None, None, "m")])]).count("FAIL") == 1
+
+
+def _prompts(role: str, n: int, answer_at) -> list[Prompt]:
+    rng = random.Random(role)
+    return [Prompt(id=f"{role}/{i}", prompt=_sentence(rng, 8), choices=tuple(f"{w}{i}" for w in WORDS[:10]),
+                   answer=answer_at(i), group=f"{role}-{i}") for i in range(n)]
+
+
+def test_generative_task_checks_its_answer_baseline_not_balance():
+    task = get_task("chess_first_move")
+    fair = _by_name(audit_task(task, TaskData(task=task, pool=_prompts("pool", 200, lambda i: i % 10),
+                                               test=_prompts("test", 60, lambda i: (3 * i) % 10), data_revision="t")))
+    assert set(fair) == {"duplicates/pool", "duplicates/test", "duplicates/across_roles", "group_leakage",
+                         "answer_baseline"}
+    assert audit_passed(fair.values()) and fair["answer_baseline"].threshold == pytest.approx(0.2)
+    # the answer always listed first (an ordering bug): the pool's most common position finds it
+    first = audit_task(task, TaskData(task=task, pool=_prompts("pool", 200, lambda i: 0),
+                                      test=_prompts("test", 60, lambda i: 0), data_revision="t"))
+    assert not _by_name(first)["answer_baseline"].passed and _by_name(first)["answer_baseline"].value == 1.0

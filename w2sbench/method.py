@@ -70,12 +70,43 @@ class OracleContext(MethodContext):
         object.__setattr__(self, "validation_labels", _frozen(self.validation_labels))
 
 
+def _frozen_rows(rows) -> tuple[np.ndarray, ...]:
+    return tuple(_frozen(r) for r in rows)
+
+
+@dataclass(frozen=True)
+class GenerativeContext:
+    """What a method gets on a generative task (w2sbench.generative): Prompts instead of Inputs,
+    and the weak supervisor's distribution over each prompt's choices instead of P(class 1).
+    Its temperature-0 label (the paper's weak label) is each distribution's argmax. student is
+    a LanguageModel; the rest means what it means in MethodContext."""
+
+    student: "LanguageModel"  # noqa: F821 (w2sbench.generative.language_model; imported lazily)
+    transfer: "Prompts"  # noqa: F821
+    weak_labels: tuple[np.ndarray, ...]
+    validation: "Prompts"  # noqa: F821
+    validation_weak_labels: tuple[np.ndarray, ...]
+    unlabeled: "Prompts"  # noqa: F821
+    intermediates: tuple
+    seed: int
+
+    def __post_init__(self):
+        object.__setattr__(self, "weak_labels", _frozen_rows(self.weak_labels))
+        object.__setattr__(self, "validation_weak_labels", _frozen_rows(self.validation_weak_labels))
+
+
 class Method:
-    """Base class. Subclasses are dataclasses, set ``name`` and ``citation``, and implement fit."""
+    """Base class. Subclasses are dataclasses, set ``name`` and ``citation``, and implement fit.
+
+    ``framing`` says which tasks the method runs on: ``binary`` (fit gets a MethodContext and
+    returns Inputs -> P(class 1)) or ``generative`` (fit gets a GenerativeContext and returns
+    Prompts -> a distribution over each prompt's choices).
+    """
 
     name: ClassVar[str]
     citation: ClassVar[str] = ""
     oracle: ClassVar[bool] = False  # oracles use ground truth somewhere and are never ranked
+    framing: ClassVar[str] = "binary"
 
     def fit(self, ctx: MethodContext) -> Predictor:
         raise NotImplementedError

@@ -45,8 +45,12 @@ def agreement(p_student: np.ndarray, p_weak: np.ndarray, labels: np.ndarray) -> 
     """How often the student's hard prediction equals the supervisor's: overall, where the
     supervisor is right, and where it is wrong (imitation of errors shows in the last)."""
     student, weak = np.asarray(p_student) > 0.5, np.asarray(p_weak) > 0.5
-    same = student == weak
-    right = weak == np.asarray(labels)
+    return agreement_of(student == weak, weak == np.asarray(labels))
+
+
+def agreement_of(same: np.ndarray, supervisor_right: np.ndarray) -> dict[str, float | None]:
+    """Agreement from per-example flags: the student chose as the supervisor did; the supervisor was right."""
+    same, right = np.asarray(same, dtype=bool), np.asarray(supervisor_right, dtype=bool)
 
     def mean(mask):
         return float(same[mask].mean()) if mask.any() else None

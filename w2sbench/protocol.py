@@ -117,8 +117,13 @@ class Workspace:
             return make_finetune_student(rung, seed, self.finetune_config)
         return Student(self.features(rung), seed, self.train_config)
 
-    def training_identity(self) -> dict:
-        """What about training changes every result: the regime and its settings."""
+    def training_identity(self, task: Task | None = None) -> dict:
+        """What about training changes every result: the regime and its settings. A generative
+        task always fine-tunes its language models (there is no probe of a generation)."""
+        if task is not None and task.framing == "generative":
+            from w2sbench.finetune import FinetuneConfig
+
+            return {"regime": "generative", "train": asdict(self.finetune_config or FinetuneConfig())}
         if self.regime == "finetune":
             from w2sbench.finetune import FinetuneConfig
 
@@ -138,7 +143,7 @@ class Workspace:
                 "rung": rung.key(),
                 "seed": seed,
                 "fractions": FRACTIONS,
-                **self.training_identity(),
+                **self.training_identity(task),
             }
         )
 
@@ -191,7 +196,7 @@ class Workspace:
             "method": exp.method.identity(),
             "seed": exp.seed,
             "fractions": FRACTIONS,
-            **self.training_identity(),
+            **self.training_identity(exp.task),
         }
         if self.weak_label_source is not None:
             config["weak_labels"] = [
@@ -253,8 +258,53 @@ def method_context(ws: Workspace, exp: Experiment, splits: Splits, weak: dict[st
     return MethodContext(**fields)
 
 
+class BinaryFraming:
+    """Steps 2-5 of a binary task: heads on a rung, P(class 1) everywhere."""
+
+    @staticmethod
+    def regime(ws: Workspace) -> str:
+        return ws.regime
+
+    @staticmethod
+    def weak_labels(ws: Workspace, task: Task, weak: Supervisor, seed: int, splits: Splits) -> dict:
+        return ws.weak_labels(task, weak, seed, splits)
+
+    @staticmethod
+    def ceiling(ws: Workspace, task: Task, strong: Rung, seed: int, splits: Splits):
+        return ws.ceiling(task, strong, seed, splits)
+
+    context = staticmethod(method_context)
+
+    @staticmethod
+    def test_inputs(splits: Splits) -> Inputs:
+        return Inputs.of(splits.test)
+
+    @staticmethod
+    def score(exp: Experiment, splits: Splits, weak_test, raw, ceiling) -> tuple[Scores, Predictions]:
+        # records keep 6 decimals; scores are computed from exactly what the record keeps
+        p_w2s = np.round(check_predictions(raw, len(splits.test), exp.method.name), 6)
+        p_weak, p_ceiling = np.round(weak_test, 6), np.round(ceiling, 6)
+        labels = labels_of(splits.test)
+        predictions = Predictions(ids_sha256=ids_sha256(splits.test), labels=labels.tolist(), weak=p_weak.tolist(),
+                                  w2s=p_w2s.tolist(), ceiling=p_ceiling.tolist())
+        return score(labels, p_weak, p_w2s, p_ceiling), predictions
+
+
+def framing_of(task: Task):
+    """The steps of the task's framing: BinaryFraming, or w2sbench.generative.protocol's GenerativeFraming."""
+    if task.framing == "generative":
+        from w2sbench.generative.protocol import GenerativeFraming
+
+        return GenerativeFraming
+    return BinaryFraming
+
+
 def run_experiment(ws: Workspace, exp: Experiment) -> Result:
     """Run (or finish) one experiment and write its record; steps 1-3 come from the cache when present."""
+    if exp.method.framing != exp.task.framing:
+        raise W2SError(f"method {exp.method.name} is for {exp.method.framing} tasks; task {exp.task.id} is "
+                       f"{exp.task.framing}")
+    framing = framing_of(exp.task)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     data = ws.task_data(exp.task)
@@ -262,44 +312,35 @@ def run_experiment(ws: Workspace, exp: Experiment) -> Result:
     for role in ("supervisor_train", "transfer", "validation"):
         if not getattr(splits, role):
             raise W2SError(f"task {exp.task.id}: split {role} is empty for seed {exp.seed}; the pool is too small")
-    weak = ws.weak_labels(exp.task, exp.weak, exp.seed, splits)
+    weak = framing.weak_labels(ws, exp.task, exp.weak, exp.seed, splits)
     timings["weak_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    p_ceiling = ws.ceiling(exp.task, exp.strong, exp.seed, splits)
+    ceiling = framing.ceiling(ws, exp.task, exp.strong, exp.seed, splits)
     timings["ceiling_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    test_inputs = Inputs.of(splits.test)
     try:
-        predictor = exp.method.fit(method_context(ws, exp, splits, weak))
-        raw = predictor(test_inputs)
+        predictor = exp.method.fit(framing.context(ws, exp, splits, weak))
+        raw = predictor(framing.test_inputs(splits))
     except W2SError:
         raise
     except Exception as e:
         raise W2SError(f"method {exp.method.name} crashed on {exp.label()}: {type(e).__name__}: {e}") from e
-    # records keep 6 decimals; scores are computed from exactly what the record keeps
-    p_w2s = np.round(check_predictions(raw, len(test_inputs), exp.method.name), 6)
-    p_weak, p_ceiling = np.round(weak["test"], 6), np.round(p_ceiling, 6)
+    scores, predictions = framing.score(exp, splits, weak["test"], raw, ceiling)
     timings["method_s"] = time.perf_counter() - clock
-    labels = labels_of(splits.test)
     key = ws.experiment_key(exp)
     result = Result(
         key=key,
-        task=TaskRef(id=exp.task.id, version=exp.task.version, data_revision=data.data_revision, n_test=len(labels)),
+        task=TaskRef(id=exp.task.id, version=exp.task.version, data_revision=data.data_revision,
+                     n_test=len(splits.test)),
         weak=rung_ref(ws, exp.weak),
         strong=rung_ref(ws, exp.strong),
         method=MethodRef(**exp.method.identity()),
         seed=exp.seed,
         ladder=exp.ladder.name,
-        scores=score(labels, p_weak, p_w2s, p_ceiling),
-        predictions=Predictions(
-            ids_sha256=ids_sha256(splits.test),
-            labels=labels.tolist(),
-            weak=p_weak.tolist(),
-            w2s=p_w2s.tolist(),
-            ceiling=p_ceiling.tolist(),
-        ),
+        scores=scores,
+        predictions=predictions,
         timings_s={k: round(v, 3) for k, v in timings.items()},
-        provenance=provenance(key, ws.regime),
+        provenance=provenance(key, framing.regime(ws)),
     )
     return ws.results.write(result)
 

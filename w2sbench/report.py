@@ -52,7 +52,8 @@ def summarize_group(records: list[Result]) -> Summary:
     per_seed = [r.scores.pgr for r in records]
     wrong = [r.scores.agreement.get("supervisor_wrong") for r in records]
     wrong = [w for w in wrong if w is not None]
-    auroc_means = [float(np.mean([getattr(r.scores, f"auroc_{n}") for r in records])) for n in ("w2s", "weak", "ceiling")]
+    aurocs = [[getattr(r.scores, f"auroc_{n}") for r in records] for n in ("w2s", "weak", "ceiling")]
+    auroc_pgr = None if any(None in a for a in aurocs) else pgr(*(float(np.mean(a)) for a in aurocs))  # None: generative
     return Summary(
         task=first.task.id,
         ladder=first.ladder,
@@ -67,7 +68,7 @@ def summarize_group(records: list[Result]) -> Summary:
         pgr=pgr(mean["w2s"], mean["weak"], mean["ceiling"]),
         pgr_ci=bootstrap_pgr(labels, stack["weak"], stack["w2s"], stack["ceiling"]),
         pgr_seed_std=float(np.std(per_seed)) if all(p is not None for p in per_seed) and len(per_seed) > 1 else None,
-        pgr_auroc=pgr(*auroc_means),
+        pgr_auroc=auroc_pgr,
         agreement_supervisor_wrong=float(np.mean(wrong)) if wrong else None,
     )
 

@@ -53,9 +53,9 @@ class Scores(Record):
     acc_weak: float
     acc_w2s: float
     acc_ceiling: float
-    auroc_weak: float
-    auroc_w2s: float
-    auroc_ceiling: float
+    auroc_weak: float | None = Field(description="None for a generative task (no binary scores to rank)")
+    auroc_w2s: float | None
+    auroc_ceiling: float | None
     pgr: float | None = Field(description="None when acc_ceiling - acc_weak < MIN_GAP")
     pgr_ci: tuple[float | None, float | None]
     pgr_auroc: float | None
@@ -63,7 +63,12 @@ class Scores(Record):
 
 
 class Predictions(Record):
-    """Test-set P(class 1), aligned with ids; labels are the test ground truth (never shown to methods)."""
+    """Test-set P(class 1), aligned with ids; labels are the test ground truth (never shown to methods).
+
+    A generative task records, per test prompt, 1.0 where that model's chosen completion is the
+    answer and 0.0 where not, with every label 1: accuracy (p > 0.5 == label) and the paired
+    bootstrap read both kinds alike.
+    """
 
     ids_sha256: str
     labels: list[int]

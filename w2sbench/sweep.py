@@ -130,4 +130,11 @@ def build_grid(
         chosen = ladder.pairs()
     if not seeds:
         raise W2SError("--seeds: give at least one seed")
-    return Grid(tasks, ladder, chosen, [make_method(m) for m in method_names or ["naive"]], seeds)
+    framings = {t.framing for t in tasks}
+    default = "sft-naive" if framings == {"generative"} else "naive"
+    methods = [make_method(m) for m in method_names or [default]]
+    clashes = [f"{m.name} ({m.framing}) on {t.id} ({t.framing})" for t in tasks for m in methods if m.framing != t.framing]
+    if clashes:
+        raise W2SError(f"methods run only on tasks of their framing: {'; '.join(clashes)}. Run binary and "
+                       "generative tasks separately (--tasks), each with its own methods.")
+    return Grid(tasks, ladder, chosen, methods, seeds)

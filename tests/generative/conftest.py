@@ -11,6 +11,21 @@ from w2sbench.loading import load_task_data
 from w2sbench.task import get_task
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models on 2 shared cores run faster on one thread (as in tests/methods)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def lm_cache(tmp_path_factory):
+    """One weak-label/ceiling cache shared by the generative protocol tests (same task and ladder)."""
+    return tmp_path_factory.mktemp("lm-cache")
+
+
 def chess_prompts(n: int = 200):
     return load_task_data(get_task("chess_first_move")).pool[:n]
 

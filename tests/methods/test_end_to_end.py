@@ -12,6 +12,7 @@ from w2sbench.protocol import Workspace
 from w2sbench.sweep import run_grid
 
 FINETUNE_ONLY = {"generative-ft", "few-shot-weak", "ft-weak-lp-gt"}
+GENERATIVE = {"sft-naive", "sft-conf-filter"}  # generative tasks: tests/generative, tests/methods/test_sft.py
 
 # (name, params, lowest acceptable acc_w2s - acc_weak)
 CASES = [
@@ -53,5 +54,5 @@ def test_method_runs_end_to_end_on_the_fake_ladder(tasks_env, tmp_path, shared_c
 def test_every_registered_method_is_covered():
     from w2sbench.method import all_methods
 
-    covered = {name for name, _, _ in CASES} | FINETUNE_ONLY
+    covered = {name for name, _, _ in CASES} | FINETUNE_ONLY | GENERATIVE
     assert set(all_methods()) - {"snoop", "peek-oracle", "broken"} <= covered

@@ -1,0 +1,51 @@
+"""The generative methods' wiring: what they train the student on, from weak distributions only."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from w2sbench.errors import W2SError
+from w2sbench.generative.example import Prompts
+from w2sbench.method import GenerativeContext, make_method
+
+
+class RecordingLM:
+    """A LanguageModel double: records each fit's prompts and targets."""
+
+    def __init__(self):
+        self.calls = []
+
+    def fit(self, prompts, targets):
+        self.calls.append((prompts, np.asarray(targets)))
+        return lambda p: [np.full(len(c), 1 / len(c)) for c in p.choices]
+
+
+def context(weak) -> GenerativeContext:
+    prompts = Prompts(tuple(f"p{i}" for i in range(len(weak))), tuple("x" for _ in weak),
+                      tuple(tuple(str(j) for j in range(len(w))) for w in weak))
+    return GenerativeContext(student=RecordingLM(), transfer=prompts, weak_labels=tuple(np.array(w) for w in weak),
+                             validation=prompts, validation_weak_labels=tuple(np.array(w) for w in weak),
+                             unlabeled=prompts, intermediates=(), seed=0)
+
+
+WEAK = [[0.1, 0.9], [0.5, 0.2, 0.3], [0.05, 0.05, 0.9], [0.4, 0.6]]
+
+
+def test_naive_trains_on_the_weak_models_greedy_answers():
+    ctx = context(WEAK)
+    make_method("sft-naive").fit(ctx)
+    [(prompts, targets)] = ctx.student.calls
+    assert prompts == ctx.transfer and targets.tolist() == [1, 0, 2, 1]
+
+
+def test_conf_filter_keeps_the_most_confident_half_in_order():
+    ctx = context(WEAK)
+    make_method("sft-conf-filter").fit(ctx)
+    [(prompts, targets)] = ctx.student.calls
+    assert prompts.ids == ("p0", "p2") and targets.tolist() == [1, 2]  # top-choice probabilities 0.9 and 0.9
+
+
+def test_conf_filter_rejects_an_empty_fraction():
+    with pytest.raises(W2SError, match="sft-conf-filter: keep must be in"):
+        make_method("sft-conf-filter", {"keep": 0.0})

@@ -1,0 +1,137 @@
+"""Steps 2-5 of the protocol on a generative task (w2sbench.protocol runs steps 1 and the record).
+
+2. the weak language model is fine-tuned on supervisor_train's answers; its distributions over
+the choices of transfer, validation and test are the weak labels (their argmax is the paper's
+temperature-0 label); 3. the strong one is fine-tuned on transfer's answers: the ceiling;
+4. the method trains the strong student from the weak labels; 5. each model's answer is its
+most likely choice, and accuracy is exact match. The records hold, per test prompt, whether
+each model was right (see result.Predictions), so every aggregate works as for binary tasks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from w2sbench.errors import W2SError
+from w2sbench.generative.example import Prompt, Prompts, answers_of
+from w2sbench.generative.language_model import LanguageModel
+from w2sbench.ladder import Ensemble, Rung, Supervisor
+from w2sbench.method import GenerativeContext
+from w2sbench.metrics import accuracy, agreement_of, bootstrap_pgr, pgr
+from w2sbench.result import Predictions, Scores
+from w2sbench.splits import Splits
+
+ROLES = ("transfer", "validation", "test")
+
+
+def language_model(ws, rung: Rung, seed: int) -> LanguageModel:
+    from w2sbench.finetune import FinetuneConfig
+
+    return LanguageModel(rung, seed, ws.finetune_config or FinetuneConfig())
+
+
+def padded(distributions: list[np.ndarray]) -> np.ndarray:
+    """Ragged per-prompt distributions as one (n, most choices) array, NaN-padded (for the cache)."""
+    out = np.full((len(distributions), max(len(d) for d in distributions)), np.nan)
+    for i, d in enumerate(distributions):
+        out[i, : len(d)] = d
+    return out
+
+
+def unpadded(matrix: np.ndarray, examples: list[Prompt]) -> list[np.ndarray]:
+    return [matrix[i, : len(e.choices)] for i, e in enumerate(examples)]
+
+
+def check_distributions(raw, prompts: Prompts, method: str) -> list[np.ndarray]:
+    """A method's test predictions: one probability distribution over each prompt's choices."""
+    try:
+        rows = [np.asarray(r, dtype=np.float64) for r in raw]
+    except (TypeError, ValueError):
+        raise W2SError(f"method {method}: predictor returned {type(raw).__name__}, expected one array of "
+                       "probabilities per prompt") from None
+    if len(rows) != len(prompts):
+        raise W2SError(f"method {method}: predictor returned {len(rows)} distributions for {len(prompts)} prompts")
+    for i, (row, choices) in enumerate(zip(rows, prompts.choices)):
+        if row.shape != (len(choices),):
+            raise W2SError(f"method {method}: prompt {prompts.ids[i]}: distribution of shape {row.shape}, "
+                           f"expected ({len(choices)},), one probability per choice")
+        if not np.all(np.isfinite(row)) or row.min() < 0 or abs(row.sum() - 1) > 1e-3:
+            raise W2SError(f"method {method}: prompt {prompts.ids[i]}: not a probability distribution "
+                           f"(NaN, negative or summing to {row.sum():.4g})")
+    return rows
+
+
+def supervisor_distributions(ws, task, weak: Supervisor, seed: int, splits: Splits) -> dict[str, list[np.ndarray]]:
+    """The weak language model fine-tuned on supervisor_train, predicting every split; an
+    Ensemble's distributions are its members' means (each member cached alone)."""
+    if isinstance(weak, Ensemble):
+        parts = [supervisor_distributions(ws, task, m, seed, splits) for m in weak.members]
+        return {role: [np.mean(ds, axis=0) for ds in zip(*(p[role] for p in parts))] for role in ROLES}
+    if ws.weak_label_source is not None:
+        raise W2SError(f"task {task.id}: standard weak labels are binary; a generative task trains its supervisor")
+
+    def compute():
+        model = language_model(ws, weak, seed).fit(Prompts.of(splits.supervisor_train), answers_of(splits.supervisor_train))
+        return {role: padded(model(Prompts.of(getattr(splits, role)))) for role in ROLES}
+
+    arrays = ws._trained("weak", task, weak, seed, compute)
+    return {role: unpadded(arrays[role], getattr(splits, role)) for role in ROLES}
+
+
+class GenerativeFraming:
+    """The generative counterpart of protocol.BinaryFraming."""
+
+    @staticmethod
+    def regime(ws) -> str:
+        return "generative"
+
+    weak_labels = staticmethod(supervisor_distributions)
+
+    @staticmethod
+    def ceiling(ws, task, strong: Rung, seed: int, splits: Splits) -> list[np.ndarray]:
+        def compute():
+            model = language_model(ws, strong, seed).fit(Prompts.of(splits.transfer), answers_of(splits.transfer))
+            return {"test": padded(model(Prompts.of(splits.test)))}
+
+        return unpadded(ws._trained("ceiling", task, strong, seed, compute)["test"], splits.test)
+
+    @staticmethod
+    def context(ws, exp, splits: Splits, weak: dict[str, list[np.ndarray]]) -> GenerativeContext:
+        if exp.method.oracle:
+            raise W2SError(f"method {exp.method.name}: oracle methods are not defined for generative tasks")
+        return GenerativeContext(
+            student=language_model(ws, exp.strong, exp.seed),
+            transfer=Prompts.of(splits.transfer),
+            weak_labels=tuple(weak["transfer"]),
+            validation=Prompts.of(splits.validation),
+            validation_weak_labels=tuple(weak["validation"]),
+            unlabeled=Prompts.of(splits.test),
+            intermediates=tuple(language_model(ws, r, exp.seed) for r in exp.ladder.between(exp.weak, exp.strong)),
+            seed=exp.seed,
+        )
+
+    @staticmethod
+    def test_inputs(splits: Splits) -> Prompts:
+        return Prompts.of(splits.test)
+
+    @staticmethod
+    def score(exp, splits: Splits, weak_test, raw, ceiling) -> tuple[Scores, Predictions]:
+        from w2sbench.protocol import ids_sha256
+
+        w2s = check_distributions(raw, Prompts.of(splits.test), exp.method.name)
+        answers = answers_of(splits.test)
+        chosen = {name: np.array([int(np.argmax(d)) for d in dists])
+                  for name, dists in (("weak", weak_test), ("w2s", w2s), ("ceiling", ceiling))}
+        right = {name: (c == answers).astype(np.float64) for name, c in chosen.items()}
+        ones = np.ones(len(answers), dtype=np.int64)
+        acc = {name: accuracy(r, ones) for name, r in right.items()}
+        ci = bootstrap_pgr(ones, right["weak"], right["w2s"], right["ceiling"])
+        scores = Scores(
+            acc_weak=acc["weak"], acc_w2s=acc["w2s"], acc_ceiling=acc["ceiling"],
+            auroc_weak=None, auroc_w2s=None, auroc_ceiling=None,
+            pgr=pgr(acc["w2s"], acc["weak"], acc["ceiling"]), pgr_ci=(ci.low, ci.high), pgr_auroc=None,
+            agreement=agreement_of(chosen["w2s"] == chosen["weak"], right["weak"] == 1),
+        )
+        predictions = Predictions(ids_sha256=ids_sha256(splits.test), labels=ones.tolist(),
+                                  **{name: r.tolist() for name, r in right.items()})
+        return scores, predictions
