@@ -24,7 +24,7 @@ def test_tasks_json_and_show(tasks_env):
 def test_unknown_names_are_one_line_errors(tasks_env):
     out = CliRunner().invoke(main, ["run", "--methods", "naiv", "--tasks", "toy"])
     assert out.exit_code == 2
-    assert "unknown method 'naiv'. Did you mean: naive?" in out.output and "Traceback" not in out.output
+    assert "unknown method 'naiv'. Did you mean: naive" in out.output and "Traceback" not in out.output
     out = CliRunner().invoke(main, ["run", "--tasks", "toi"])
     assert out.exit_code == 2 and "Did you mean: toy" in out.output
     out = CliRunner().invoke(main, ["run", "--tasks", "toy", "--pairs", "mpnet-base:minilm-l3"])
