@@ -51,3 +51,22 @@ class SftConfFilter(Method):
         n = max(1, round(self.keep * len(confidence)))
         chosen = np.sort(np.argsort(-confidence, kind="stable")[:n])
         return ctx.student.fit(ctx.transfer.subset(chosen), weak_answers(ctx.weak_labels)[chosen])
+
+
+@register
+@dataclass(frozen=True)
+class SftBootstrap(Method):
+    """Bootstrapping through the intermediate rungs (the paper's best chess method, section
+    4.3.1): each intermediate LM is fine-tuned on the previous answers on transfer, and its own
+    greedy answers there become the next rung's labels; the strong student learns the last
+    rung's answers. With no intermediate rung this is sft-naive."""
+
+    name = "sft-bootstrap"
+    citation = "Burns et al. 2023, Weak-to-Strong Generalization, arXiv:2312.09390, section 4.3.1"
+    framing = "generative"
+
+    def fit(self, ctx: GenerativeContext):
+        answers = weak_answers(ctx.weak_labels)
+        for rung in ctx.intermediates:
+            answers = weak_answers(rung.fit(ctx.transfer, answers)(ctx.transfer))
+        return ctx.student.fit(ctx.transfer, answers)
