@@ -33,3 +33,11 @@ def test_missing_split_in_local_folder(tasks_env, tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(W2SError, match="no parquet file for split 'train'"):
         load_task_data(get_task("toy"), local_dir=tmp_path / "empty")
+
+
+def test_a_malformed_fixture_splits_file_names_itself(tmp_path):
+    from w2sbench.loading import FIXTURE_SPLITS
+
+    (tmp_path / FIXTURE_SPLITS).write_text("pool: train\n")
+    with pytest.raises(W2SError, match="splits.yaml: expected a mapping of the roles pool and test"):
+        load_task_data(get_task("chess_lichess"), tmp_path)

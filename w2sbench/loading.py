@@ -116,10 +116,27 @@ def balance_and_cap(task: Task, examples: list[Example], cap: int) -> list[Examp
     return [e for e in ordered if e.id in kept]
 
 
+FIXTURE_SPLITS = "splits.yaml"
+
+
+def _splits(task: Task, local_dir: Path | None) -> dict[str, str]:
+    """The task's role -> split map; a fixture folder may hold its own (``splits.yaml``) for a
+    task whose splits are row slices of a huge upstream split (chess_lichess's train[:5000])."""
+    path = Path(local_dir) / FIXTURE_SPLITS if local_dir is not None else None
+    if path is None or not path.exists():
+        return task.splits
+    import yaml
+
+    splits = yaml.safe_load(path.read_text())
+    if not isinstance(splits, dict) or set(splits) != {"pool", "test"}:
+        raise W2SError(f"{path}: expected a mapping of the roles pool and test to split names, got {splits!r}")
+    return splits
+
+
 def load_task_data(task: Task, local_dir: Path | None = None) -> TaskData:
     """Load, convert, balance and cap a task's pool and test examples."""
     roles = {}
-    for role, split in task.splits.items():
+    for role, split in _splits(task, local_dir).items():
         rows = _load_split(task, split, local_dir)
         examples = convert_rows(task, rows, split)
         cap = task.sizes.pool if role == "pool" else task.sizes.test

@@ -179,3 +179,15 @@ def test_inline_candidate_puts_position_and_move_in_one_text():
     assert inline[0].text.endswith("Candidate move: Rxe7")
     with pytest.raises(ValueError, match="candidate pair or inline"):
         convert(LICHESS_ROW, opponent_first=True, candidate="both")
+
+
+def test_lichess_fixture_loads_through_the_real_path_with_its_fixture_slices():
+    from tests.conversions.helpers import load
+
+    data = load("chess_lichess")  # 240 Lichess-layout rows; splits.yaml: test train[:60], pool train[60:]
+    assert len(data.test) == 100 and len(data.pool) == 266  # puzzles without a matched distractor dropped
+    for examples in (data.pool, data.test):
+        assert sum(e.label for e in examples) * 2 == len(examples)
+        assert all("just played" in e.text and CANDIDATE in e.text for e in examples)
+    assert not {e.group for e in data.pool} & {e.group for e in data.test}
+    assert {int(e.group[1:]) for e in data.test} <= set(range(60))
