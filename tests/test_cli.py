@@ -58,3 +58,10 @@ def test_tasks_audit_exits_nonzero_on_group_leakage(tasks_env, tmp_path):
     (tmp_path / "leaky").rename(tmp_path / "data" / "toy")
     out = CliRunner().invoke(main, ["tasks", "audit", "toy", "--data-dir", str(tmp_path / "data")])
     assert out.exit_code == 1 and "group_leakage" in out.output and "FAILED: toy:group_leakage" in out.output
+
+
+def test_a_generative_task_on_an_encoder_ladder_is_a_clear_error(tmp_path):
+    out = CliRunner().invoke(main, ["run", "--tasks", "chess_first_move", "--pairs", "minilm-l3:minilm-l6",
+                                    "--seeds", "0", "--results", str(tmp_path), "--no-progress"])
+    assert out.exit_code == 2 and "Traceback" not in out.output
+    assert "rung minilm-l3 is an encoder: a generative task needs causal language models" in out.output

@@ -51,7 +51,8 @@ def _csv(value: str | None) -> list[str] | None:
 @click.option("--ladder", "ladder_name", default="embedded", show_default=True, help="Model ladder.")
 @click.option("--pairs", default=None, help="Comma-separated weak:strong rung pairs (default: every pair); "
               "a weak side of rungs joined by + (minilm-l3+minilm-l6:mpnet-base) averages their labels.")
-@click.option("--methods", "method_names", default="naive", show_default=True, help="Comma-separated method names.")
+@click.option("--methods", "method_names", default=None,
+              help="Comma-separated method names (default: naive; sft-naive for generative tasks).")
 @click.option("--seeds", default="0,1,2", show_default=True, help="Comma-separated seeds.")
 @click.option("--results", "results_dir", default="results", show_default=True, type=click.Path(path_type=Path),
               help="Folder for result records (existing records are reused, not recomputed).")
