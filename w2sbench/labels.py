@@ -161,6 +161,10 @@ def export_labels(
     out = Path(out)
     if not tasks or not rungs or not seeds:
         raise W2SError("labels export: give at least one task, one weak rung and one seed")
+    generative = [t.id for t in tasks if t.framing == "generative"]
+    if generative:
+        raise W2SError(f"labels export: standard weak labels are P(class 1) tables of binary tasks; "
+                       f"{', '.join(generative)} is generative (its supervisor is trained in the run)")
     names = {split_name(r.name, s) for r in rungs for s in seeds}
     if len(names) != len(rungs) * len(seeds):
         raise W2SError("labels export: two rung names map to the same datasets split name")

@@ -24,6 +24,7 @@ from tests.labels.conftest import SEEDS, workspace
 from w2sbench.cli import main
 from w2sbench.errors import W2SError
 from w2sbench.labels import MANIFEST, ROLES, load_folder, split_name
+from w2sbench.ladder import get_ladder
 from w2sbench.method import make_method
 from w2sbench.protocol import Workspace
 from w2sbench.splits import split_pool
@@ -205,6 +206,15 @@ def test_export_refuses_to_overwrite_a_folder_that_is_not_an_export(tasks_env, t
     with pytest.raises(W2SError, match="not empty and not an earlier weak-label export"):
         export_labels(workspace(tmp_path), [get_task("toy")], ladder, ladder.rungs[:1], [0], tmp_path / "precious")
     assert (tmp_path / "precious" / "notes.txt").read_text() == "keep me"
+
+
+def test_export_refuses_a_generative_task(tmp_path):
+    from w2sbench.labels import export_labels
+
+    ladder = get_ladder("gpt2")
+    with pytest.raises(W2SError, match="chess_first_move is generative"):
+        export_labels(workspace(tmp_path), [get_task("chess_first_move")], ladder, ladder.rungs[:1], [0], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
 
 
 def test_cli_verify(exported):
