@@ -87,6 +87,18 @@ def write_toy_task(folder: Path) -> Path:
 
 
 @pytest.fixture
+def one_thread():
+    """One torch thread for the test (tiny models on 2 shared cores run much slower with two);
+    a folder's conftest makes it autouse where its tests train tiny models."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
 def task_folder(tmp_path) -> Path:
     """A tasks/ folder with one shipped-file task ('toy') in the standard schema."""
     return write_toy_task(tmp_path / "tasks")

@@ -12,12 +12,8 @@ from w2sbench.task import get_task
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models on 2 shared cores run faster on one thread (as in tests/methods)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def _one_thread(one_thread):
+    """Every test here runs on one torch thread (tiny language models)."""
 
 
 @pytest.fixture(scope="session")

@@ -122,6 +122,23 @@ def _san(board: chess.Board, move: chess.Move, hide_mate: bool) -> str:
     return san.replace("#", "+") if hide_mate else san
 
 
+def puzzle_of(row: dict, opponent_first: bool, hide_mate: bool) -> tuple[str, chess.Board, chess.Move, str | None]:
+    """(puzzle id, position to solve, best move, the opponent's last move in SAN) of a row of
+    either schema; a row read with the wrong ``opponent_first`` is an error (module docstring)."""
+    if not opponent_first and "GameUrl" in row:
+        raise ValueError("a Lichess row (it has GameUrl): its first move is the opponent's; set opponent_first: true")
+    board, best, last = puzzle_position(row["FEN"], row["Moves"], opponent_first)
+    if row.get("BestSan") is not None and board.san(best) != row["BestSan"]:
+        raise ValueError(f"Moves gives {board.san(best)}, the row's BestSan is {row['BestSan']}: "
+                         "a generated puzzle read with opponent_first: true?")
+    last_san = None
+    if last is not None:
+        before = board.copy()
+        before.pop()
+        last_san = _san(before, last, hide_mate)
+    return str(row["PuzzleId"]), board, best, last_san
+
+
 def position_text(board: chess.Board, last_san: str | None, context: str) -> str:
     side = "White" if board.turn == chess.WHITE else "Black"
     parts = [f"{side} to move."]
@@ -150,21 +167,10 @@ def chess_binary(row, index, split, rng: random.Random, *, opponent_first: bool 
             or candidate not in ("pair", "inline")):
         raise ValueError(f"emit must be both or one, context fen or board, candidate pair or inline, require_match "
                          f"one of {sorted(REQUIRE_MATCH)}; got {emit!r}, {context!r}, {candidate!r}, {require_match!r}")
-    pid = str(row["PuzzleId"])
-    if not opponent_first and "GameUrl" in row:
-        raise ValueError("a Lichess row (it has GameUrl): its first move is the opponent's; set opponent_first: true")
-    board, best, last = puzzle_position(row["FEN"], row["Moves"], opponent_first)
-    if row.get("BestSan") is not None and board.san(best) != row["BestSan"]:
-        raise ValueError(f"Moves gives {board.san(best)}, the row's BestSan is {row['BestSan']}: "
-                         "a generated puzzle read with opponent_first: true?")
+    pid, board, best, last_san = puzzle_of(row, opponent_first, hide_mate)
     distractor, tier = matched_distractor(board, best, rng)
     if distractor is None or tier > REQUIRE_MATCH[require_match]:
         return
-    last_san = None
-    if last is not None:
-        before = board.copy()
-        before.pop()
-        last_san = _san(before, last, hide_mate)
     text = position_text(board, last_san, context)
     candidates = [(best, 1), (distractor, 0)]
     if emit == "one":
@@ -193,20 +199,9 @@ def chess_first_move(row, index, split, rng: random.Random, *, opponent_first: b
     """
     if context not in ("fen", "board"):
         raise ValueError(f"context must be fen or board, got {context!r}")
-    pid = str(row["PuzzleId"])
-    if not opponent_first and "GameUrl" in row:
-        raise ValueError("a Lichess row (it has GameUrl): its first move is the opponent's; set opponent_first: true")
-    board, best, last = puzzle_position(row["FEN"], row["Moves"], opponent_first)
-    if row.get("BestSan") is not None and board.san(best) != row["BestSan"]:
-        raise ValueError(f"Moves gives {board.san(best)}, the row's BestSan is {row['BestSan']}: "
-                         "a generated puzzle read with opponent_first: true?")
+    pid, board, best, last_san = puzzle_of(row, opponent_first, hide_mate)
     moves = sorted(board.legal_moves, key=lambda m: m.uci())
     if len(moves) < 2:
         return
-    last_san = None
-    if last is not None:
-        before = board.copy()
-        before.pop()
-        last_san = _san(before, last, hide_mate)
     yield Prompt(id=pid, prompt=f"{position_text(board, last_san, context)}\n{FIRST_MOVE_CUE}",
                  choices=tuple(_san(board, m, hide_mate) for m in moves), answer=moves.index(best), group=pid)

@@ -14,7 +14,8 @@ import torch
 
 from w2sbench.errors import W2SError
 from w2sbench.finetune.config import FinetuneConfig
-from w2sbench.finetune.student import FinetuneStudent, optimizer_for, prepare_for_training
+from w2sbench.finetune.generative import IGNORE, train_next_tokens
+from w2sbench.finetune.student import FinetuneStudent, prepare_for_training
 from w2sbench.generative.example import Prompts
 from w2sbench.ladder import Rung
 
@@ -100,41 +101,11 @@ class LanguageModel:
             raise ValueError(f"targets must be {len(prompts)} choice indices, got shape {targets.shape} {targets.dtype}")
         if any(not 0 <= t < len(c) for t, c in zip(targets, prompts.choices)):
             raise ValueError("a target is not an index into its prompt's choices")
-        torch.manual_seed(self.seed)
         lm = prepare_for_training(self.base.load_causal_lm(config), config)
-        lm.train()
         rows = []
         for prompt, choices, t in zip(prompts.prompts, prompts.choices, targets):
             context, answer = self.prompt_ids(prompt), self.completion_ids(choices[t])
-            rows.append((context + answer, [-100] * len(context) + answer))
-        opt, sched, steps_per_epoch, _ = optimizer_for(lm, self.parameter_count(), len(rows), config)
-        rng = np.random.default_rng(self.seed)
-        for _ in range(config.epochs):
-            order = rng.permutation(len(rows))
-            for b in range(steps_per_epoch):
-                batch = [rows[i] for i in order[b * config.batch_size : (b + 1) * config.batch_size]]
-                n_tokens = sum(sum(1 for x in labels if x != -100) for _, labels in batch)
-                for start in range(0, len(batch), config.minibatch_size):
-                    ids, labels, mask = self._padded(batch[start : start + config.minibatch_size])
-                    logits = lm(input_ids=ids, attention_mask=mask).logits
-                    # token-summed over the minibatch, divided by the batch's target tokens: the
-                    # accumulated gradient is the batch's per-token mean however it is split
-                    loss = torch.nn.functional.cross_entropy(
-                        logits[:, :-1].float().reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1),
-                        ignore_index=-100, reduction="sum") / max(1, n_tokens)
-                    loss.backward()
-                opt.step()
-                sched.step()
-                opt.zero_grad(set_to_none=True)
-        del opt
-        if config.lora:
-            lm = lm.merge_and_unload()
+            rows.append((context + answer, [IGNORE] * len(context) + answer))
+        lm = train_next_tokens(lm, rows, self.tokenizer.pad_token_id, self.parameter_count(), config, self.seed,
+                               self.device)
         return FittedLanguageModel(self, lm)
-
-    def _padded(self, rows: list[tuple[list[int], list[int]]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        width = max(len(ids) for ids, _ in rows)
-        pad = self.tokenizer.pad_token_id
-        ids = torch.tensor([x + [pad] * (width - len(x)) for x, _ in rows], device=self.device)
-        labels = torch.tensor([y + [-100] * (width - len(y)) for _, y in rows], device=self.device)
-        mask = torch.tensor([[1] * len(x) + [0] * (width - len(x)) for x, _ in rows], device=self.device)
-        return ids, labels, mask
