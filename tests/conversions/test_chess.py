@@ -191,3 +191,15 @@ def test_lichess_fixture_loads_through_the_real_path_with_its_fixture_slices():
         assert all("just played" in e.text and CANDIDATE in e.text for e in examples)
     assert not {e.group for e in data.pool} & {e.group for e in data.test}
     assert {int(e.group[1:]) for e in data.test} <= set(range(60))
+
+
+def test_lichess_first_move_fixture_asks_for_the_move_the_binary_task_labels_best():
+    from tests.conversions.helpers import load
+
+    prompts = load("chess_lichess_first_move")
+    binary = load("chess_lichess")
+    assert (len(prompts.pool), len(prompts.test)) == (180, 60)  # every puzzle: all have two or more legal moves
+    best = {e.group: e.text.split(CANDIDATE)[1] for e in binary.pool + binary.test if e.label == 1}
+    answers = {p.group: p.choices[p.answer] for p in prompts.pool + prompts.test}
+    assert best and all(answers[g] == san for g, san in best.items())
+    assert all("just played" in p.prompt and p.prompt.endswith("Best move:") for p in prompts.test)
