@@ -78,7 +78,7 @@ def main() -> None:
     clock = time.perf_counter()
     right = np.array([int(np.argmax(d)) for d in tuned(Prompts.of(test))]) == answers
     print(f"SmolLM2-135M fine-tuned on transfer's answers ({config.epochs} epochs, lr "
-          f"{config.learning_rate(lm.parameter_count()):g}): {right.mean():.3f} "
+          f"{config.learning_rate(sum(p.numel() for p in tuned.lm.base_model.parameters())):g}): {right.mean():.3f} "
           f"(training {trained:.0f} s, scoring {time.perf_counter() - clock:.0f} s)", flush=True)
 
 

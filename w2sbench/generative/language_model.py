@@ -75,9 +75,6 @@ class LanguageModel:
     def tokenizer(self):
         return self.base.tokenizer
 
-    def parameter_count(self) -> int:
-        return self.base.parameter_count()
-
     def prompt_ids(self, prompt: str) -> list[int]:
         ids = self.tokenizer(prompt)["input_ids"]
         keep = (self.config.max_length or self.rung.max_length) - RESERVED
@@ -106,6 +103,6 @@ class LanguageModel:
         for prompt, choices, t in zip(prompts.prompts, prompts.choices, targets):
             context, answer = self.prompt_ids(prompt), self.completion_ids(choices[t])
             rows.append((context + answer, [IGNORE] * len(context) + answer))
-        lm = train_next_tokens(lm, rows, self.tokenizer.pad_token_id, self.parameter_count(), config, self.seed,
-                               self.device)
+        size = sum(p.numel() for p in lm.base_model.parameters())  # the learning-rate rule's size, as loaded
+        lm = train_next_tokens(lm, rows, self.tokenizer.pad_token_id, size, config, self.seed, self.device)
         return FittedLanguageModel(self, lm)
