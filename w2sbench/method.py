@@ -15,13 +15,17 @@ import importlib
 import inspect
 import pkgutil
 from dataclasses import dataclass
-from typing import Callable, ClassVar
+from typing import TYPE_CHECKING, Callable, ClassVar
 
 import numpy as np
 
 from w2sbench.errors import W2SError, unknown_name
 from w2sbench.example import Inputs
 from w2sbench.student import Student
+
+if TYPE_CHECKING:  # the generative student loads transformers: imported only where used
+    from w2sbench.generative.example import Prompts
+    from w2sbench.generative.language_model import LanguageModel
 
 Predictor = Callable[[Inputs], np.ndarray]
 
@@ -81,12 +85,12 @@ class GenerativeContext:
     Its temperature-0 label (the paper's weak label) is each distribution's argmax. student is
     a LanguageModel; the rest means what it means in MethodContext."""
 
-    student: "LanguageModel"  # noqa: F821 (w2sbench.generative.language_model; imported lazily)
-    transfer: "Prompts"  # noqa: F821
+    student: LanguageModel
+    transfer: Prompts
     weak_labels: tuple[np.ndarray, ...]
-    validation: "Prompts"  # noqa: F821
+    validation: Prompts
     validation_weak_labels: tuple[np.ndarray, ...]
-    unlabeled: "Prompts"  # noqa: F821
+    unlabeled: Prompts
     intermediates: tuple
     seed: int
 
