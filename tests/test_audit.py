@@ -155,3 +155,29 @@ def test_generative_task_checks_its_answer_baseline_not_balance():
     first = audit_task(task, TaskData(task=task, pool=_prompts("pool", 200, lambda i: 0),
                                       test=_prompts("test", 60, lambda i: 0), data_revision="t"))
     assert not _by_name(first)["answer_baseline"].passed and _by_name(first)["answer_baseline"].value == 1.0
+
+
+def test_ceiling_above_floor_per_pair_from_records():
+    from pathlib import Path
+
+    from w2sbench.audit import ceiling_checks
+    from w2sbench.result import ResultStore
+
+    base = ResultStore(Path(__file__).resolve().parents[1] / "submissions" / "naive" / "results").all()[0]
+
+    def record(weak, strong, seed, acc_weak, acc_ceiling, method="naive"):
+        return base.model_copy(update={
+            "seed": seed, "weak": base.weak.model_copy(update={"name": weak}),
+            "strong": base.strong.model_copy(update={"name": strong}),
+            "method": base.method.model_copy(update={"name": method}),
+            "scores": base.scores.model_copy(update={"acc_weak": acc_weak, "acc_ceiling": acc_ceiling})})
+
+    checks = _by_name(ceiling_checks([
+        record("a", "c", 0, 0.70, 0.80), record("a", "c", 1, 0.72, 0.78),
+        record("a", "c", 1, 0.72, 0.78, method="aux-conf"),  # same seed, same supervisor: counted once
+        record("b", "c", 0, 0.75, 0.76),
+    ]))
+    assert set(checks) == {"ceiling_above_floor/a->c", "ceiling_above_floor/b->c"}
+    assert checks["ceiling_above_floor/a->c"].passed and checks["ceiling_above_floor/a->c"].value == pytest.approx(0.08)
+    assert "mean of 2 seeds" in checks["ceiling_above_floor/a->c"].message
+    assert not checks["ceiling_above_floor/b->c"].passed  # a 1-point gap measures nothing

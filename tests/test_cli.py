@@ -65,3 +65,9 @@ def test_a_generative_task_on_an_encoder_ladder_is_a_clear_error(tmp_path):
                                     "--seeds", "0", "--results", str(tmp_path), "--no-progress"])
     assert out.exit_code == 2 and "Traceback" not in out.output
     assert "rung minilm-l3 is an encoder: a generative task needs causal language models" in out.output
+
+
+def test_audit_checks_ceiling_above_floor_on_a_runs_records():
+    out = CliRunner().invoke(main, ["tasks", "audit", "wordnet_gloss", "--results", "submissions/naive/results"])
+    assert out.exit_code == 0, out.output
+    assert "ceiling_above_floor/minilm-l3->mpnet-base" in out.output and "embedded (probe)" in out.output

@@ -15,6 +15,10 @@ passed. They guard the failures the reference code bases shipped (research/ancho
   distractor text for wrong ones, and every model scored AUC 1.0; such a probe finds that at
   once. It fails when it beats the majority rate by more than 0.10.
 
+Given a run's result records (``--results``), each (ladder, weak -> strong) pair of the task is
+also checked for a gap: the seed-averaged ceiling must beat the weak supervisor by at least
+MIN_GAP (0.02), the gap below which PGR is undefined; a pair without one measures nothing.
+
 A generative task (Prompts: choose one of several completions) has no classes to balance; its
 surface check is the answer baseline instead: the pool's most common answer position and most
 common answer text, scored on test, must not beat picking a choice at random by more than
@@ -33,6 +37,8 @@ import numpy as np
 from w2sbench.example import Example
 from w2sbench.generative.example import Prompt
 from w2sbench.loading import TaskData
+from w2sbench.metrics import MIN_GAP
+from w2sbench.result import Result
 from w2sbench.task import Task
 
 BALANCE_TOLERANCE = 0.05  # positive rate within 0.5 +- this, when the task balances
@@ -199,6 +205,24 @@ def audit_task(task: Task, data: TaskData) -> list[Check]:
         _group_leakage(data),
         _surface_leak(data),
     ]
+
+
+def ceiling_checks(results: Iterable[Result]) -> list[Check]:
+    """One check per (ladder, weak -> strong) pair in one task's records: ceiling above floor.
+    Every method's records of a pair and seed share the weak labels and the ceiling, so each
+    seed counts once."""
+    by_pair: dict[tuple[str, str, str, str], dict[int, tuple[float, float]]] = {}
+    for r in results:
+        pair = (r.ladder, r.provenance.regime, r.weak.name, r.strong.name)
+        by_pair.setdefault(pair, {})[r.seed] = (r.scores.acc_weak, r.scores.acc_ceiling)
+    checks = []
+    for (ladder, regime, weak, strong), seeds in sorted(by_pair.items()):
+        acc_weak, acc_ceiling = (float(np.mean(v)) for v in zip(*seeds.values()))
+        gap = acc_ceiling - acc_weak
+        checks.append(Check(f"ceiling_above_floor/{weak}->{strong}", gap >= MIN_GAP, gap, MIN_GAP,
+                            f"{ladder} ({regime}): ceiling {acc_ceiling:.3f}, weak {acc_weak:.3f} "
+                            f"(mean of {len(seeds)} seeds)"))
+    return checks
 
 
 def audit_passed(checks: Iterable[Check]) -> bool:

@@ -134,20 +134,26 @@ def tasks_show(task_id):
 @click.option("--suite", default=None, help="Audit every task of this suite (default: the given ids, else all).")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None,
               help="Read each task's upstream rows from DATA_DIR/<task id>/ (parquet fixtures) instead of its source.")
-def tasks_audit(task_ids, suite, data_dir):
-    """Check each task's loaded data: balance, duplicates, group leakage, surface-form leaks.
+@click.option("--results", "results_dir", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None,
+              help="Also check a run's result records: each rung pair's ceiling must beat its weak supervisor.")
+def tasks_audit(task_ids, suite, data_dir, results_dir):
+    """Check each task's loaded data: balance, duplicates, group leakage, surface-form leaks
+    (and, with --results, that each rung pair's ceiling beats its floor).
 
     Prints one table and exits 1 if any check fails.
     """
-    from w2sbench.audit import audit_table, audit_task
+    from w2sbench.audit import audit_table, audit_task, ceiling_checks
     from w2sbench.loading import load_task_data
+    from w2sbench.result import ResultStore
     from w2sbench.task import all_tasks, get_task, suite_tasks
 
     chosen = [get_task(t) for t in task_ids] if task_ids else suite_tasks(suite) if suite else list(all_tasks().values())
+    records = ResultStore(results_dir).all() if results_dir else []
     checks = {}
     for task in chosen:
         local = data_dir / task.id if data_dir else None
-        checks[task.id] = audit_task(task, load_task_data(task, local))
+        checks[task.id] = audit_task(task, load_task_data(task, local)) + ceiling_checks(
+            r for r in records if r.task.id == task.id)
     click.echo(audit_table(checks))
     failed = [f"{tid}:{c.name}" for tid, cs in checks.items() for c in cs if not c.passed]
     if failed:
