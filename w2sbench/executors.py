@@ -96,10 +96,10 @@ def supervisor_job(ws: "Workspace", kind: str, task: "Task", rung: "Rung", seed:
     splits = ws.splits(task, seed)
     if not all(getattr(splits, r) for r in ("supervisor_train", "transfer", "validation")):
         return kind  # run_experiment reports the empty split with its clear message
-    from w2sbench.protocol import framing_of
-
-    step = framing_of(task).weak_labels if kind == "weak" else framing_of(task).ceiling
-    step(ws, task, rung, seed, splits)
+    if kind == "weak":
+        ws.weak_labels(task, rung, seed, splits)
+    else:
+        ws.ceiling(task, rung, seed, splits)
     return kind
 
 

@@ -39,13 +39,13 @@ from w2sbench.ladder import Ladder, Rung
 from w2sbench.protocol import PROTOCOL_VERSION, Workspace, ids_sha256, rung_ref
 from w2sbench.result import git_revision, provenance
 from w2sbench.splits import FRACTIONS, Splits
+from w2sbench.splits import WEAK_LABELLED_ROLES as ROLES
 from w2sbench.store import atomic_write_bytes
 from w2sbench.task import SHA40, Task
 
 MANIFEST = "manifest.json"
 CARD = "README.md"
 MANIFEST_SCHEMA = 1
-ROLES = ("transfer", "validation", "test")
 COLUMNS = ("id", "role", "soft_label", "hard_label")
 _SPLIT_NAME = re.compile(r"^\w+(\.\w+)*$")  # what `datasets` accepts as a split name
 

@@ -36,7 +36,7 @@ from w2sbench.result import (
     config_key,
     provenance,
 )
-from w2sbench.splits import FRACTIONS, Splits, split_pool
+from w2sbench.splits import FRACTIONS, WEAK_LABELLED_ROLES, Splits, split_pool
 from w2sbench.store import load_arrays, save_arrays
 from w2sbench.student import Student, TrainConfig
 from w2sbench.task import Task
@@ -120,14 +120,12 @@ class Workspace:
     def training_identity(self, task: Task | None = None) -> dict:
         """What about training changes every result: the regime and its settings. A generative
         task always fine-tunes its language models (there is no probe of a generation)."""
-        if task is not None and task.framing == "generative":
+        generative = task is not None and task.framing == "generative"
+        if generative or self.regime == "finetune":
             from w2sbench.finetune import FinetuneConfig
 
-            return {"regime": "generative", "train": asdict(self.finetune_config or FinetuneConfig())}
-        if self.regime == "finetune":
-            from w2sbench.finetune import FinetuneConfig
-
-            return {"regime": "finetune", "train": asdict(self.finetune_config or FinetuneConfig())}
+            regime = "generative" if generative else "finetune"
+            return {"regime": regime, "train": asdict(self.finetune_config or FinetuneConfig())}
         return {"regime": "probe", "train": asdict(self.train_config)}
 
     def task_key(self, task: Task) -> dict:
@@ -158,31 +156,30 @@ class Workspace:
         return arrays
 
     def weak_labels(self, task: Task, weak: Supervisor, seed: int, splits: Splits) -> dict[str, np.ndarray]:
-        """The weak supervisor, trained on supervisor_train with ground truth, predicting every split.
+        """The weak supervisor, trained on supervisor_train with ground truth, predicting every
+        split, as its framing stores them (framing_of(task).read unpacks them).
 
         With a weak_label_source, its verified labels are used instead (no supervisor is trained).
-        An Ensemble's labels are the mean of its members' soft labels (each member cached alone).
+        An Ensemble's labels are the mean of its members' (each member cached alone).
         """
         if isinstance(weak, Ensemble):
             parts = [self.weak_labels(task, m, seed, splits) for m in weak.members]
             return {role: np.mean([p[role] for p in parts], axis=0) for role in parts[0]}
         if self.weak_label_source is not None:
+            if task.framing == "generative":
+                raise W2SError(f"task {task.id}: standard weak labels are binary; a generative task trains its supervisor")
             return self.weak_label_source.weak_labels(self, task, weak, seed, splits)
 
         def compute():
-            head = self.student(weak, seed).fit(
-                Inputs.of(splits.supervisor_train), labels_of(splits.supervisor_train)
-            )
-            return {role: head(Inputs.of(getattr(splits, role))) for role in ("transfer", "validation", "test")}
+            return framing_of(task).train_weak(self, weak, seed, splits)
 
         return self._trained("weak", task, weak, seed, compute)
 
     def ceiling(self, task: Task, strong: Rung, seed: int, splits: Splits) -> np.ndarray:
-        """The strong rung trained on transfer with ground truth: the top of the gap."""
+        """The strong rung trained on transfer with ground truth, predicting test: the top of the gap."""
 
         def compute():
-            head = self.student(strong, seed).fit(Inputs.of(splits.transfer), labels_of(splits.transfer))
-            return {"test": head(Inputs.of(splits.test))}
+            return framing_of(task).train_ceiling(self, strong, seed, splits)
 
         return self._trained("ceiling", task, strong, seed, compute)["test"]
 
@@ -262,16 +259,19 @@ class BinaryFraming:
     """Steps 2-5 of a binary task: heads on a rung, P(class 1) everywhere."""
 
     @staticmethod
-    def regime(ws: Workspace) -> str:
-        return ws.regime
+    def train_weak(ws: Workspace, weak: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
+        head = ws.student(weak, seed).fit(Inputs.of(splits.supervisor_train), labels_of(splits.supervisor_train))
+        return {role: head(Inputs.of(getattr(splits, role))) for role in WEAK_LABELLED_ROLES}
 
     @staticmethod
-    def weak_labels(ws: Workspace, task: Task, weak: Supervisor, seed: int, splits: Splits) -> dict:
-        return ws.weak_labels(task, weak, seed, splits)
+    def train_ceiling(ws: Workspace, strong: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
+        head = ws.student(strong, seed).fit(Inputs.of(splits.transfer), labels_of(splits.transfer))
+        return {"test": head(Inputs.of(splits.test))}
 
     @staticmethod
-    def ceiling(ws: Workspace, task: Task, strong: Rung, seed: int, splits: Splits):
-        return ws.ceiling(task, strong, seed, splits)
+    def read(stored: np.ndarray, examples: list[Example]) -> np.ndarray:
+        """Predictions as the workspace stores them are what the method and scores use."""
+        return stored
 
     context = staticmethod(method_context)
 
@@ -312,10 +312,11 @@ def run_experiment(ws: Workspace, exp: Experiment) -> Result:
     for role in ("supervisor_train", "transfer", "validation"):
         if not getattr(splits, role):
             raise W2SError(f"task {exp.task.id}: split {role} is empty for seed {exp.seed}; the pool is too small")
-    weak = framing.weak_labels(ws, exp.task, exp.weak, exp.seed, splits)
+    weak = {role: framing.read(stored, getattr(splits, role))
+            for role, stored in ws.weak_labels(exp.task, exp.weak, exp.seed, splits).items()}
     timings["weak_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    ceiling = framing.ceiling(ws, exp.task, exp.strong, exp.seed, splits)
+    ceiling = framing.read(ws.ceiling(exp.task, exp.strong, exp.seed, splits), splits.test)
     timings["ceiling_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
     try:
@@ -340,7 +341,7 @@ def run_experiment(ws: Workspace, exp: Experiment) -> Result:
         scores=scores,
         predictions=predictions,
         timings_s={k: round(v, 3) for k, v in timings.items()},
-        provenance=provenance(key, framing.regime(ws)),
+        provenance=provenance(key, ws.training_identity(exp.task)["regime"]),
     )
     return ws.results.write(result)
 

@@ -14,6 +14,7 @@ from w2sbench.example import Example
 
 # supervisor_train | transfer | validation (weak-labelled, for methods that stop early)
 FRACTIONS = (0.5, 0.4, 0.1)
+WEAK_LABELLED_ROLES = ("transfer", "validation", "test")  # the splits the weak supervisor predicts
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import pytest
 from w2sbench.errors import W2SError
 from w2sbench.finetune import FinetuneConfig
 from w2sbench.generative.example import Prompts
-from w2sbench.generative.protocol import check_distributions, padded, unpadded
+from w2sbench.generative.protocol import GenerativeFraming, check_distributions, padded, unpadded
 from w2sbench.generative.example import Prompt
 from w2sbench.ladder import Ensemble, get_ladder
 from w2sbench.method import GenerativeContext, Method, make_method
@@ -100,11 +100,13 @@ def test_bad_predictions_name_the_method(tiny_lm_ladder, workspace, answer, matc
 def test_an_ensemble_supervisor_averages_its_members(tiny_lm_ladder, workspace):
     ws = workspace()
     splits = ws.splits(small_task(), 0)
-    from w2sbench.generative.protocol import supervisor_distributions
 
-    members = [supervisor_distributions(ws, small_task(), r, 0, splits) for r in tiny_lm_ladder.rungs]
-    both = supervisor_distributions(ws, small_task(), Ensemble(members=tuple(tiny_lm_ladder.rungs)), 0, splits)
-    for a, b, mean in zip(members[0]["test"], members[1]["test"], both["test"]):
+    def test_distributions(weak):
+        return GenerativeFraming.read(ws.weak_labels(small_task(), weak, 0, splits)["test"], splits.test)
+
+    members = [test_distributions(r) for r in tiny_lm_ladder.rungs]
+    both = test_distributions(Ensemble(members=tuple(tiny_lm_ladder.rungs)))
+    for a, b, mean in zip(*members, both):
         np.testing.assert_allclose(mean, (a + b) / 2)
 
 

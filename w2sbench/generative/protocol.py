@@ -15,13 +15,11 @@ import numpy as np
 from w2sbench.errors import W2SError
 from w2sbench.generative.example import Prompt, Prompts, answers_of
 from w2sbench.generative.language_model import LanguageModel
-from w2sbench.ladder import Ensemble, Rung, Supervisor
+from w2sbench.ladder import Rung
 from w2sbench.method import GenerativeContext
 from w2sbench.metrics import accuracy, agreement_of, bootstrap_pgr, pgr
 from w2sbench.result import Predictions, Scores
-from w2sbench.splits import Splits
-
-ROLES = ("transfer", "validation", "test")
+from w2sbench.splits import WEAK_LABELLED_ROLES, Splits
 
 
 def language_model(ws, rung: Rung, seed: int) -> LanguageModel:
@@ -61,39 +59,22 @@ def check_distributions(raw, prompts: Prompts, method: str) -> list[np.ndarray]:
     return rows
 
 
-def supervisor_distributions(ws, task, weak: Supervisor, seed: int, splits: Splits) -> dict[str, list[np.ndarray]]:
-    """The weak language model fine-tuned on supervisor_train, predicting every split; an
-    Ensemble's distributions are its members' means (each member cached alone)."""
-    if isinstance(weak, Ensemble):
-        parts = [supervisor_distributions(ws, task, m, seed, splits) for m in weak.members]
-        return {role: [np.mean(ds, axis=0) for ds in zip(*(p[role] for p in parts))] for role in ROLES}
-    if ws.weak_label_source is not None:
-        raise W2SError(f"task {task.id}: standard weak labels are binary; a generative task trains its supervisor")
-
-    def compute():
-        model = language_model(ws, weak, seed).fit(Prompts.of(splits.supervisor_train), answers_of(splits.supervisor_train))
-        return {role: padded(model(Prompts.of(getattr(splits, role)))) for role in ROLES}
-
-    arrays = ws._trained("weak", task, weak, seed, compute)
-    return {role: unpadded(arrays[role], getattr(splits, role)) for role in ROLES}
-
-
 class GenerativeFraming:
-    """The generative counterpart of protocol.BinaryFraming."""
+    """The generative counterpart of protocol.BinaryFraming: language models, and per prompt a
+    distribution over its choices (stored NaN-padded, so the workspace caches and averages
+    them as it does binary predictions)."""
 
     @staticmethod
-    def regime(ws) -> str:
-        return "generative"
-
-    weak_labels = staticmethod(supervisor_distributions)
+    def train_weak(ws, weak: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
+        model = language_model(ws, weak, seed).fit(Prompts.of(splits.supervisor_train), answers_of(splits.supervisor_train))
+        return {role: padded(model(Prompts.of(getattr(splits, role)))) for role in WEAK_LABELLED_ROLES}
 
     @staticmethod
-    def ceiling(ws, task, strong: Rung, seed: int, splits: Splits) -> list[np.ndarray]:
-        def compute():
-            model = language_model(ws, strong, seed).fit(Prompts.of(splits.transfer), answers_of(splits.transfer))
-            return {"test": padded(model(Prompts.of(splits.test)))}
+    def train_ceiling(ws, strong: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
+        model = language_model(ws, strong, seed).fit(Prompts.of(splits.transfer), answers_of(splits.transfer))
+        return {"test": padded(model(Prompts.of(splits.test)))}
 
-        return unpadded(ws._trained("ceiling", task, strong, seed, compute)["test"], splits.test)
+    read = staticmethod(unpadded)
 
     @staticmethod
     def context(ws, exp, splits: Splits, weak: dict[str, list[np.ndarray]]) -> GenerativeContext:
