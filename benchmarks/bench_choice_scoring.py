@@ -1,5 +1,5 @@
 """Scoring a generative task's choices: the prompt's key/value cache shared by every choice
-(w2sbench.generative.language_model) against running prompt + choice as one full sequence per
+(w2sbench.models.language_model) against running prompt + choice as one full sequence per
 choice (all choices of a prompt in one padded batch), side by side on the same model.
 
     python -m pytest benchmarks/bench_choice_scoring.py
@@ -16,8 +16,8 @@ import pytest
 import torch
 
 from tests.generative.conftest import _tokenizer, chess_prompts, tiny_rung
-from w2sbench.generative.example import Prompts
-from w2sbench.generative.language_model import LanguageModel
+from w2sbench.core.prompt import Prompts
+from w2sbench.models.language_model import LanguageModel
 
 N_PROMPTS = 8
 

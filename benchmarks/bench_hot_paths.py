@@ -5,7 +5,7 @@
 
 Feature extraction runs the real packaged rungs of the embedded ladder (paraphrase-MiniLM-L3-v2,
 all-MiniLM-L6-v2 by default; W2SBENCH_BENCH_RUNGS picks others) over texts of the offline suite,
-through w2sbench.encoder.Encoder with the model already loaded: texts/s is reported in
+through w2sbench.models.encoder.Encoder with the model already loaded: texts/s is reported in
 extra_info. Head training and the bootstrap run on synthetic data of the offline suite's sizes.
 """
 
@@ -23,8 +23,8 @@ RUNGS = [r for r in os.environ.get("W2SBENCH_BENCH_RUNGS", "minilm-l3,minilm-l6"
 def offline_texts(n: int) -> list[str]:
     """n texts of the offline suite (WordNet), or generated sentences where it is not built."""
     try:
-        from w2sbench.loading import load_task_data
-        from w2sbench.task import suite_tasks
+        from w2sbench.tasks.loading import load_task_data
+        from w2sbench.tasks.task import suite_tasks
 
         texts = []
         for task in suite_tasks("offline"):
@@ -41,9 +41,9 @@ def offline_texts(n: int) -> list[str]:
 
 @pytest.mark.parametrize("rung_name", RUNGS)
 def test_feature_extraction_throughput(benchmark, rung_name):
-    from w2sbench.encoder import Encoder
-    from w2sbench.errors import W2SError
-    from w2sbench.ladder import get_ladder
+    from w2sbench.models.encoder import Encoder
+    from w2sbench.core.errors import W2SError
+    from w2sbench.models.ladder import get_ladder
 
     rung = get_ladder("embedded").rung(rung_name)
     encoder = Encoder(rung)
@@ -64,7 +64,7 @@ class _Features:
     """A feature store stand-in holding precomputed vectors (head training only reads them)."""
 
     def __init__(self, vectors: dict[str, np.ndarray], name: str):
-        from w2sbench.ladder import Rung
+        from w2sbench.models.ladder import Rung
 
         self.rung = Rung(name=name, model=f"bench/{name}", unpinned_reason="benchmark stand-in")
         self.vectors = vectors
@@ -76,8 +76,8 @@ class _Features:
 @pytest.mark.parametrize("dim,n", [(384, 960), (768, 960), (3072, 960)], ids=["minilm", "mpnet", "mpnet-pair"])
 def test_head_training(benchmark, dim, n):
     """One head on a transfer split's size (the offline suite: 2400 pool x 0.4), default TrainConfig."""
-    from w2sbench.example import Inputs
-    from w2sbench.student import Student
+    from w2sbench.core.example import Inputs
+    from w2sbench.models.probe import Student
 
     rng = np.random.default_rng(0)
     texts = tuple(f"t{i}" for i in range(n))
@@ -95,7 +95,7 @@ def test_head_training(benchmark, dim, n):
 @pytest.mark.parametrize("seeds", [1, 3])
 def test_bootstrap_ci(benchmark, seeds):
     """The paired bootstrap of one record (1 seed) and of a seed group (3 seeds), 800 test examples."""
-    from w2sbench.metrics import N_BOOT, bootstrap_pgr
+    from w2sbench.core.metrics import N_BOOT, bootstrap_pgr
 
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 2, 800)

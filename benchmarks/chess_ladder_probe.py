@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def main() -> None:
-    from w2sbench.chess.engine import engine_path, parse, stockfish_features
-    from w2sbench.loading import load_task_data
-    from w2sbench.task import get_task
+    from w2sbench.models.chess_engine import engine_path, parse, stockfish_features
+    from w2sbench.tasks.loading import load_task_data
+    from w2sbench.tasks.task import get_task
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=300, help="pool examples to probe")

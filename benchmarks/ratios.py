@@ -79,7 +79,7 @@ _sources: dict[str, str] = {}
 
 def _model_dir(rung) -> str:
     """Where the weights are (a prepared packaged copy, verified once here, outside the timing)."""
-    from w2sbench.encoder import model_dir
+    from w2sbench.models.encoder import model_dir
 
     return model_dir(rung)
 
@@ -131,7 +131,7 @@ class Setup:
 def _new_method():
     from dataclasses import dataclass as frozen_dataclass
 
-    from w2sbench.method import Method
+    from w2sbench.methods.api import Method
 
     @frozen_dataclass(frozen=True)
     class RatiosNewMethod(Method):
@@ -146,8 +146,8 @@ def _new_method():
 
 
 def setup(args, scratch: Path) -> Setup:
-    from w2sbench.encoder import Encoder
-    from w2sbench.sweep import build_grid
+    from w2sbench.models.encoder import Encoder
+    from w2sbench.running.sweep import build_grid
 
     if args.fake:
         import os
@@ -155,9 +155,9 @@ def setup(args, scratch: Path) -> Setup:
         import yaml
 
         from tests.conftest import FakeEncoder, fake_ladder, latent_rows, write_rows
-        from w2sbench.method import make_method
-        from w2sbench.sweep import Grid
-        from w2sbench.task import get_task
+        from w2sbench.methods.api import make_method
+        from w2sbench.running.sweep import Grid
+        from w2sbench.tasks.task import get_task
 
         folder = scratch / "tasks"
         shas = {"train": write_rows(folder / "data/toy/train.parquet", latent_rows(600, 0, "a")),
@@ -213,8 +213,8 @@ def main() -> None:
 
 
 def measure(args, scratch: Path) -> None:
-    from w2sbench.protocol import Workspace
-    from w2sbench.sweep import Grid, run_grid
+    from w2sbench.protocol.experiment import Workspace
+    from w2sbench.running.sweep import Grid, run_grid
 
     s = setup(args, scratch)
     grid = s.grid

@@ -17,8 +17,10 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from w2sbench.ladder import Ladder, Rung
-from w2sbench.loading import sha256_file
+from w2sbench.models.ladder import Ladder, Rung
+from w2sbench.tasks.loading import sha256_file
+
+pytest_plugins = ["tests.tiny_lms"]  # tiny causal LMs for the generative tests
 
 NOISE = {"weak": 1.2, "mid": 0.7, "strong": 0.25}
 
@@ -107,7 +109,7 @@ def task_folder(tmp_path) -> Path:
 @pytest.fixture
 def tasks_env(task_folder, monkeypatch):
     """Point the registry at task_folder for the test."""
-    from w2sbench.task import _registry
+    from w2sbench.tasks.task import _registry
 
     monkeypatch.setenv("W2SBENCH_TASKS", str(task_folder))
     _registry.cache_clear()

@@ -30,11 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch  # noqa: E402
 
 from tests.conftest import FakeEncoder, fake_ladder  # noqa: E402
-from w2sbench import store  # noqa: E402
-from w2sbench.method import make_method  # noqa: E402
-from w2sbench.protocol import Workspace  # noqa: E402
-from w2sbench.sweep import Grid, run_grid  # noqa: E402
-from w2sbench.task import get_task  # noqa: E402
+from w2sbench.core import store  # noqa: E402
+from w2sbench.methods.api import make_method  # noqa: E402
+from w2sbench.protocol.experiment import Workspace  # noqa: E402
+from w2sbench.running.sweep import Grid, run_grid  # noqa: E402
+from w2sbench.tasks.task import get_task  # noqa: E402
 
 
 def grid() -> Grid:

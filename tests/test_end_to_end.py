@@ -10,14 +10,14 @@ import yaml
 from click.testing import CliRunner
 
 from w2sbench.cli import main
-from w2sbench.loading import sha256_file
-from w2sbench.paths import tasks_dir
+from w2sbench.tasks.loading import sha256_file
+from w2sbench.core.paths import tasks_dir
 
 
 @pytest.fixture
 def small_gloss(tmp_path, monkeypatch):
     """wordnet_gloss cut to 300 pool / 150 test rows, as its own task folder."""
-    from w2sbench.task import _registry
+    from w2sbench.tasks.task import _registry
 
     folder = tmp_path / "tasks"
     definition = yaml.safe_load((tasks_dir() / "wordnet_gloss.yaml").read_text())
@@ -51,9 +51,9 @@ def test_run_cold_then_warm_with_real_rungs(small_gloss, monkeypatch):
     before = {p.name: p.read_bytes() for p in records}
 
     # warm: nothing is recomputed, so no model may even be loaded
-    import w2sbench.encoder
+    import w2sbench.models.encoder
 
-    monkeypatch.setattr(w2sbench.encoder.Encoder, "embed", lambda *a, **k: pytest.fail("re-embedded"))
+    monkeypatch.setattr(w2sbench.models.encoder.Encoder, "embed", lambda *a, **k: pytest.fail("re-embedded"))
     warm = CliRunner().invoke(main, args)
     assert warm.exit_code == 0, warm.output
     assert {p.name: p.read_bytes() for p in sorted(results.glob("*.json"))} == before

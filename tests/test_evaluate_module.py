@@ -40,10 +40,10 @@ def _records(tasks_env, tmp_path):
     import torch
 
     from tests.conftest import FakeEncoder, fake_ladder
-    from w2sbench.method import make_method
-    from w2sbench.protocol import Workspace
-    from w2sbench.sweep import Grid, run_grid
-    from w2sbench.task import get_task
+    from w2sbench.methods.api import make_method
+    from w2sbench.protocol.experiment import Workspace
+    from w2sbench.running.sweep import Grid, run_grid
+    from w2sbench.tasks.task import get_task
 
     torch.set_num_threads(1)
     ladder = fake_ladder()
@@ -53,7 +53,7 @@ def _records(tasks_env, tmp_path):
 
 
 def test_reproduces_result_records_and_seed_summaries(pgr_metric, tasks_env, tmp_path):
-    from w2sbench.report import summarize
+    from w2sbench.reporting.report import summarize
 
     records = _records(tasks_env, tmp_path)
     for r in records:

@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from tests.conftest import FakeEncoder, fake_ladder
-from w2sbench.method import make_method
-from w2sbench.protocol import Workspace
-from w2sbench.result import ResultStore
-from w2sbench.store import load_arrays
-from w2sbench.sweep import Grid, run_grid
-from w2sbench.task import get_task
+from w2sbench.methods.api import make_method
+from w2sbench.protocol.experiment import Workspace
+from w2sbench.core.result import ResultStore
+from w2sbench.core.store import load_arrays
+from w2sbench.running.sweep import Grid, run_grid
+from w2sbench.tasks.task import get_task
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -124,7 +124,7 @@ def test_corrupted_cache_entries_and_records_are_detected_and_recomputed(tasks_e
 
 
 def test_stale_temporaries_of_dead_writers_are_removed_but_live_ones_kept(tmp_path):
-    from w2sbench.executors import remove_stale_temporaries
+    from w2sbench.running.executors import remove_stale_temporaries
 
     dead = tmp_path / "cache" / "features" / ".shard.npz.abc123.tmp"
     dead.parent.mkdir(parents=True)

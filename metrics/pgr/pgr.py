@@ -7,7 +7,7 @@ Inputs are per test example: P(class 1) (or hard 0/1 labels) of the weak supervi
 weak-to-strong student and of the strong ceiling, and the ground truth. Each prediction may
 also be a list with one value per seed (all seeds scored on the same test examples): PGR is
 then computed from seed-averaged scores and the bootstrap resamples examples once for every
-seed. The numbers are exactly those of a w2sbench result record: w2sbench.metrics.pgr,
+seed. The numbers are exactly those of a w2sbench result record: w2sbench.core.metrics.pgr,
 bootstrap_pgr (paired bootstrap CI over test examples) and agreement (Burns et al. 2023,
 section 5.1).
 """
@@ -16,7 +16,7 @@ import datasets
 import evaluate
 import numpy as np
 
-from w2sbench.metrics import N_BOOT, accuracy, agreement, auroc, bootstrap_pgr, pgr
+from w2sbench.core.metrics import N_BOOT, accuracy, agreement, auroc, bootstrap_pgr, pgr
 
 _CITATION = """\
 @article{burns2023weak,

@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from tests.conftest import FakeEncoder, fake_ladder
-from w2sbench.labels import export_labels
-from w2sbench.protocol import Workspace
-from w2sbench.task import get_task
+from w2sbench.labels.weak_labels import export_labels
+from w2sbench.protocol.experiment import Workspace
+from w2sbench.tasks.task import get_task
 
 SEEDS = [0, 1]
 

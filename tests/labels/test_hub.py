@@ -20,8 +20,8 @@ from click.testing import CliRunner
 
 from tests.labels.hub import StandIn, seed_cache
 from w2sbench.cli import main
-from w2sbench.errors import W2SError
-from w2sbench.labels import load_folder, parse_ref, pull, pull_ref, push
+from w2sbench.core.errors import W2SError
+from w2sbench.labels.weak_labels import load_folder, parse_ref, pull, pull_ref, push
 
 REPO = "w2s-org/weak-labels"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -148,8 +148,8 @@ def test_push_then_pull_round_trip_through_a_local_stand_in(exported, tmp_path, 
 
 def test_a_second_push_replaces_stale_tables(exported, tasks_env, tmp_path, online, monkeypatch):
     from tests.conftest import fake_ladder
-    from w2sbench.labels import export_labels
-    from w2sbench.task import get_task
+    from w2sbench.labels.weak_labels import export_labels
+    from w2sbench.tasks.task import get_task
 
     ws, out, _ = exported
     monkeypatch.setenv("HF_TOKEN", "hf_standin_token")

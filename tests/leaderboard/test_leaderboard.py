@@ -21,7 +21,7 @@ from tests.conftest import FakeEncoder, fake_ladder, latent_rows, write_rows
 from tests.submissions.conftest import toy_track, write_submission
 from w2sbench.leaderboard import compare, generate, stale, write
 from w2sbench.leaderboard.board import build_leaderboard
-from w2sbench.method import Method, make_method
+from w2sbench.methods.api import Method, make_method
 
 TRACK = toy_track("toy", seeds=(0, 1), pairs=("weak:mid", "weak:strong"))
 TRACKS = {"toy": TRACK}
@@ -44,9 +44,9 @@ def records(tmp_path_factory):
     """Records of three methods on the toy track (two seeds, two pairs), computed once."""
     import yaml
 
-    from w2sbench.protocol import Workspace
-    from w2sbench.sweep import Grid, run_grid
-    from w2sbench.task import _registry, get_task
+    from w2sbench.protocol.experiment import Workspace
+    from w2sbench.running.sweep import Grid, run_grid
+    from w2sbench.tasks.task import _registry, get_task
 
     base = tmp_path_factory.mktemp("lb")
     folder = base / "tasks"
@@ -213,7 +213,7 @@ def test_committed_leaderboard_is_current():
 
 def test_committed_entries_are_valid_and_baselines_complete():
     """Every committed entry is readable; every baseline is complete on each track it enters."""
-    from w2sbench.submission import all_tracks
+    from w2sbench.submissions.submission import all_tracks
 
     lb = build_leaderboard(REPO / "submissions", all_tracks())
     assert lb.invalid == []

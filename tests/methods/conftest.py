@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from w2sbench.example import Inputs
-from w2sbench.losses import soft_cross_entropy
-from w2sbench.method import MethodContext, OracleContext
+from w2sbench.core.example import Inputs
+from w2sbench.core.losses import soft_cross_entropy
+from w2sbench.methods.api import MethodContext, OracleContext
 
 
 @pytest.fixture(autouse=True)

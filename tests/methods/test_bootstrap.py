@@ -2,7 +2,7 @@ import pytest
 import numpy as np
 
 from tests.methods.conftest import RecordingStudent, context
-from w2sbench.method import make_method
+from w2sbench.methods.api import make_method
 
 
 def test_without_intermediate_rungs_bootstrap_is_naive():

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from tests.methods.conftest import RecordingStudent, context
-from w2sbench.errors import W2SError
-from w2sbench.method import MethodContext, OracleContext, make_method
+from w2sbench.core.errors import W2SError
+from w2sbench.methods.api import MethodContext, OracleContext, make_method
 
 
 def head_returning(values):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import FakeEncoder
-from tests.test_protocol import grid
-from w2sbench.method import make_method
-from w2sbench.protocol import Workspace
-from w2sbench.sweep import run_grid
+from tests.protocol.test_experiment import grid
+from w2sbench.methods.api import make_method
+from w2sbench.protocol.experiment import Workspace
+from w2sbench.running.sweep import run_grid
 
 FINETUNE_ONLY = {"generative-ft", "few-shot-weak", "ft-weak-lp-gt"}
 GENERATIVE = {"sft-naive", "sft-conf-filter", "sft-bootstrap"}  # generative tasks: tests/generative, tests/methods/test_sft.py
@@ -52,7 +52,7 @@ def test_method_runs_end_to_end_on_the_fake_ladder(tasks_env, tmp_path, shared_c
 
 
 def test_every_registered_method_is_covered():
-    from w2sbench.method import all_methods
+    from w2sbench.methods.api import all_methods
 
     covered = {name for name, _, _ in CASES} | FINETUNE_ONLY | GENERATIVE
     assert set(all_methods()) - {"snoop", "peek-oracle", "broken"} <= covered

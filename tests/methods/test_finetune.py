@@ -10,14 +10,14 @@ import pytest
 import torch
 
 from tests.methods.conftest import RecordingStudent, context
-from w2sbench.errors import W2SError
-from w2sbench.example import Inputs
-from w2sbench.finetune import FinetuneConfig, FinetuneStudent, make_finetune_student
-from w2sbench.finetune.fewshot import pick_demonstrations
-from w2sbench.finetune.generative import generative_finetune
-from w2sbench.ladder import Rung
-from w2sbench.losses import AuxConfidence
-from w2sbench.method import MethodContext, make_method
+from w2sbench.core.errors import W2SError
+from w2sbench.core.example import Inputs
+from w2sbench.models.finetune import FinetuneConfig, FinetuneStudent, make_finetune_student
+from w2sbench.models.finetune.fewshot import pick_demonstrations
+from w2sbench.models.finetune.generative import generative_finetune
+from w2sbench.models.ladder import Rung
+from w2sbench.core.losses import AuxConfidence
+from w2sbench.methods.api import MethodContext, make_method
 
 GOOD = ["great", "wonderful", "excellent", "lovely", "superb", "delightful", "fantastic", "pleasant"]
 BAD = ["terrible", "awful", "horrible", "dreadful", "nasty", "miserable", "atrocious", "unpleasant"]
@@ -97,7 +97,7 @@ def test_defaults_are_the_papers_recipe():
 
 
 def test_factory_builds_a_student_for_a_rung():
-    from w2sbench.ladder import get_ladder
+    from w2sbench.models.ladder import get_ladder
 
     rung = get_ladder("embedded").rung("minilm-l6")
     s = make_finetune_student(rung, 3)
@@ -237,7 +237,7 @@ def test_methods_run_unchanged_on_a_finetune_student(tiny_encoder, name, params)
 @pytest.mark.slow
 def test_the_smallest_packaged_encoder_learns_a_tiny_task():
     """all-MiniLM-L6-v2 (22.7M parameters), fully fine-tuned on 48 sentences, 2 epochs."""
-    from w2sbench.ladder import get_ladder
+    from w2sbench.models.ladder import get_ladder
 
     rung = get_ladder("embedded").rung("minilm-l6")
     s = make_finetune_student(rung, 0, FinetuneConfig(batch_size=16, minibatch_size=8, lr=1e-4, max_length=16))
@@ -338,7 +338,7 @@ def test_loss_value_is_logged_by_the_step(tiny_encoder):
 
 
 def test_ft_weak_lp_gt_probes_the_weakly_tuned_backbone_with_validation_ground_truth(tiny_encoder):
-    from w2sbench.method import OracleContext
+    from w2sbench.methods.api import OracleContext
 
     strong = student_of(tiny_encoder, FinetuneConfig(epochs=1, batch_size=8, minibatch_size=8, lr=1e-2))
     transfer, labels = sentiment(16)

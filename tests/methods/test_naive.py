@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from tests.methods.conftest import RecordingStudent, context
-from w2sbench.method import make_method
+from w2sbench.methods.api import make_method
 
 
 def test_naive_soft_trains_on_the_weak_probabilities_and_hard_on_their_threshold():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from w2sbench.errors import W2SError
-from w2sbench.generative.example import Prompts
-from w2sbench.method import GenerativeContext, make_method
+from w2sbench.core.errors import W2SError
+from w2sbench.core.prompt import Prompts
+from w2sbench.methods.api import GenerativeContext, make_method
 
 
 class RecordingLM:

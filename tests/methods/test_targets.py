@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from tests.methods.conftest import RecordingStudent, context
-from w2sbench.errors import W2SError
-from w2sbench.losses import ProductTarget, ReverseCrossEntropy
-from w2sbench.method import make_method
+from w2sbench.core.errors import W2SError
+from w2sbench.core.losses import ProductTarget, ReverseCrossEntropy
+from w2sbench.methods.api import make_method
 
 
 def fitted_loss(name, params=None):

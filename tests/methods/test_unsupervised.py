@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from tests.methods.conftest import RecordingStudent, context, inputs
-from w2sbench.errors import W2SError
-from w2sbench.method import make_method
+from w2sbench.core.errors import W2SError
+from w2sbench.methods.api import make_method
 
 
 def latent_features(n=200, seed=0):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from w2sbench.errors import W2SError
+from w2sbench.core.errors import W2SError
 from w2sbench.models import packaged
 from w2sbench.models.packaged import materialize
 

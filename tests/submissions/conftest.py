@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from tests.conftest import FakeEncoder, fake_ladder, write_toy_task
-from w2sbench.isolation import Sandbox, probe_sandbox
-from w2sbench.submission import Harness, Track
+from w2sbench.submissions.isolation import Sandbox, probe_sandbox
+from w2sbench.submissions.submission import Harness, Track
 
 HAS_SANDBOX = isinstance(probe_sandbox(), Sandbox)
 needs_sandbox = pytest.mark.skipif(not HAS_SANDBOX, reason=f"bubblewrap does not work here: {probe_sandbox()}")
@@ -28,7 +28,7 @@ def toy_track(name: str = "toy", seeds=(0,), pairs=("weak:strong",)) -> Track:
 
 def toy_harness(cache: Path, tracks=None, unsandboxed: bool = False, time_limit_s: float | None = None,
                 extra_forbidden=()) -> Harness:
-    from w2sbench.task import get_task
+    from w2sbench.tasks.task import get_task
 
     tracks = tracks or {"toy": toy_track()}
     return Harness(cache, tracks=tracks, ladder=lambda name: fake_ladder(), task=get_task,
@@ -46,7 +46,7 @@ def method_source(name: str, body: str = NAIVE_BODY, fields: str = "", prelude: 
     cls = "".join(p.capitalize() for p in name.split("-"))
     return (
         "from dataclasses import dataclass\n\nimport numpy as np\n\n"
-        "from w2sbench.method import Method, register\n"
+        "from w2sbench.methods.api import Method, register\n"
         + textwrap.dedent(prelude)
         + f"\n\n@register\n@dataclass(frozen=True)\nclass {cls}(Method):\n"
         + f'    name = "{name}"\n    oracle = {oracle}\n'
@@ -77,7 +77,7 @@ def write_submission(root: Path, name: str, source: str | None = None, *, tracks
 @pytest.fixture(scope="module")
 def toy_env(tmp_path_factory):
     """A module-wide toy task folder (W2SBENCH_TASKS) and cache; returns (tasks folder, cache)."""
-    from w2sbench.task import _registry
+    from w2sbench.tasks.task import _registry
 
     base = tmp_path_factory.mktemp("toy")
     folder = write_toy_task(base / "tasks")

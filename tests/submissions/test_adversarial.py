@@ -8,14 +8,14 @@ what it met. Each test states the outcome:
 
 | attack | outcome | what stops it |
 |---|---|---|
-| read tasks/data parquet, result records, the cache's ceiling predictions, /usr/share (WordNet), the repo's tasks/, or load data through w2sbench.loading | **fails** (no such file) | sandbox: none of it is mounted |
+| read tasks/data parquet, result records, the cache's ceiling predictions, /usr/share (WordNet), the repo's tasks/, or load data through w2sbench.tasks.loading | **fails** (no such file) | sandbox: none of it is mounted |
 | the same reads without the sandbox (control) | works: why validate refuses without bwrap | - |
-| find labels in memory: gc objects, stack frames, w2sbench.protocol globals, the objects handed to fit | **fails** (nothing there) | worker process: it holds only the API's inputs |
+| find labels in memory: gc objects, stack frames, w2sbench.protocol.experiment globals, the objects handed to fit | **fails** (nothing there) | worker process: it holds only the API's inputs |
 | read a planted secret from the environment or /proc, see the harness's processes | **fails** (cleared env, own pid namespace) | cleared environment; sandbox pid namespace |
 | open a socket to a server on the harness's localhost | **fails** (unreachable) | sandbox network namespace |
 | the same connection without the sandbox (control) | works | - |
 | write a forged record into its own or another entry's results/, or into the cache | **caught**: the run succeeds, nothing is written | sandbox: read-only code, no results or cache mounted |
-| monkeypatch w2sbench.metrics / protocol scoring | **caught**: scores are computed in the harness, unchanged | worker process |
+| monkeypatch w2sbench.core.metrics / protocol scoring | **caught**: scores are computed in the harness, unchanged | worker process |
 | declare itself an oracle to get validation labels | **caught**: marked oracle in every record, shown apart, never ranked | the method API |
 | ship a symbolic link to tasks/data in the folder | **fails**: refused before anything runs | staging refuses links |
 | send back a pickle that runs code when loaded | impossible: answers are JSON lines, strictly parsed | worker protocol |
@@ -32,9 +32,9 @@ import numpy as np
 import pytest
 
 from tests.submissions.conftest import HAS_SANDBOX, method_source, toy_harness, toy_track, write_submission
-from w2sbench.errors import W2SError
-from w2sbench.metrics import accuracy
-from w2sbench.submission import evaluate
+from w2sbench.core.errors import W2SError
+from w2sbench.core.metrics import accuracy
+from w2sbench.submissions.submission import evaluate
 
 pytestmark = pytest.mark.skipif(not HAS_SANDBOX, reason="bubblewrap does not work here; the sandbox is what is tested")
 TRACKS = {"toy": toy_track()}
@@ -73,7 +73,7 @@ def fit(self, ctx):
         "cache ceiling": lambda: dict(np.load(sorted(glob.glob(CACHE + "/artifacts/ceiling/*.npz"))[0])),
         "/usr/share": lambda: os.listdir("/usr/share"),
         "repo tasks/": lambda: os.listdir(REPO_TASKS),
-        "w2sbench.loading": lambda: load_via_harness(),
+        "w2sbench.tasks.loading": lambda: load_via_harness(),
     }
     for what, read in targets.items():
         try:
@@ -92,8 +92,8 @@ LOAD_VIA_HARNESS = """
 def load_via_harness():
     import os
     os.environ["W2SBENCH_TASKS"] = TASKS
-    from w2sbench.loading import load_task_data
-    from w2sbench.task import all_tasks
+    from w2sbench.tasks.loading import load_task_data
+    from w2sbench.tasks.task import all_tasks
     return load_task_data(all_tasks()["toy"])
 """
 
@@ -103,7 +103,7 @@ def test_reading_ground_truth_from_disk_fails_in_the_sandbox(arena):
         attack(arena, "steal-files", STEAL_FILES, prelude=LOAD_VIA_HARNESS)
     message = str(e.value)
     assert "submission steal-files" in message and "ATTACK FAILED" in message
-    for what in ("tasks/data parquet", "result store", "cache ceiling", "/usr/share", "repo tasks/", "w2sbench.loading"):
+    for what in ("tasks/data parquet", "result store", "cache ceiling", "/usr/share", "repo tasks/", "w2sbench.tasks.loading"):
         assert f"{what}: " in message, f"{what} was readable in the sandbox: {message}"
     assert not list((arena["root"] / "steal-files" / "results").glob("*.json"))
 
@@ -117,10 +117,10 @@ def test_control_the_same_reads_work_without_the_sandbox(arena):
 MEMORY = """
 def fit(self, ctx):
     import gc, inspect, sys
-    import w2sbench.protocol as protocol
-    from w2sbench.example import Example
-    from w2sbench.loading import TaskData
-    from w2sbench.splits import Splits
+    import w2sbench.protocol.experiment as protocol
+    from w2sbench.core.example import Example
+    from w2sbench.tasks.loading import TaskData
+    from w2sbench.core.splits import Splits
     n = len(ctx.unlabeled)
     found = []
     for o in gc.get_objects():
@@ -265,8 +265,8 @@ def test_writing_result_files_has_no_effect(arena):
 
 PATCH = """
 def fit(self, ctx):
-    import w2sbench.metrics as metrics
-    import w2sbench.protocol as protocol
+    import w2sbench.core.metrics as metrics
+    import w2sbench.protocol.experiment as protocol
     metrics.accuracy = lambda *a, **k: 1.0
     metrics.pgr = lambda *a, **k: 1.0
     protocol.accuracy = lambda *a, **k: 1.0
@@ -306,7 +306,7 @@ def test_the_harness_never_unpickles_what_a_worker_sends():
     """The worker's answers are JSON lines checked by a strict schema (a pickle would run code here)."""
     import inspect
 
-    import w2sbench.isolation as iso
+    import w2sbench.submissions.isolation as iso
 
     harness_side = inspect.getsource(iso.Worker)
     assert "pickle.loads" not in harness_side and "pickle.load(" not in harness_side

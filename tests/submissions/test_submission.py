@@ -17,8 +17,8 @@ from click.testing import CliRunner
 
 from tests.submissions.conftest import HAS_SANDBOX, method_source, needs_sandbox, toy_track, write_submission
 from w2sbench.cli import main
-from w2sbench.errors import W2SError
-from w2sbench.submission import (
+from w2sbench.core.errors import W2SError
+from w2sbench.submissions.submission import (
     all_tracks,
     default_tracks,
     load_metadata,
@@ -74,8 +74,8 @@ def test_missing_metadata_says_how_to_make_one(tmp_path):
 
 
 def test_packaged_tracks_are_valid_and_pin_their_grid():
-    from w2sbench.ladder import get_ladder
-    from w2sbench.task import load_task_file
+    from w2sbench.models.ladder import get_ladder
+    from w2sbench.tasks.task import load_task_file
 
     tracks = all_tracks()
     assert set(default_tracks()) <= set(tracks)

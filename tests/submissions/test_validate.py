@@ -19,9 +19,9 @@ from click.testing import CliRunner
 
 from tests.submissions.conftest import method_source, needs_sandbox, toy_harness, toy_track, write_submission
 from w2sbench.cli import main
-from w2sbench.errors import W2SError
-from w2sbench.result import Result
-from w2sbench.submission import VALIDATE_CHECKS, ValidateOptions, evaluate, removed_entries, validate
+from w2sbench.core.errors import W2SError
+from w2sbench.core.result import Result
+from w2sbench.submissions.submission import VALIDATE_CHECKS, ValidateOptions, evaluate, removed_entries, validate
 
 TWO_SEEDS = {"toy": toy_track(seeds=(0, 1))}
 
@@ -75,9 +75,9 @@ def test_evaluate_writes_the_grid_and_resumes(evaluated, toy_env):
 def test_builtin_entry_keys_match_a_plain_run(evaluated, toy_env):
     """A baseline entry's records are the records `w2sbench run --methods naive` makes."""
     from tests.conftest import fake_ladder
-    from w2sbench.method import make_method
-    from w2sbench.protocol import Experiment
-    from w2sbench.task import get_task
+    from w2sbench.methods.api import make_method
+    from w2sbench.protocol.experiment import Experiment
+    from w2sbench.tasks.task import get_task
 
     root, cache, reports = evaluated
     ws = toy_harness(cache, TWO_SEEDS).workspace(root / "naive-ref" / "results")
@@ -130,7 +130,7 @@ def _perfect_predictions(d):
     """A forged record: predictions equal to the labels, scores recomputed to match."""
     import numpy as np
 
-    from w2sbench.protocol import score
+    from w2sbench.protocol.experiment import score
 
     p = d["predictions"]
     p["w2s"] = [float(x) for x in p["labels"]]
@@ -174,7 +174,7 @@ def test_stray_files_in_results_fail(evaluated, tmp_path):
 
 
 def test_validate_refuses_without_a_sandbox_unless_told(evaluated, tmp_path, monkeypatch):
-    import w2sbench.isolation as iso
+    import w2sbench.submissions.isolation as iso
 
     folder = fresh_copy(evaluated, tmp_path)
     monkeypatch.setattr(iso.shutil, "which", lambda name: None)
@@ -264,7 +264,7 @@ def test_validate_help_lists_exactly_the_checks_it_runs():
 
 
 def test_validate_cli_json_and_exit_status(evaluated, tmp_path, monkeypatch):
-    import w2sbench.commands.submissions as cmd
+    import w2sbench.cli.submissions as cmd
 
     monkeypatch.setattr(cmd, "_harness", lambda cache, unsandboxed, limit, extra=(): toy_harness(
         evaluated[1], TWO_SEEDS, unsandboxed=unsandboxed, time_limit_s=limit))

@@ -9,7 +9,7 @@ For each track an entry enters (its metadata's ``tracks``):
 - **invalid** when its metadata or any record is unreadable, or records of several method
   versions share a cell: listed with the problem, nothing of it is scored.
 
-Scores: per (task, pair) the seed-averaged PGR (w2sbench.report.summarize), and per entry the
+Scores: per (task, pair) the seed-averaged PGR (w2sbench.reporting.report.summarize), and per entry the
 mean over the track's scored cells. A cell whose gap (ceiling minus weak accuracy) is under
 ``metrics.MIN_GAP`` in any complete entry is left out for every entry, and the board says so.
 The 95% interval of the mean is a paired bootstrap over test examples: per task one set of
@@ -28,11 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-from w2sbench.errors import W2SError
-from w2sbench.metrics import MIN_GAP, N_BOOT
-from w2sbench.report import Summary, group_key, summarize
-from w2sbench.result import Result
-from w2sbench.submission import Metadata, Track, _read_records, load_metadata
+from w2sbench.core.errors import W2SError
+from w2sbench.core.metrics import MIN_GAP, N_BOOT
+from w2sbench.reporting.report import Summary, group_key, summarize
+from w2sbench.core.result import Result
+from w2sbench.submissions.submission import Metadata, Track, _read_records, load_metadata
 
 Cell = tuple[str, str, str]  # (task, weak, strong)
 

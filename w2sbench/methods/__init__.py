@@ -1,1 +1,1 @@
-"""Reference methods. Each module registers its methods with w2sbench.method.register."""
+"""Reference methods. Each module registers its methods with w2sbench.methods.api.register."""

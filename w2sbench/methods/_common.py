@@ -6,12 +6,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from w2sbench.errors import W2SError
-from w2sbench.method import Method, source_hash
+from w2sbench.core.errors import W2SError
+from w2sbench.methods.api import Method, source_hash
 
 
 class UsesCode(Method):
-    """A method whose behaviour also lives outside its class (a loss in w2sbench.losses).
+    """A method whose behaviour also lives outside its class (a loss in w2sbench.core.losses).
 
     ``uses`` names those objects; their source joins the class's in ``code_hash``, so editing
     the loss invalidates the method's cached results as editing the method does.

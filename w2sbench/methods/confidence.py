@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from w2sbench.losses import (
+from w2sbench.core.losses import (
     AdaptiveConfidence,
     AuxConfidence,
     EntropyRegularized,
@@ -16,7 +16,7 @@ from w2sbench.losses import (
     openai_logconf_coef,
     soft_cross_entropy,
 )
-from w2sbench.method import MethodContext, register
+from w2sbench.methods.api import MethodContext, register
 from w2sbench.methods._common import UsesCode, check_range
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from w2sbench.method import Method, MethodContext, OracleContext, register
+from w2sbench.methods.api import Method, MethodContext, OracleContext, register
 from w2sbench.methods._common import agreement, check_choice, soft_ce
 
 METRICS = ("agreement", "soft_ce")

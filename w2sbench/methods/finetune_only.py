@@ -9,16 +9,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from w2sbench.errors import W2SError
-from w2sbench.example import Inputs
-from w2sbench.finetune.fewshot import FewShotPredictor, few_shot_predictor, pick_demonstrations
-from w2sbench.finetune.generative import generative_finetune
-from w2sbench.method import MethodContext, register
+from w2sbench.core.errors import W2SError
+from w2sbench.core.example import Inputs
+from w2sbench.models.finetune.fewshot import FewShotPredictor, few_shot_predictor, pick_demonstrations
+from w2sbench.models.finetune.generative import generative_finetune
+from w2sbench.methods.api import MethodContext, register
 from w2sbench.methods._common import UsesCode, check_range
 
 
 def finetune_student(method: str, student, causal_lm: bool = True):
-    from w2sbench.finetune import FinetuneStudent
+    from w2sbench.models.finetune import FinetuneStudent
 
     if not isinstance(student, FinetuneStudent):
         raise W2SError(f"method {method} needs the fine-tuning regime (its student must be fine-tuned, "

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from w2sbench.method import Method, MethodContext, register
+from w2sbench.methods.api import Method, MethodContext, register
 
 
 @register

@@ -19,8 +19,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from w2sbench.errors import W2SError
-from w2sbench.method import Method, OracleContext, register
+from w2sbench.core.errors import W2SError
+from w2sbench.methods.api import Method, OracleContext, register
 from w2sbench.methods._common import check_range
 from w2sbench.methods.finetune_only import finetune_student
 

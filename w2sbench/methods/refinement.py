@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from w2sbench.errors import W2SError
-from w2sbench.losses import ConfidenceWeighted
-from w2sbench.method import Method, MethodContext, register
+from w2sbench.core.errors import W2SError
+from w2sbench.core.losses import ConfidenceWeighted
+from w2sbench.methods.api import Method, MethodContext, register
 from w2sbench.methods._common import UsesCode, check_range
 
 

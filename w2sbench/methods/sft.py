@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from w2sbench.method import GenerativeContext, Method, register
+from w2sbench.methods.api import GenerativeContext, Method, register
 from w2sbench.methods._common import check_range
 
 PAPER = "Burns et al. 2023, Weak-to-Strong Generalization, arXiv:2312.09390 (section 4.2, chess)"

@@ -26,8 +26,8 @@ from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator, Literal
 
-from w2sbench.errors import W2SError, unknown_name
-from w2sbench.paths import cache_dir
+from w2sbench.core.errors import W2SError, unknown_name
+from w2sbench.core.paths import cache_dir
 
 INSTALL_HINT = "bash install.sh"
 MANIFEST = "w2sbench-manifest.json"

@@ -1,0 +1,103 @@
+"""Every executor gives the local executor's records, resumes from the shared stores, and
+reports a failing experiment clearly.
+
+Pitfalls guarded: parallel workers producing different numbers than the in-process loop;
+workers that cannot import the encoder factory or method (FakeEncoder lives in
+tests/conftest.py: spawned processes get the parent's sys.path, Ray workers get it through
+runtime_env PYTHONPATH); a worker error lost in a pool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from tests.conftest import FakeEncoder, fake_ladder
+from w2sbench.core.errors import W2SError
+from w2sbench.running.executors import LocalExecutor, ProcessExecutor, RayExecutor, make_executor
+from w2sbench.methods.api import Method, make_method
+from w2sbench.protocol.experiment import Workspace
+from w2sbench.running.sweep import Grid, run_grid
+from w2sbench.tasks.task import get_task
+
+
+def workspace(root) -> Workspace:
+    return Workspace(root / "cache", root / "results", encoder_factory=FakeEncoder)
+
+
+def grid(methods=None, seeds=(0, 1)) -> Grid:
+    ladder = fake_ladder()
+    weak, mid, strong = ladder.rungs
+    return Grid([get_task("toy")], ladder, [(weak, mid), (weak, strong), (mid, strong)],
+                methods or [make_method("naive"), make_method("naive", {"hard": True})], list(seeds))
+
+
+def comparable(results) -> dict:
+    """Records by key, without what legitimately differs between runs (timings, hence the seal)."""
+    return {r.key: r.model_dump(exclude={"timings_s", "sha256"}) for r in results}
+
+
+@pytest.fixture
+def reference(tasks_env, tmp_path):
+    return comparable(run_grid(workspace(tmp_path / "local"), grid(), show_progress=False))
+
+
+def test_process_executor_matches_local(reference, tmp_path):
+    ws = workspace(tmp_path / "process")
+    results = run_grid(ws, grid(), show_progress=False, executor=ProcessExecutor(workers=2))
+    assert len(results) == 12
+    assert comparable(results) == reference
+    assert comparable(ws.results.all()) == reference  # what the workers wrote is what came back
+
+
+def test_ray_executor_matches_local(reference, tmp_path):
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        ws = workspace(tmp_path / "ray")
+        results = run_grid(ws, grid(), show_progress=False, executor=RayExecutor())
+    finally:
+        ray.shutdown()
+    assert comparable(results) == reference
+    assert comparable(ws.results.all()) == reference
+
+
+def test_local_executor_object_matches_the_default_loop(reference, tmp_path):
+    results = run_grid(workspace(tmp_path / "explicit"), grid(), show_progress=False, executor=LocalExecutor())
+    assert comparable(results) == reference
+
+
+def test_a_parallel_run_resumes_from_the_shared_stores(tasks_env, tmp_path):
+    ws = workspace(tmp_path / "resume")
+    first = run_grid(ws, grid([make_method("naive")]), show_progress=False)
+    FakeEncoder.calls = 0
+    both = run_grid(ws, grid(), show_progress=False, executor=ProcessExecutor(workers=2))
+    assert FakeEncoder.calls == 0  # features came from the cache (workers would count in their own process)
+    by_key = comparable(both)
+    for r in first:  # done records are read back, not redone
+        assert by_key[r.key] == comparable([r])[r.key]
+    assert len(both) == 12
+
+
+@dataclass(frozen=True)
+class Explodes(Method):
+    name = "explodes"
+
+    def fit(self, ctx):
+        raise RuntimeError("kaboom")
+
+
+def test_a_failing_experiment_in_a_worker_is_reported_with_its_method(tasks_env, tmp_path):
+    ws = workspace(tmp_path / "fails")
+    with pytest.raises(W2SError, match="method explodes crashed.*kaboom"):
+        run_grid(ws, grid([Explodes()], seeds=(0,)), show_progress=False, executor=ProcessExecutor(workers=2))
+    assert ws.results.all() == []
+
+
+def test_make_executor_names():
+    assert make_executor("local").name == "local"
+    assert make_executor("process", workers=3).workers == 3
+    assert make_executor("ray", address="ray://head:10001").address == "ray://head:10001"
+    with pytest.raises(W2SError, match="unknown executor 'proces'.*Did you mean: process"):
+        make_executor("proces")

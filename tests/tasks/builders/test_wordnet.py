@@ -1,0 +1,166 @@
+"""The WordNet builder (offline suite): known answers on a hand-made data line and on Debian's
+WordNet 3.0, group-disjoint splits, balance, byte-identical rebuilds, shipped checksums.
+
+Pitfalls guarded: a lemma straddling train and test (findings.md: grouped splits matter),
+a negative that is in fact a true gloss / hypernym / same sense, a second text that alone
+gives the label away, and parquet files that differ from build to build (pinned checksums).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from w2sbench.tasks.builders import wordnet as W
+from w2sbench.tasks.loading import load_task_data, sha256_file
+from w2sbench.tasks.task import load_task_file
+
+WORDNET = Path("/usr/share/wordnet")
+TASKS = Path(__file__).resolve().parents[3] / "tasks"
+needs_wordnet = pytest.mark.skipif(
+    not (WORDNET / "data.noun").exists(),
+    reason="Debian's WordNet 3.0 is not installed (apt-get install wordnet-base); CI installs it",
+)
+
+LINE = ("02084071 05 n 03 dog 0 domestic_dog 0 Canis_familiaris 0 002 @ 02083346 n 0000 "
+        "@i 01317541 n 0000 | a member of the genus Canis; \"the dog barked all night\"; "
+        "\"a dog is a good friend\"  \n")
+
+
+def test_parses_a_data_line(tmp_path):
+    path = tmp_path / "data.noun"
+    path.write_text("  1 This is a licence header line\n" + LINE)
+    s = W.parse_data_file(path, "n")["n:02084071"]
+    assert s.lemmas == ["dog", "domestic dog", "Canis familiaris"]
+    assert s.lexfile == 5 and s.hypernyms == ["n:02083346", "n:01317541"]
+    assert s.definition == "a member of the genus Canis"
+    assert s.examples == ["the dog barked all night", "a dog is a good friend"]
+
+
+@pytest.fixture(scope="module")
+def wn():
+    if not (WORDNET / "data.noun").exists():
+        pytest.skip("Debian's WordNet 3.0 is not installed (apt-get install wordnet-base)")
+    return W.load_wordnet(WORDNET)
+
+
+@pytest.fixture(scope="module")
+def built(wn):
+    return {task: W.build_rows(task, wn) for task in W.TASKS}
+
+
+def test_known_senses(wn):
+    assert len(wn.synsets) == 117659  # WordNet 3.0's synset count
+    dog = [wn.synsets[k] for k in wn.senses["dog"]]
+    assert dog[0].definition.startswith("a member of the genus Canis")
+    assert "n" in wn.familiar["dog"] and "v" in wn.familiar["run"]
+    assert any("canine" in wn.synsets[a].lemmas for a in W._ancestors(wn, dog[0].key, 1))
+
+
+def test_known_gloss_pair(wn):
+    rows = W.gloss_examples(wn, ["cat", "dog", "horse", "sheep"], random.Random(0))
+    dog = {r["label"]: r["text_pair"] for r in rows if r["text"] == "dog"}
+    definitions = {wn.synsets[k].definition for k in wn.senses["dog"]}
+    assert dog[1] in definitions and dog[0] not in definitions
+
+
+def test_known_hypernym_question(wn):
+    rows = W.hypernym_examples(wn, ["cat", "dog", "horse", "sheep"], random.Random(0))
+    dog = {r["label"]: r["text"] for r in rows if r["group"] == "dog"}
+    within_three = ("canine", "domestic animal", "carnivore", "animal", "placental", "organism")
+    assert dog[1] in {f"Is a dog a kind of {y}?" for y in within_three}
+    assert dog[0].startswith("Is a dog a kind of ") and dog[0] != dog[1]
+
+
+def _gloss_truth(wn, r):
+    return r["text_pair"] in {wn.synsets[k].definition for k in wn.senses[r["text"]]}
+
+
+def _hypernym_truth(wn, r):
+    x, y = re.fullmatch(r"Is an? (\w+) a kind of (.+)\?", r["text"]).groups()
+    up = {n for k in wn.senses[x] if k[0] == "n" for a in W._ancestors(wn, k, 30) for n in wn.synsets[a].lemmas}
+    return y in up
+
+
+def _wic_truth(wn, r):
+    lemma = r["group"]
+    return any(r["text"] in W._marked(wn, lemma, k) and r["text_pair"] == wn.synsets[k].definition
+               for k in wn.senses[lemma])
+
+
+TRUTH = {"wordnet_gloss": _gloss_truth, "wordnet_hypernym": _hypernym_truth, "wordnet_wic": _wic_truth}
+
+
+@pytest.mark.parametrize("task", sorted(W.TASKS))
+def test_every_label_agrees_with_wordnet(wn, built, task):
+    for split in built[task].values():
+        for r in split:
+            assert TRUTH[task](wn, r) == bool(r["label"]), r
+
+
+@pytest.mark.parametrize("task", sorted(W.TASKS))
+def test_splits_grouped_balanced_sized(built, task):
+    rows = built[task]
+    groups = {split: {r["group"] for r in rs} for split, rs in rows.items()}
+    assert not groups["train"] & groups["test"]
+    assert all(W.in_test(g) for g in groups["test"]) and not any(W.in_test(g) for g in groups["train"])
+    for split, rs in rows.items():
+        assert len(rs) == W.SIZES[split]
+        assert 2 * sum(r["label"] for r in rs) == len(rs)
+        for g in groups[split]:  # each lemma brings as many positives as negatives
+            labels = [r["label"] for r in rs if r["group"] == g]
+            assert 2 * sum(labels) == len(labels)
+    ids = [r["id"] for rs in rows.values() for r in rs]
+    assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("task", sorted(W.TASKS))
+def test_unique_texts_stay_cheap_to_embed(built, task):
+    """MPNet embeds ~30 texts/s on 2 cores: a cold default run must stay under 15 minutes."""
+    texts = {t for rs in built[task].values() for r in rs for t in (r["text"], r["text_pair"]) if t}
+    assert len(texts) <= 4500
+
+
+@needs_wordnet
+def test_building_twice_is_byte_identical_and_matches_the_shipped_files(tmp_path):
+    for out in ("a", "b"):
+        W.main(["--wordnet-dir", str(WORDNET), "--out", str(tmp_path / out), "--no-update"])
+    for task in W.TASKS:
+        for split in ("train", "test"):
+            a, b = (tmp_path / out / task / f"{split}.parquet" for out in ("a", "b"))
+            assert a.read_bytes() == b.read_bytes()
+            # content, not bytes: another pyarrow or zstd version may encode the same table differently
+            assert pq.read_table(a).equals(pq.read_table(TASKS / "data" / task / f"{split}.parquet")), (
+                f"{task}/{split}: the shipped file is stale; rebuild it with python -m w2sbench.tasks.builders.wordnet")
+
+
+def test_update_task_file_rewrites_only_the_checksum(tmp_path):
+    text = (TASKS / "wordnet_gloss.yaml").read_text()
+    (tmp_path / "data/wordnet_gloss").mkdir(parents=True)
+    (tmp_path / "wordnet_gloss.yaml").write_text(text)
+    paths = {s: tmp_path / f"data/wordnet_gloss/{s}.parquet" for s in ("train", "test")}
+    for s, p in paths.items():
+        p.write_bytes(s.encode())
+    W.update_task_file(tmp_path / "wordnet_gloss.yaml", paths)
+    new = (tmp_path / "wordnet_gloss.yaml").read_text()
+    changed = [b for a, b in zip(text.splitlines(), new.splitlines()) if a != b]
+    assert len(changed) == 2 and all(line.strip().startswith("sha256:") for line in changed)
+    source = load_task_file(tmp_path / "wordnet_gloss.yaml").source
+    assert {s: f.sha256 for s, f in source.splits.items()} == {s: sha256_file(p) for s, p in paths.items()}
+
+
+@pytest.mark.parametrize("task", sorted(W.TASKS))
+def test_shipped_files_match_their_task_file_and_load(task):
+    definition = load_task_file(TASKS / f"{task}.yaml")
+    for split, shipped in definition.source.splits.items():
+        path = TASKS / shipped.path
+        assert sha256_file(path) == shipped.sha256, f"{path}: rebuild with {definition.source.build_command}"
+        assert pq.read_schema(path).names == ["id", "text", "text_pair", "label", "group"]
+    data = load_task_data(definition)
+    assert len(data.pool) == definition.sizes.pool and len(data.test) == definition.sizes.test
+    assert {e.group for e in data.pool}.isdisjoint({e.group for e in data.test})
+    assert (TASKS / "data" / "WORDNET-LICENSE").read_text().startswith("The files under tasks/data/wordnet_*")

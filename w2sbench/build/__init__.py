@@ -1,1 +1,0 @@
-"""Builders of the data files shipped with the project (reproducible commands)."""

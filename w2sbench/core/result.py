@@ -1,0 +1,179 @@
+"""Result records: one schema-versioned JSON per experiment, and the store that keeps them.
+
+A record carries the test predictions of the weak supervisor, the ceiling and the method, so
+every aggregate (seed-averaged PGR, its paired bootstrap CI, the leaderboard) is recomputed
+from records alone. Records are written atomically, named by their content key, and carry
+the sha256 of their own content: a corrupted record is detected, set aside and recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from w2sbench import __version__
+from w2sbench.core.store import atomic_write_bytes, warn_corrupt
+
+SCHEMA_VERSION = 1
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TaskRef(Record):
+    id: str
+    version: int
+    data_revision: str
+    n_test: int
+
+
+class RungRef(Record):
+    name: str
+    model: str
+    revision: str
+    parameters: int | None = Field(None, description="measured from the weights, when loaded in this run")
+
+
+class MethodRef(Record):
+    name: str
+    params: dict
+    code_hash: str
+    oracle: bool
+
+
+class Scores(Record):
+    acc_weak: float
+    acc_w2s: float
+    acc_ceiling: float
+    auroc_weak: float | None = Field(description="None for a generative task (no binary scores to rank)")
+    auroc_w2s: float | None
+    auroc_ceiling: float | None
+    pgr: float | None = Field(description="None when acc_ceiling - acc_weak < MIN_GAP")
+    pgr_ci: tuple[float | None, float | None]
+    pgr_auroc: float | None
+    agreement: dict[str, float | None]
+
+
+class Predictions(Record):
+    """Test-set P(class 1), aligned with ids; labels are the test ground truth (never shown to methods).
+
+    A generative task records, per test prompt, 1.0 where that model's chosen completion is the
+    answer and 0.0 where not, with every label 1: accuracy (p > 0.5 == label) and the paired
+    bootstrap read both kinds alike.
+    """
+
+    ids_sha256: str
+    labels: list[int]
+    weak: list[float]
+    w2s: list[float]
+    ceiling: list[float]
+
+
+class Provenance(Record):
+    w2sbench: str
+    python: str
+    libraries: dict[str, str]
+    git_revision: str | None
+    config_hash: str
+    regime: str
+
+
+class Result(Record):
+    schema_version: int = SCHEMA_VERSION
+    key: str
+    task: TaskRef
+    weak: RungRef
+    strong: RungRef
+    method: MethodRef
+    seed: int
+    ladder: str
+    scores: Scores
+    predictions: Predictions
+    timings_s: dict[str, float]
+    provenance: Provenance
+    sha256: str = ""
+
+    def content_sha256(self) -> str:
+        body = self.model_dump(mode="json", exclude={"sha256"})
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def config_key(config: dict) -> str:
+    """The content key of an experiment's configuration."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def git_revision() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5
+        )
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def provenance(config_hash: str, regime: str) -> Provenance:
+    libs = {}
+    for lib in ("torch", "transformers", "datasets", "numpy", "scikit-learn"):
+        try:
+            libs[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            pass
+    return Provenance(
+        w2sbench=__version__,
+        python=platform.python_version(),
+        libraries=libs,
+        git_revision=git_revision(),
+        config_hash=config_hash,
+        regime=regime,
+    )
+
+
+class ResultStore:
+    """A folder of result records, one file per content key."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def path(self, key: str) -> Path:
+        return self.root / f"{key[:32]}.json"
+
+    def write(self, result: Result) -> Result:
+        """Seal the record with its checksum and write it atomically; returns the sealed record."""
+        result = result.model_copy(update={"sha256": result.content_sha256()})
+        atomic_write_bytes(self.path(result.key), (result.model_dump_json(indent=1) + "\n").encode())
+        return result
+
+    def read(self, key: str) -> Result | None:
+        """The record for key, or None if absent; a corrupted record is set aside and reported."""
+        path = self.path(key)
+        if not path.exists():
+            return None
+        return self._load(path)
+
+    def _load(self, path: Path) -> Result | None:
+        try:
+            result = Result.model_validate_json(path.read_bytes())
+        except (ValidationError, ValueError, OSError) as e:
+            why = f"not a valid result record: {str(e).splitlines()[0]}"
+        else:
+            if result.sha256 == result.content_sha256():
+                return result
+            why = "checksum mismatch"
+        warn_corrupt(path, why)
+        path.replace(path.with_suffix(".corrupt"))
+        return None
+
+    def all(self) -> list[Result]:
+        found = (self._load(p) for p in sorted(self.root.glob("*.json")))
+        return [r for r in found if r is not None]

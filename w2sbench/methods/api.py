@@ -1,0 +1,177 @@
+"""The method API: what a weak-to-strong method receives, returns, and how it is registered.
+
+A method is a frozen dataclass whose fields are its parameters (its identity in every cache
+key and result). Its one entry point, ``fit(ctx)``, receives a MethodContext and returns a
+predictor: a callable from Inputs to P(class 1). The context carries inputs and weak labels
+only; ground truth is not in it, nor reachable from anything in it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import importlib
+import inspect
+import pkgutil
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, ClassVar
+
+import numpy as np
+
+from w2sbench.core.errors import W2SError, unknown_name
+from w2sbench.core.example import Inputs
+from w2sbench.models.probe import Student
+
+if TYPE_CHECKING:  # the generative student loads transformers: imported only where used
+    from w2sbench.core.prompt import Prompts
+    from w2sbench.models.language_model import LanguageModel
+
+Predictor = Callable[[Inputs], np.ndarray]
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.array(a, dtype=np.float64, copy=True)
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True)
+class MethodContext:
+    """Everything a fair method may use.
+
+    transfer / weak_labels: the inputs the student learns from and the weak supervisor's soft
+    labels (P(class 1)) on them. validation / validation_weak_labels: a held-out, weak-labelled
+    split for early stopping or model selection. unlabeled: the test inputs, without labels,
+    for transductive methods. intermediates: students of the rungs between weak and strong,
+    for bootstrapping. seed: for any randomness the method needs.
+    """
+
+    student: Student
+    transfer: Inputs
+    weak_labels: np.ndarray
+    validation: Inputs
+    validation_weak_labels: np.ndarray
+    unlabeled: Inputs
+    intermediates: tuple[Student, ...]
+    seed: int
+
+    def __post_init__(self):
+        object.__setattr__(self, "weak_labels", _frozen(self.weak_labels))
+        object.__setattr__(self, "validation_weak_labels", _frozen(self.validation_weak_labels))
+
+
+@dataclass(frozen=True)
+class OracleContext(MethodContext):
+    """The context of an oracle method (``oracle = True``): adds the validation split's ground
+    truth. Oracle results are marked in their records and never ranked with fair methods
+    (paper section 5.1.1: ground-truth early stopping inflates PGR)."""
+
+    validation_labels: np.ndarray = None
+
+    def __post_init__(self):
+        super().__post_init__()
+        object.__setattr__(self, "validation_labels", _frozen(self.validation_labels))
+
+
+def _frozen_rows(rows) -> tuple[np.ndarray, ...]:
+    return tuple(_frozen(r) for r in rows)
+
+
+@dataclass(frozen=True)
+class GenerativeContext:
+    """What a method gets on a generative task (w2sbench.generative): Prompts instead of Inputs,
+    and the weak supervisor's distribution over each prompt's choices instead of P(class 1).
+    Its temperature-0 label (the paper's weak label) is each distribution's argmax. student is
+    a LanguageModel; the rest means what it means in MethodContext."""
+
+    student: LanguageModel
+    transfer: Prompts
+    weak_labels: tuple[np.ndarray, ...]
+    validation: Prompts
+    validation_weak_labels: tuple[np.ndarray, ...]
+    unlabeled: Prompts
+    intermediates: tuple
+    seed: int
+
+    def __post_init__(self):
+        object.__setattr__(self, "weak_labels", _frozen_rows(self.weak_labels))
+        object.__setattr__(self, "validation_weak_labels", _frozen_rows(self.validation_weak_labels))
+
+
+class Method:
+    """Base class. Subclasses are dataclasses, set ``name`` and ``citation``, and implement fit.
+
+    ``framing`` says which tasks the method runs on: ``binary`` (fit gets a MethodContext and
+    returns Inputs -> P(class 1)) or ``generative`` (fit gets a GenerativeContext and returns
+    Prompts -> a distribution over each prompt's choices).
+    """
+
+    name: ClassVar[str]
+    citation: ClassVar[str] = ""
+    oracle: ClassVar[bool] = False  # oracles use ground truth somewhere and are never ranked
+    framing: ClassVar[str] = "binary"
+
+    def fit(self, ctx: MethodContext) -> Predictor:
+        raise NotImplementedError
+
+    def params(self) -> dict:
+        return dataclasses.asdict(self) if dataclasses.is_dataclass(self) else {}
+
+    @classmethod
+    def code_hash(cls) -> str:
+        """Hash of the class's source, so editing a method invalidates its cached results."""
+        return source_hash(cls)
+
+    def identity(self) -> dict:
+        return {"name": self.name, "params": self.params(), "code_hash": self.code_hash(), "oracle": self.oracle}
+
+
+_METHODS: dict[str, type[Method]] = {}
+
+
+@functools.lru_cache(maxsize=None)
+def source_hash(*objects) -> str:
+    """Hash of the objects' source code (read once per process: inspect is slow)."""
+    sources = []
+    for obj in objects:
+        try:
+            sources.append(inspect.getsource(obj))
+        except (OSError, TypeError):
+            sources.append(getattr(obj, "__qualname__", repr(obj)))
+    return hashlib.sha256("\n".join(sources).encode()).hexdigest()[:16]
+
+
+def register(cls: type[Method]) -> type[Method]:
+    """Class decorator: make a method available by its ``name``."""
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"{cls.__qualname__}: methods must be dataclasses (their fields are their parameters)")
+    if getattr(cls, "name", None) in _METHODS and _METHODS[cls.name] is not cls:
+        raise ValueError(f"method name {cls.name!r} registered twice")
+    _METHODS[cls.name] = cls
+    return cls
+
+
+def _import_builtin() -> None:
+    import w2sbench.methods as pkg
+
+    for mod in pkgutil.iter_modules(pkg.__path__):
+        importlib.import_module(f"{pkg.__name__}.{mod.name}")
+
+
+def all_methods() -> dict[str, type[Method]]:
+    _import_builtin()
+    return dict(sorted(_METHODS.items()))
+
+
+def make_method(name: str, params: dict | None = None) -> Method:
+    """Instantiate a registered method; unknown names and parameters are user errors."""
+    methods = all_methods()
+    if name not in methods:
+        raise unknown_name("method", name, methods)
+    cls = methods[name]
+    fields = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(params or {}) - fields
+    if unknown:
+        raise W2SError(f"method {name}: unknown parameter(s) {sorted(unknown)}; known: {sorted(fields) or 'none'}")
+    return cls(**(params or {}))

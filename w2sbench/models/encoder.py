@@ -1,0 +1,106 @@
+"""A rung's frozen encoder: texts in, pooled features out (the probe regime's only model call)."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+
+from w2sbench.core.errors import W2SError
+from w2sbench.models.ladder import Rung
+
+
+def pool(hidden: torch.Tensor, attention_mask: torch.Tensor, how: str) -> torch.Tensor:
+    """Pool token states by the attention mask, never by pad ids.
+
+    openai/weak-to-strong inferred sequence ends from pad tokens, which breaks when the pad
+    id is a real token (research/anchors.md). Here "mean" averages the masked tokens and
+    "last_token" takes the last position whose mask is 1, whichever side the padding is on.
+    """
+    mask = attention_mask.to(hidden.dtype).unsqueeze(-1)
+    if how == "mean":
+        return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+    if how == "last_token":
+        positions = torch.arange(attention_mask.shape[1], device=attention_mask.device)
+        last = (attention_mask * positions).argmax(dim=1)
+        return hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
+    raise ValueError(f"unknown pooling {how!r}")
+
+
+def model_dir(rung: Rung) -> str:
+    """Where the rung's weights load from: a prepared packaged copy, or the Hub id."""
+    if rung.packaged:
+        from w2sbench.models.packaged import materialize
+
+        return str(materialize(rung.packaged))
+    return rung.model
+
+
+class Encoder:
+    """Loads a rung lazily (only when a feature is missing) and embeds texts in batches."""
+
+    def __init__(self, rung: Rung, batch_size: int = 64, device: str | None = None):
+        self.rung = rung
+        self.batch_size = batch_size
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+
+    @cached_property
+    def _loaded(self):
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()  # the load report and weight bars would bury the run's output
+        hf_logging.disable_progress_bar()
+        source = model_dir(self.rung)
+        kwargs = {} if self.rung.packaged else {"revision": self.rung.revision}
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
+            model = AutoModel.from_pretrained(source, **kwargs).to(self.device).eval()
+        except OSError as e:
+            raise W2SError(f"rung {self.rung.name}: cannot load {source}: {e}") from None
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        return tokenizer, model
+
+    @cached_property
+    def parameter_count(self) -> int:
+        """Measured from the loaded weights (embeddings included)."""
+        return sum(p.numel() for p in self._loaded[1].parameters())
+
+    @torch.inference_mode()
+    def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Pooled float32 features, one row per text, in the order given.
+
+        Texts are batched by length so padding (and wasted compute) stays small.
+        """
+        if os.environ.get("W2SBENCH_THREADS"):
+            torch.set_num_threads(int(os.environ["W2SBENCH_THREADS"]))
+        tokenizer, model = self._loaded
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            batch = tokenizer(
+                [texts[i] for i in idx],
+                padding=True,
+                truncation=True,
+                max_length=self.rung.max_length,
+                return_tensors="pt",
+            ).to(self.device)
+            hidden = model(**batch).last_hidden_state
+            out[idx] = pool(hidden, batch["attention_mask"], self.rung.pooling).float().cpu().numpy()
+            if progress:
+                progress(len(idx))
+        return out
+
+
+def encoder_for(rung: Rung):
+    """The rung's encoder: a transformers model, or for ``kind: engine`` a chess engine."""
+    if rung.kind == "engine":
+        from w2sbench.models.chess_engine import EngineEncoder
+
+        return EngineEncoder(rung)
+    return Encoder(rung)

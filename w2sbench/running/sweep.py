@@ -1,0 +1,140 @@
+"""A sweep: the grid of experiments for a suite, a ladder, methods and seeds, run resumably.
+
+Features are extracted first (per rung, every text of every task, so each model loads once),
+then experiments run in order; a finished experiment's record is read back, never redone.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from w2sbench.core.errors import W2SError
+from w2sbench.models.ladder import Ladder, Rung, members_of
+from w2sbench.methods.api import Method
+from w2sbench.protocol.experiment import Experiment, Workspace, run_experiment
+from w2sbench.core.result import Result
+from w2sbench.tasks.task import Task
+
+
+@dataclass(frozen=True)
+class Grid:
+    tasks: list[Task]
+    ladder: Ladder
+    pairs: list[tuple[Rung, Rung]]
+    methods: list[Method]
+    seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
+
+    def experiments(self) -> list[Experiment]:
+        return [
+            Experiment(task, self.ladder, weak, strong, method, seed)
+            for task, (weak, strong), method, seed in itertools.product(self.tasks, self.pairs, self.methods, self.seeds)
+        ]
+
+    def rungs(self) -> list[Rung]:
+        names = {r.name for weak, strong in self.pairs for r in (*members_of(weak), strong)}
+        return [r for r in self.ladder.rungs if r.name in names]
+
+
+def _progress(console: Console, enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not enabled,
+    )
+
+
+def extract_features(ws: Workspace, grid: Grid, progress: Progress) -> None:
+    """Compute every missing feature of the grid, rung by rung."""
+    from w2sbench.running.executors import needed_rungs, task_texts
+
+    if ws.regime != "probe":
+        return  # fine-tuned rungs read their texts directly: there is no feature cache to fill
+    for rung in needed_rungs(ws, grid):
+        store = ws.features(rung)
+        texts = [t for task in grid.tasks for t in task_texts(ws, task)]
+        todo = store.missing(texts)
+        if todo:
+            bar = progress.add_task(f"features {rung.name}", total=len(todo))
+            store.compute(todo, lambda n, bar=bar: progress.advance(bar, n))
+
+
+def run_grid(
+    ws: Workspace, grid: Grid, console: Console | None = None, show_progress: bool = True, executor=None
+) -> list[Result]:
+    """Run every experiment of the grid not already recorded; return all of the grid's records.
+
+    executor (w2sbench.running.executors) runs the pending experiments elsewhere (a process pool, Ray);
+    by default they run here, in order. Temporaries left by a killed run are removed first.
+    """
+    from w2sbench.running.executors import remove_stale_temporaries
+
+    remove_stale_temporaries([ws.cache_root, ws.results.root])
+    console = console or Console(stderr=True)
+    experiments = grid.experiments()
+    results: list[Result] = []
+    with _progress(console, show_progress) as progress:
+        pending = []
+        for exp in experiments:
+            done = ws.results.read(ws.experiment_key(exp))
+            if done is None:
+                pending.append(exp)
+            else:
+                results.append(done)
+        if pending:
+            pending_ids = {e.task.id for e in pending}
+            todo = Grid([t for t in grid.tasks if t.id in pending_ids], grid.ladder, grid.pairs, grid.methods, grid.seeds)
+            if executor is not None:
+                return results + executor.run(ws, todo, pending, progress)
+            extract_features(ws, todo, progress)
+        bar = progress.add_task("experiments", total=len(experiments), completed=len(results))
+        for exp in pending:
+            progress.update(bar, description=f"experiments ({exp.task.id} {exp.method.name})")
+            results.append(run_experiment(ws, exp))
+            progress.advance(bar)
+    return results
+
+
+def build_grid(
+    suite: str,
+    task_ids: list[str] | None,
+    ladder_name: str,
+    pairs: list[str] | None,
+    method_names: list[str] | None,
+    seeds: list[int],
+) -> Grid:
+    """A grid from names, as the command line gives them; every unknown name is a user error."""
+    from w2sbench.models.ladder import get_ladder
+    from w2sbench.methods.api import make_method
+    from w2sbench.tasks.task import get_task, suite_tasks
+
+    ladder = get_ladder(ladder_name)
+    tasks = [get_task(t) for t in task_ids] if task_ids else suite_tasks(suite)
+    if pairs:
+        chosen = []
+        for pair in pairs:
+            weak, sep, strong = pair.partition(":")
+            if not sep:
+                raise W2SError(f"--pairs: {pair!r} is not weak:strong")
+            w, s = ladder.supervisor(weak), ladder.rung(strong)
+            if ladder.position(w) >= ladder.position(s):
+                raise W2SError(f"--pairs: {weak} is not below {strong} on ladder {ladder.name}")
+            chosen.append((w, s))
+    else:
+        chosen = ladder.pairs()
+    if not seeds:
+        raise W2SError("--seeds: give at least one seed")
+    framings = {t.framing for t in tasks}
+    default = "sft-naive" if framings == {"generative"} else "naive"
+    methods = [make_method(m) for m in method_names or [default]]
+    clashes = [f"{m.name} ({m.framing}) on {t.id} ({t.framing})" for t in tasks for m in methods if m.framing != t.framing]
+    if clashes:
+        raise W2SError(f"methods run only on tasks of their framing: {'; '.join(clashes)}. Run binary and "
+                       "generative tasks separately (--tasks), each with its own methods.")
+    return Grid(tasks, ladder, chosen, methods, seeds)

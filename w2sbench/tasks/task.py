@@ -1,0 +1,172 @@
+"""Task definitions: the strict schema of `tasks/*.yaml` and the registry that reads them.
+
+A task is data, not code: where its rows come from (a pinned Hub revision, or files shipped
+with the project and their sha256), which upstream split plays which role, and the named
+conversion that turns an upstream row into standard examples.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from w2sbench.core.errors import W2SError, unknown_name
+from w2sbench.core.paths import tasks_dir
+
+SHA40 = re.compile(r"^[0-9a-f]{40}$")
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class Strict(BaseModel):
+    """Base for every schema: unknown fields are an error, objects are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HubSource(Strict):
+    """A Hugging Face Hub dataset at a pinned commit (or explicitly unpinned, with the reason)."""
+
+    kind: Literal["hub"]
+    dataset: str = Field(pattern=r"^[\w.-]+/[\w.-]+$", description="namespaced Hub id")
+    config: str | None = None
+    revision: str | None = Field(None, description="40-hex commit; null only with unpinned_reason")
+    unpinned_reason: str | None = None
+    ref: str | None = Field(None, description="a branch to follow when unpinned, e.g. refs/convert/parquet")
+    data_dir: str | None = Field(None, description="subfolder, e.g. the parquet export's")
+
+    @model_validator(mode="after")
+    def _pinned_or_said(self):
+        if self.revision is None and not self.unpinned_reason:
+            raise ValueError("revision is null: give unpinned_reason (never invent a hash)")
+        if self.ref is not None and self.revision is not None:
+            raise ValueError("give either a pinned revision or a ref to follow, not both")
+        if self.revision is not None and not SHA40.match(self.revision):
+            raise ValueError(f"revision {self.revision!r} is not a 40-hex commit")
+        return self
+
+
+class ShippedFile(Strict):
+    """A data file shipped in tasks/, checked against its sha256 before use."""
+
+    path: str = Field(description="relative to the tasks folder")
+    sha256: str = Field(pattern=SHA256.pattern)
+
+
+class FilesSource(Strict):
+    """Files shipped with the project: one per upstream split, with checksums."""
+
+    kind: Literal["files"]
+    splits: dict[str, ShippedFile]
+    build_command: str = Field(description="the command that rebuilds these files")
+
+
+class Conversion(Strict):
+    """The named converter (see w2sbench.tasks.conversions) and its parameters."""
+
+    name: str
+    params: dict = Field(default_factory=dict)
+
+
+class Sizes(Strict):
+    """Caps on examples after conversion and balancing."""
+
+    pool: int = Field(gt=0, description="cap on the training pool split into supervisor_train/transfer/validation")
+    test: int = Field(gt=0)
+
+
+class Task(Strict):
+    """One task definition (tasks/ID.yaml)."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    version: int = Field(ge=1, description="bump when the conversion or data changes")
+    description: str
+    source: HubSource | FilesSource = Field(discriminator="kind")
+    splits: dict[Literal["pool", "test"], str] = Field(
+        description="role -> upstream split name; pool is split into supervisor_train/transfer/validation"
+    )
+    conversion: Conversion
+    sizes: Sizes
+    balance: bool = True
+    suites: list[str] = Field(min_length=1)
+    licence: str
+    citation: str
+    homepage: str
+
+    @model_validator(mode="after")
+    def _roles_complete(self):
+        if set(self.splits) != {"pool", "test"}:
+            raise ValueError("splits must map both roles 'pool' and 'test' to upstream split names")
+        if isinstance(self.source, FilesSource):
+            missing = set(self.splits.values()) - set(self.source.splits)
+            if missing:
+                raise ValueError(f"splits name {sorted(missing)} but source.splits has no such file")
+        return self
+
+    @property
+    def framing(self) -> str:
+        """binary (Examples, a head per rung) or generative (Prompts, a language model writes
+        the answer): what the task's conversion yields."""
+        from w2sbench.tasks.conversions import framing_of
+
+        return framing_of(self.conversion.name)
+
+    @property
+    def pinned(self) -> bool:
+        return isinstance(self.source, FilesSource) or self.source.revision is not None
+
+    def data_revision(self) -> str:
+        """What identifies the data: the Hub commit, or the checksums of the shipped files."""
+        if isinstance(self.source, FilesSource):
+            return "sha256:" + ",".join(f.sha256[:16] for _, f in sorted(self.source.splits.items()))
+        return self.source.revision or "unpinned"
+
+
+def load_task_file(path: Path) -> Task:
+    """Parse and validate one task file; errors name the file and the field."""
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as e:
+        raise W2SError(f"{path}: cannot read task definition: {e}") from None
+    if not isinstance(raw, dict):
+        raise W2SError(f"{path}: expected a mapping of task fields, got {type(raw).__name__}")
+    try:
+        task = Task.model_validate(raw)
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in e.errors()
+        )
+        raise W2SError(f"{path}: invalid task definition: {problems}") from None
+    if task.id != path.stem:
+        raise W2SError(f"{path}: id {task.id!r} must equal the file name {path.stem!r}")
+    return task
+
+
+@lru_cache(maxsize=8)
+def _registry(folder: Path) -> dict[str, Task]:
+    return {p.stem: load_task_file(p) for p in sorted(folder.glob("*.yaml"))}
+
+
+def all_tasks(folder: Path | None = None) -> dict[str, Task]:
+    """Every task defined in the tasks folder, by id."""
+    return _registry(Path(folder or tasks_dir()).resolve())
+
+
+def get_task(task_id: str, folder: Path | None = None) -> Task:
+    tasks = all_tasks(folder)
+    if task_id not in tasks:
+        raise unknown_name("task", task_id, tasks)
+    return tasks[task_id]
+
+
+def suite_tasks(suite: str, folder: Path | None = None) -> list[Task]:
+    """The tasks of a named suite, in id order."""
+    tasks = all_tasks(folder)
+    members = [t for t in tasks.values() if suite in t.suites]
+    if not members:
+        raise unknown_name("suite", suite, {s for t in tasks.values() for s in t.suites})
+    return members
