@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
 from tests.generative.conftest import _tokenizer, chess_prompts, tiny_rung
+
 from w2sbench.core.prompt import Prompts
 from w2sbench.models.language_model import LanguageModel
 

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 import torch
 
+from w2sbench.core.losses import soft_cross_entropy
 from w2sbench.models.finetune import FinetuneConfig, FinetuneStudent
 from w2sbench.models.ladder import get_ladder
-from w2sbench.core.losses import soft_cross_entropy
 
 
 def mfu(parameters: int, tokens: int, seconds: float, peak_flops: float) -> float:

@@ -41,8 +41,8 @@ def offline_texts(n: int) -> list[str]:
 
 @pytest.mark.parametrize("rung_name", RUNGS)
 def test_feature_extraction_throughput(benchmark, rung_name):
-    from w2sbench.models.encoder import Encoder
     from w2sbench.core.errors import W2SError
+    from w2sbench.models.encoder import Encoder
     from w2sbench.models.ladder import get_ladder
 
     rung = get_ladder("embedded").rung(rung_name)

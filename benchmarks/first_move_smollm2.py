@@ -27,13 +27,13 @@ def main() -> None:
     import chess
     import torch
 
+    from w2sbench.core.prompt import Prompts, answers_of
+    from w2sbench.core.splits import split_pool
     from w2sbench.models.chess_engine import material
     from w2sbench.models.finetune import FinetuneConfig
-    from w2sbench.core.prompt import Prompts, answers_of
-    from w2sbench.models.language_model import LanguageModel
     from w2sbench.models.ladder import Rung
+    from w2sbench.models.language_model import LanguageModel
     from w2sbench.tasks.loading import load_task_data
-    from w2sbench.core.splits import split_pool
     from w2sbench.tasks.task import get_task
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

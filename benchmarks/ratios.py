@@ -213,7 +213,7 @@ def main() -> None:
 
 
 def measure(args, scratch: Path) -> None:
-    from w2sbench.protocol.experiment import Workspace
+    from w2sbench.protocol.workspace import Workspace
     from w2sbench.running.sweep import Grid, run_grid
 
     s = setup(args, scratch)

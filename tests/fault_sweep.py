@@ -32,7 +32,7 @@ import torch  # noqa: E402
 from tests.conftest import FakeEncoder, fake_ladder  # noqa: E402
 from w2sbench.core import store  # noqa: E402
 from w2sbench.methods.api import make_method  # noqa: E402
-from w2sbench.protocol.experiment import Workspace  # noqa: E402
+from w2sbench.protocol.workspace import Workspace  # noqa: E402
 from w2sbench.running.sweep import Grid, run_grid  # noqa: E402
 from w2sbench.tasks.task import get_task  # noqa: E402
 

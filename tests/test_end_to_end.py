@@ -10,8 +10,8 @@ import yaml
 from click.testing import CliRunner
 
 from w2sbench.cli import main
-from w2sbench.tasks.loading import sha256_file
 from w2sbench.core.paths import tasks_dir
+from w2sbench.tasks.loading import sha256_file
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from tests.conftest import FakeEncoder, fake_ladder
-from w2sbench.methods.api import make_method
-from w2sbench.protocol.experiment import Workspace
 from w2sbench.core.result import ResultStore
 from w2sbench.core.store import load_arrays
+from w2sbench.methods.api import make_method
+from w2sbench.protocol.workspace import Workspace
 from w2sbench.running.sweep import Grid, run_grid
 from w2sbench.tasks.task import get_task
 

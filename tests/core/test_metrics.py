@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from w2sbench.core.metrics import MIN_GAP, accuracy, agreement, auroc, bootstrap_pgr, pgr
+from w2sbench.core.metrics import (
+    MIN_GAP,
+    accuracy,
+    agreement,
+    auroc,
+    bootstrap_pgr,
+    pgr,
+)
 
 
 def test_pgr_hand_computed():

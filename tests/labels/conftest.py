@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from tests.conftest import FakeEncoder, fake_ladder
-from w2sbench.labels.weak_labels import export_labels
-from w2sbench.protocol.experiment import Workspace
+from w2sbench.labels.export import export_labels
+from w2sbench.protocol.workspace import Workspace
 from w2sbench.tasks.task import get_task
 
 SEEDS = [0, 1]

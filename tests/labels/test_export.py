@@ -23,11 +23,13 @@ from tests.conftest import FakeEncoder, fake_ladder, latent_rows, write_rows
 from tests.labels.conftest import SEEDS, workspace
 from w2sbench.cli import main
 from w2sbench.core.errors import W2SError
-from w2sbench.labels.weak_labels import MANIFEST, ROLES, load_folder, split_name
-from w2sbench.models.ladder import get_ladder
-from w2sbench.methods.api import make_method
-from w2sbench.protocol.experiment import Workspace
+from w2sbench.core.splits import WEAK_LABELLED_ROLES as ROLES
 from w2sbench.core.splits import split_pool
+from w2sbench.labels.manifest import MANIFEST, split_name
+from w2sbench.labels.weak_label_set import load_folder
+from w2sbench.methods.api import make_method
+from w2sbench.models.ladder import get_ladder
+from w2sbench.protocol.workspace import Workspace
 from w2sbench.running.sweep import Grid, run_grid
 from w2sbench.tasks.task import _registry, get_task
 
@@ -201,7 +203,7 @@ def test_export_refuses_to_overwrite_a_folder_that_is_not_an_export(tasks_env, t
     (tmp_path / "precious").mkdir()
     (tmp_path / "precious" / "notes.txt").write_text("keep me")
     ladder = fake_ladder()
-    from w2sbench.labels.weak_labels import export_labels
+    from w2sbench.labels.export import export_labels
 
     with pytest.raises(W2SError, match="not empty and not an earlier weak-label export"):
         export_labels(workspace(tmp_path), [get_task("toy")], ladder, ladder.rungs[:1], [0], tmp_path / "precious")
@@ -209,7 +211,7 @@ def test_export_refuses_to_overwrite_a_folder_that_is_not_an_export(tasks_env, t
 
 
 def test_export_refuses_a_generative_task(tmp_path):
-    from w2sbench.labels.weak_labels import export_labels
+    from w2sbench.labels.export import export_labels
 
     ladder = get_ladder("gpt2")
     with pytest.raises(W2SError, match="chess_first_move is generative"):
@@ -235,7 +237,7 @@ def test_cli_help_names_the_subcommands():
 
 
 def test_a_failed_export_keeps_the_previous_one(exported, monkeypatch):
-    from w2sbench.labels.weak_labels import export_labels
+    from w2sbench.labels.export import export_labels
 
     ws, out, manifest = exported
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}

@@ -14,14 +14,14 @@ branch; stale tables from an earlier push surviving next to a new manifest.
 
 from __future__ import annotations
 
-
 import pytest
 from click.testing import CliRunner
 
 from tests.labels.hub import StandIn, seed_cache
 from w2sbench.cli import main
 from w2sbench.core.errors import W2SError
-from w2sbench.labels.weak_labels import load_folder, parse_ref, pull, pull_ref, push
+from w2sbench.labels.hub import parse_ref, pull, pull_ref, push
+from w2sbench.labels.weak_label_set import load_folder
 
 REPO = "w2s-org/weak-labels"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -148,7 +148,7 @@ def test_push_then_pull_round_trip_through_a_local_stand_in(exported, tmp_path, 
 
 def test_a_second_push_replaces_stale_tables(exported, tasks_env, tmp_path, online, monkeypatch):
     from tests.conftest import fake_ladder
-    from w2sbench.labels.weak_labels import export_labels
+    from w2sbench.labels.export import export_labels
     from w2sbench.tasks.task import get_task
 
     ws, out, _ = exported

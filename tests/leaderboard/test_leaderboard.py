@@ -44,7 +44,7 @@ def records(tmp_path_factory):
     """Records of three methods on the toy track (two seeds, two pairs), computed once."""
     import yaml
 
-    from w2sbench.protocol.experiment import Workspace
+    from w2sbench.protocol.workspace import Workspace
     from w2sbench.running.sweep import Grid, run_grid
     from w2sbench.tasks.task import _registry, get_task
 
@@ -213,7 +213,7 @@ def test_committed_leaderboard_is_current():
 
 def test_committed_entries_are_valid_and_baselines_complete():
     """Every committed entry is readable; every baseline is complete on each track it enters."""
-    from w2sbench.submissions.submission import all_tracks
+    from w2sbench.running.tracks import all_tracks
 
     lb = build_leaderboard(REPO / "submissions", all_tracks())
     assert lb.invalid == []

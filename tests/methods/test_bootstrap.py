@@ -1,5 +1,5 @@
-import pytest
 import numpy as np
+import pytest
 
 from tests.methods.conftest import RecordingStudent, context
 from w2sbench.methods.api import make_method

@@ -5,7 +5,12 @@ import torch
 
 from tests.methods.conftest import RecordingStudent, context
 from w2sbench.core.errors import W2SError
-from w2sbench.core.losses import AdaptiveConfidence, AuxConfidence, EntropyRegularized, OpenAILogConf
+from w2sbench.core.losses import (
+    AdaptiveConfidence,
+    AuxConfidence,
+    EntropyRegularized,
+    OpenAILogConf,
+)
 from w2sbench.methods.api import make_method
 
 LOGITS = torch.tensor([[0.0, 0.0], [0.0, math.log(3.0)]])  # p1 = .5, .75

@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import FakeEncoder
 from tests.protocol.test_experiment import grid
 from w2sbench.methods.api import make_method
-from w2sbench.protocol.experiment import Workspace
+from w2sbench.protocol.workspace import Workspace
 from w2sbench.running.sweep import run_grid
 
 FINETUNE_ONLY = {"generative-ft", "few-shot-weak", "ft-weak-lp-gt"}

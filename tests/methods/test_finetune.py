@@ -12,12 +12,16 @@ import torch
 from tests.methods.conftest import RecordingStudent, context
 from w2sbench.core.errors import W2SError
 from w2sbench.core.example import Inputs
-from w2sbench.models.finetune import FinetuneConfig, FinetuneStudent, make_finetune_student
+from w2sbench.core.losses import AuxConfidence
+from w2sbench.methods.api import MethodContext, make_method
+from w2sbench.models.finetune import (
+    FinetuneConfig,
+    FinetuneStudent,
+    make_finetune_student,
+)
 from w2sbench.models.finetune.fewshot import pick_demonstrations
 from w2sbench.models.finetune.generative import generative_finetune
 from w2sbench.models.ladder import Rung
-from w2sbench.core.losses import AuxConfidence
-from w2sbench.methods.api import MethodContext, make_method
 
 GOOD = ["great", "wonderful", "excellent", "lovely", "superb", "delightful", "fantastic", "pleasant"]
 BAD = ["terrible", "awful", "horrible", "dreadful", "nasty", "miserable", "atrocious", "unpleasant"]

@@ -8,10 +8,16 @@ import chess.engine
 import numpy as np
 import pytest
 
-from w2sbench.models.chess_engine import EngineEncoder, engine_path, material_features, parse, stockfish_features
-from w2sbench.tasks.conversions import get_converter
 from w2sbench.core.errors import W2SError
+from w2sbench.models.chess_engine import (
+    EngineEncoder,
+    engine_path,
+    material_features,
+    parse,
+    stockfish_features,
+)
 from w2sbench.models.ladder import Rung, get_ladder
+from w2sbench.tasks.conversions import get_converter
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("stockfish") or shutil.which("/usr/games/stockfish")),

@@ -7,10 +7,10 @@ import torch
 
 from tests.tiny_lms import chess_prompts, tiny_rung
 from w2sbench.core.errors import W2SError
-from w2sbench.models.finetune import FinetuneConfig
 from w2sbench.core.prompt import Prompts, answers_of
-from w2sbench.models.language_model import LanguageModel
+from w2sbench.models.finetune import FinetuneConfig
 from w2sbench.models.ladder import get_ladder
+from w2sbench.models.language_model import LanguageModel
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # tiny language models: one torch thread
 

@@ -11,13 +11,13 @@ import pytest
 from tests.conftest import FakeEncoder, fake_ladder
 from w2sbench.core.errors import W2SError
 from w2sbench.core.example import Example
-from w2sbench.methods.api import Method, MethodContext, make_method
-from w2sbench.protocol.experiment import Experiment, Workspace, run_experiment
 from w2sbench.core.splits import split_pool
+from w2sbench.methods.api import Method, MethodContext, make_method
 from w2sbench.models.probe import TrainConfig
+from w2sbench.protocol.experiment import Experiment, run_experiment
+from w2sbench.protocol.workspace import Workspace
 from w2sbench.running.sweep import Grid, run_grid
 from w2sbench.tasks.task import get_task
-
 
 # The toy task's transfer split has about 240 examples: the default budget (5 epochs at lr 1e-3,
 # chosen for the offline suite's larger splits and 768-d features) is too few steps to fit it.

@@ -9,14 +9,19 @@ import numpy as np
 import pytest
 
 from w2sbench.core.errors import W2SError
-from w2sbench.models.finetune import FinetuneConfig
-from w2sbench.core.prompt import Prompts
-from w2sbench.protocol.generative import GenerativeFraming, check_distributions, padded, unpadded
-from w2sbench.core.prompt import Prompt
-from w2sbench.models.ladder import Ensemble, get_ladder
-from w2sbench.methods.api import GenerativeContext, Method, make_method
 from w2sbench.core.metrics import pgr
-from w2sbench.protocol.experiment import Experiment, Workspace, run_experiment
+from w2sbench.core.prompt import Prompt, Prompts
+from w2sbench.methods.api import GenerativeContext, Method, make_method
+from w2sbench.models.finetune import FinetuneConfig
+from w2sbench.models.ladder import Ensemble, get_ladder
+from w2sbench.protocol.experiment import Experiment, run_experiment
+from w2sbench.protocol.generative import (
+    GenerativeFraming,
+    check_distributions,
+    padded,
+    unpadded,
+)
+from w2sbench.protocol.workspace import Workspace
 from w2sbench.running.sweep import Grid, build_grid, run_grid
 from w2sbench.tasks.task import Sizes, get_task
 

@@ -3,8 +3,8 @@
 import pytest
 
 from tests.protocol.test_experiment import grid, workspace
-from w2sbench.reporting.compare import compare, comparison_table
 from w2sbench.methods.api import make_method
+from w2sbench.reporting.compare import compare, comparison_table
 from w2sbench.running.sweep import run_grid
 
 

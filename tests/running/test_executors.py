@@ -15,9 +15,14 @@ import pytest
 
 from tests.conftest import FakeEncoder, fake_ladder
 from w2sbench.core.errors import W2SError
-from w2sbench.running.executors import LocalExecutor, ProcessExecutor, RayExecutor, make_executor
 from w2sbench.methods.api import Method, make_method
-from w2sbench.protocol.experiment import Workspace
+from w2sbench.protocol.workspace import Workspace
+from w2sbench.running.executors import (
+    LocalExecutor,
+    ProcessExecutor,
+    RayExecutor,
+    make_executor,
+)
 from w2sbench.running.sweep import Grid, run_grid
 from w2sbench.tasks.task import get_task
 

@@ -14,8 +14,9 @@ import pytest
 import yaml
 
 from tests.conftest import FakeEncoder, fake_ladder, write_toy_task
-from w2sbench.submissions.isolation import Sandbox, probe_sandbox
-from w2sbench.submissions.submission import Harness, Track
+from w2sbench.running.tracks import Track
+from w2sbench.submissions.harness import Harness
+from w2sbench.submissions.sandbox import Sandbox, probe_sandbox
 
 HAS_SANDBOX = isinstance(probe_sandbox(), Sandbox)
 needs_sandbox = pytest.mark.skipif(not HAS_SANDBOX, reason=f"bubblewrap does not work here: {probe_sandbox()}")

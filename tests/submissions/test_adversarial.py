@@ -31,10 +31,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.submissions.conftest import HAS_SANDBOX, method_source, toy_harness, toy_track, write_submission
+from tests.submissions.conftest import (
+    HAS_SANDBOX,
+    method_source,
+    toy_harness,
+    toy_track,
+    write_submission,
+)
 from w2sbench.core.errors import W2SError
 from w2sbench.core.metrics import accuracy
-from w2sbench.submissions.submission import evaluate
+from w2sbench.submissions.evaluate import evaluate
 
 pytestmark = pytest.mark.skipif(not HAS_SANDBOX, reason="bubblewrap does not work here; the sandbox is what is tested")
 TRACKS = {"toy": toy_track()}
@@ -117,7 +123,7 @@ def test_control_the_same_reads_work_without_the_sandbox(arena):
 MEMORY = """
 def fit(self, ctx):
     import gc, inspect, sys
-    import w2sbench.protocol.experiment as protocol
+    import w2sbench.protocol.scoring as protocol
     from w2sbench.core.example import Example
     from w2sbench.tasks.loading import TaskData
     from w2sbench.core.splits import Splits
@@ -266,7 +272,7 @@ def test_writing_result_files_has_no_effect(arena):
 PATCH = """
 def fit(self, ctx):
     import w2sbench.core.metrics as metrics
-    import w2sbench.protocol.experiment as protocol
+    import w2sbench.protocol.scoring as protocol
     metrics.accuracy = lambda *a, **k: 1.0
     metrics.pgr = lambda *a, **k: 1.0
     protocol.accuracy = lambda *a, **k: 1.0
@@ -306,13 +312,14 @@ def test_the_harness_never_unpickles_what_a_worker_sends():
     """The worker's answers are JSON lines checked by a strict schema (a pickle would run code here)."""
     import inspect
 
-    import w2sbench.submissions.isolation as iso
+    from w2sbench.submissions.contract import Reply
+    from w2sbench.submissions.worker import Worker
 
-    harness_side = inspect.getsource(iso.Worker)
+    harness_side = inspect.getsource(Worker)
     assert "pickle.loads" not in harness_side and "pickle.load(" not in harness_side
     assert "json.loads" in harness_side
     with pytest.raises(Exception):
-        iso._Reply.model_validate(json.loads('{"ok": true, "values": [1], "extra": 1}'))
+        Reply.model_validate(json.loads('{"ok": true, "values": [1], "extra": 1}'))
 
 
 def test_a_symbolic_link_to_the_data_is_refused(arena):

@@ -15,17 +15,19 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from tests.submissions.conftest import HAS_SANDBOX, method_source, needs_sandbox, toy_track, write_submission
+from tests.submissions.conftest import (
+    HAS_SANDBOX,
+    method_source,
+    needs_sandbox,
+    toy_track,
+    write_submission,
+)
 from w2sbench.cli import main
 from w2sbench.core.errors import W2SError
-from w2sbench.submissions.submission import (
-    all_tracks,
-    default_tracks,
-    load_metadata,
-    load_submission,
-    mock_run,
-    new_method,
-)
+from w2sbench.running.tracks import all_tracks, default_tracks
+from w2sbench.submissions.evaluate import mock_run
+from w2sbench.submissions.metadata import load_metadata, load_submission
+from w2sbench.submissions.scaffold import new_method
 
 TRACKS = {"toy": toy_track()}
 

@@ -17,11 +17,20 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.submissions.conftest import method_source, needs_sandbox, toy_harness, toy_track, write_submission
+from tests.submissions.conftest import (
+    method_source,
+    needs_sandbox,
+    toy_harness,
+    toy_track,
+    write_submission,
+)
 from w2sbench.cli import main
 from w2sbench.core.errors import W2SError
 from w2sbench.core.result import Result
-from w2sbench.submissions.submission import VALIDATE_CHECKS, ValidateOptions, evaluate, removed_entries, validate
+from w2sbench.submissions.checks import ValidateOptions
+from w2sbench.submissions.evaluate import evaluate
+from w2sbench.submissions.history import removed_entries
+from w2sbench.submissions.validate import VALIDATE_CHECKS, validate
 
 TWO_SEEDS = {"toy": toy_track(seeds=(0, 1))}
 
@@ -130,7 +139,7 @@ def _perfect_predictions(d):
     """A forged record: predictions equal to the labels, scores recomputed to match."""
     import numpy as np
 
-    from w2sbench.protocol.experiment import score
+    from w2sbench.protocol.scoring import score
 
     p = d["predictions"]
     p["w2s"] = [float(x) for x in p["labels"]]
@@ -174,7 +183,7 @@ def test_stray_files_in_results_fail(evaluated, tmp_path):
 
 
 def test_validate_refuses_without_a_sandbox_unless_told(evaluated, tmp_path, monkeypatch):
-    import w2sbench.submissions.isolation as iso
+    import w2sbench.submissions.sandbox as iso
 
     folder = fresh_copy(evaluated, tmp_path)
     monkeypatch.setattr(iso.shutil, "which", lambda name: None)

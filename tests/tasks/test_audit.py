@@ -10,10 +10,16 @@ import random
 
 import pytest
 
-from w2sbench.tasks.audit import Check, audit_passed, audit_table, audit_task, surface_features
 from w2sbench.core.example import Example
-from w2sbench.tasks.loading import TaskData
 from w2sbench.core.prompt import Prompt
+from w2sbench.tasks.audit import (
+    Check,
+    audit_passed,
+    audit_table,
+    audit_task,
+    surface_features,
+)
+from w2sbench.tasks.loading import TaskData
 from w2sbench.tasks.task import Task, get_task
 
 WORDS = ("river stone bright quiet lamp orange window music garden paper silver ladder cloud "
@@ -160,8 +166,8 @@ def test_generative_task_checks_its_answer_baseline_not_balance():
 def test_ceiling_above_floor_per_pair_from_records():
     from pathlib import Path
 
-    from w2sbench.tasks.audit import ceiling_checks
     from w2sbench.core.result import ResultStore
+    from w2sbench.tasks.audit import ceiling_checks
 
     base = ResultStore(Path(__file__).resolve().parents[2] / "submissions" / "naive" / "results").all()[0]
 

@@ -7,13 +7,22 @@ import click
 
 def register(main: click.Group) -> None:
     @main.command("compare")
-    @click.option("--results", "results_dirs", default=["results"], show_default=True, multiple=True,
-                  type=click.Path(path_type=Path),
-                  help="Folder of result records (as written by `w2sbench run` or `evaluate`); repeatable.")
+    @click.option(
+        "--results",
+        "results_dirs",
+        default=["results"],
+        show_default=True,
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="Folder of result records (as written by `w2sbench run` or `evaluate`); repeatable.",
+    )
     @click.option("--baseline", default="naive", show_default=True, help="Method every other is paired against.")
-    @click.option("--pairs", default=None,
-                  help="Only these comma-separated weak:strong pairs (default: all; PGR over a gap of a "
-                       "few points is mostly noise, so a summary may keep the pairs with a real gap).")
+    @click.option(
+        "--pairs",
+        default=None,
+        help="Only these comma-separated weak:strong pairs (default: all; PGR over a gap of a "
+        "few points is mostly noise, so a summary may keep the pairs with a real gap).",
+    )
     def compare_command(results_dirs, baseline, pairs):
         """Mean PGR per method with a 95% CI, and its paired difference from the baseline.
 
@@ -21,15 +30,18 @@ def register(main: click.Group) -> None:
         the same units and tested with a paired t-test and a Wilcoxon signed-rank test.
         Oracle methods, and runs supervised by an ensemble of weak rungs, are listed apart.
         """
-        from w2sbench.reporting.compare import compare, comparison_table
         from w2sbench.core.errors import W2SError
         from w2sbench.core.result import ResultStore
+        from w2sbench.reporting.compare import compare, comparison_table
 
         results = [r for d in results_dirs for r in ResultStore(d).all()]
         if pairs:
             wanted = {tuple(p.split(":", 1)) for p in pairs.split(",") if p}
             results = [r for r in results if (r.weak.name, r.strong.name) in wanted]
         if not results:
-            raise W2SError(f"{', '.join(map(str, results_dirs))}: no result records"
-                           + (f" for pairs {pairs}" if pairs else "") + "; run `w2sbench run` first")
+            raise W2SError(
+                f"{', '.join(map(str, results_dirs))}: no result records"
+                + (f" for pairs {pairs}" if pairs else "")
+                + "; run `w2sbench run` first"
+            )
         click.echo(comparison_table(compare(results, baseline), baseline))

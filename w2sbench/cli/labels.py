@@ -24,10 +24,21 @@ def register(main: click.Group) -> None:
     @click.option("--ladder", "ladder_name", default="embedded", show_default=True, help="Model ladder.")
     @click.option("--rungs", default=None, help="Comma-separated weak rungs (default: every rung but the top one).")
     @click.option("--seeds", default="0,1,2", show_default=True, help="Comma-separated seeds.")
-    @click.option("--out", "out_dir", default="weak-labels", show_default=True, type=click.Path(path_type=Path),
-                  help="Folder to write (must be empty or an earlier export, which is replaced).")
-    @click.option("--cache", "cache_dir", default=None, type=click.Path(path_type=Path),
-                  help="Cache folder (default: $W2SBENCH_CACHE or ~/.cache/w2sbench); cached weak labels are reused.")
+    @click.option(
+        "--out",
+        "out_dir",
+        default="weak-labels",
+        show_default=True,
+        type=click.Path(path_type=Path),
+        help="Folder to write (must be empty or an earlier export, which is replaced).",
+    )
+    @click.option(
+        "--cache",
+        "cache_dir",
+        default=None,
+        type=click.Path(path_type=Path),
+        help="Cache folder (default: $W2SBENCH_CACHE or ~/.cache/w2sbench); cached weak labels are reused.",
+    )
     def export(suite, task_ids, ladder_name, rungs, seeds, out_dir, cache_dir):
         """Write one parquet table per (task, weak rung, seed), a manifest of sha256 sums and
         provenance, and a dataset card whose `configs:` let `datasets.load_dataset(OUT, TASK)` read it.
@@ -35,25 +46,38 @@ def register(main: click.Group) -> None:
         Weak labels already in the cache (from an earlier run) are reused; missing ones are
         computed (features, then the weak supervisor trained on supervisor_train).
         """
-        from w2sbench.labels.weak_labels import default_weak_rungs, export_labels
-        from w2sbench.models.ladder import get_ladder
         from w2sbench.core.paths import cache_dir as default_cache
-        from w2sbench.protocol.experiment import Workspace
+        from w2sbench.labels.export import default_weak_rungs, export_labels
+        from w2sbench.models.ladder import get_ladder
+        from w2sbench.protocol.workspace import Workspace
         from w2sbench.tasks.task import get_task, suite_tasks
 
         ladder = get_ladder(ladder_name)
         tasks = [get_task(t) for t in _csv(task_ids)] if task_ids else suite_tasks(suite)
         weak = [ladder.rung(r) for r in _csv(rungs)] if rungs else default_weak_rungs(ladder)
         ws = Workspace(cache_dir or default_cache(), (cache_dir or default_cache()) / "export-results")
-        manifest = export_labels(ws, tasks, ladder, weak, [int(s) for s in _csv(seeds) or []], out_dir,
-                                 progress=lambda m: click.echo(m, err=True))
+        manifest = export_labels(
+            ws,
+            tasks,
+            ladder,
+            weak,
+            [int(s) for s in _csv(seeds) or []],
+            out_dir,
+            progress=lambda m: click.echo(m, err=True),
+        )
         click.echo(f"{len(manifest.tables)} tables written to {out_dir.resolve()}")
         click.echo(f"publish with: w2sbench labels push OWNER/NAME --from {out_dir}")
 
     @labels.command("push")
     @click.argument("repo_id")
-    @click.option("--from", "folder", default="weak-labels", show_default=True, type=click.Path(path_type=Path),
-                  help="The export folder to upload.")
+    @click.option(
+        "--from",
+        "folder",
+        default="weak-labels",
+        show_default=True,
+        type=click.Path(path_type=Path),
+        help="The export folder to upload.",
+    )
     @click.option("--private", is_flag=True, default=None, help="Create the repository as private.")
     @click.option("--message", default=None, help="Commit message.")
     def push(repo_id, folder, private, message):
@@ -61,7 +85,7 @@ def register(main: click.Group) -> None:
 
         The token comes from HF_TOKEN or `hf auth login`. Prints the commit to pin in `--weak-labels`.
         """
-        from w2sbench.labels.weak_labels import push as push_labels
+        from w2sbench.labels.hub import push as push_labels
 
         pushed = push_labels(folder, repo_id, private=private, message=message)
         click.echo(f"pushed {folder} to {pushed.url}")
@@ -69,14 +93,14 @@ def register(main: click.Group) -> None:
 
     @labels.command("pull")
     @click.argument("repo_id")
-    @click.option("--revision", default="main", show_default=True,
-                  help="Commit (pin one), branch or tag to download.")
+    @click.option("--revision", default="main", show_default=True, help="Commit (pin one), branch or tag to download.")
     @click.option("--force-download", is_flag=True, help="Download again even if the revision is cached.")
     def pull(repo_id, revision, force_download):
         """Download a revision of REPO_ID through huggingface_hub (or read it from the local Hub cache
         when offline, HF_HUB_OFFLINE=1) and verify every checksum; a mismatch is an error and
         nothing is used."""
-        from w2sbench.labels.weak_labels import describe, pull as pull_labels
+        from w2sbench.labels.hub import pull as pull_labels
+        from w2sbench.labels.weak_label_set import describe
 
         labels = pull_labels(repo_id, revision, force_download=force_download)
         for line in describe(labels):
@@ -88,7 +112,7 @@ def register(main: click.Group) -> None:
     @click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
     def verify(folder):
         """Check an export folder's checksums and tables against its manifest."""
-        from w2sbench.labels.weak_labels import describe, load_folder
+        from w2sbench.labels.weak_label_set import describe, load_folder
 
         labels = load_folder(folder)
         for line in describe(labels):

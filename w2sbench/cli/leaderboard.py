@@ -10,14 +10,31 @@ import click
 
 def register(main: click.Group) -> None:
     @main.command("leaderboard")
-    @click.option("--submissions", "root", default="submissions", show_default=True, type=click.Path(path_type=Path),
-                  help="Folder of submissions whose results/*.json records are read.")
-    @click.option("--out", default="leaderboard", show_default=True, type=click.Path(path_type=Path),
-                  help="Folder the files are written to (README.md, index.html).")
-    @click.option("--check", is_flag=True,
-                  help="Write nothing; exit 1 if the files in --out differ from what the records give.")
-    @click.option("--compare", "compare_name", default=None, metavar="NAME",
-                  help="Write nothing; print Markdown comparing entry NAME with the baselines (for PR comments).")
+    @click.option(
+        "--submissions",
+        "root",
+        default="submissions",
+        show_default=True,
+        type=click.Path(path_type=Path),
+        help="Folder of submissions whose results/*.json records are read.",
+    )
+    @click.option(
+        "--out",
+        default="leaderboard",
+        show_default=True,
+        type=click.Path(path_type=Path),
+        help="Folder the files are written to (README.md, index.html).",
+    )
+    @click.option(
+        "--check", is_flag=True, help="Write nothing; exit 1 if the files in --out differ from what the records give."
+    )
+    @click.option(
+        "--compare",
+        "compare_name",
+        default=None,
+        metavar="NAME",
+        help="Write nothing; print Markdown comparing entry NAME with the baselines (for PR comments).",
+    )
     def leaderboard_cmd(root, out, check, compare_name):
         """Regenerate leaderboard/README.md and leaderboard/index.html from result records only.
 
@@ -35,8 +52,11 @@ def register(main: click.Group) -> None:
         if check:
             old = stale(files, out)
             if old:
-                click.echo(f"{', '.join(str(out / n) for n in old)} stale: the records in {root}/ give different "
-                           f"content; run `w2sbench leaderboard` and commit {out}/", err=True)
+                click.echo(
+                    f"{', '.join(str(out / n) for n in old)} stale: the records in {root}/ give different "
+                    f"content; run `w2sbench leaderboard` and commit {out}/",
+                    err=True,
+                )
                 sys.exit(1)
             click.echo(f"{out}/ is up to date with {root}/")
             return

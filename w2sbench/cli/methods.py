@@ -16,13 +16,28 @@ def register(main: click.Group) -> None:
 
         registry = all_methods()
         entries = [
-            {"name": name, "framing": cls.framing, "oracle": cls.oracle, "params": cls().params(), "citation": cls.citation,
-             "summary": (cls.__doc__ or "").strip().splitlines()[0]}
+            {
+                "name": name,
+                "framing": cls.framing,
+                "oracle": cls.oracle,
+                "params": cls().params(),
+                "citation": cls.citation,
+                "summary": (cls.__doc__ or "").strip().splitlines()[0],
+            }
             for name, cls in registry.items()
         ]
         if as_json:
             click.echo(json.dumps(entries, indent=1))
             return
-        rows = [[e["name"], e["framing"], "oracle" if e["oracle"] else "", json.dumps(e["params"]), e["summary"],
-                 e["citation"]] for e in entries]
+        rows = [
+            [
+                e["name"],
+                e["framing"],
+                "oracle" if e["oracle"] else "",
+                json.dumps(e["params"]),
+                e["summary"],
+                e["citation"],
+            ]
+            for e in entries
+        ]
         click.echo(tabulate(rows, headers=["name", "framing", "", "params", "what", "citation"], tablefmt="github"))

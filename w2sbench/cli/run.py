@@ -12,47 +12,102 @@ def register(main: click.Group) -> None:
     @click.option("--suite", default="offline", show_default=True, help="Named suite of tasks to run.")
     @click.option("--tasks", "task_ids", default=None, help="Comma-separated task ids (overrides --suite).")
     @click.option("--ladder", "ladder_name", default="embedded", show_default=True, help="Model ladder.")
-    @click.option("--pairs", default=None, help="Comma-separated weak:strong rung pairs (default: every pair); "
-                  "a weak side of rungs joined by + (minilm-l3+minilm-l6:mpnet-base) averages their labels.")
-    @click.option("--methods", "method_names", default=None,
-                  help="Comma-separated method names (default: naive; sft-naive for generative tasks).")
+    @click.option(
+        "--pairs",
+        default=None,
+        help="Comma-separated weak:strong rung pairs (default: every pair); "
+        "a weak side of rungs joined by + (minilm-l3+minilm-l6:mpnet-base) averages their labels.",
+    )
+    @click.option(
+        "--methods",
+        "method_names",
+        default=None,
+        help="Comma-separated method names (default: naive; sft-naive for generative tasks).",
+    )
     @click.option("--seeds", default="0,1,2", show_default=True, help="Comma-separated seeds.")
-    @click.option("--results", "results_dir", default="results", show_default=True, type=click.Path(path_type=Path),
-                  help="Folder for result records (existing records are reused, not recomputed).")
-    @click.option("--cache", "cache_dir", default=None, type=click.Path(path_type=Path),
-                  help="Cache folder for models, features and weak labels (default: $W2SBENCH_CACHE or ~/.cache/w2sbench).")
-    @click.option("--regime", type=click.Choice(["probe", "finetune"]), default="probe", show_default=True,
-                  help="probe: linear heads on cached frozen features (CPU); finetune: full/LoRA fine-tuning (GPU).")
-    @click.option("--executor", "executor_name", type=click.Choice(["local", "process", "ray"]), default="local",
-                  show_default=True, help="Where experiments run: this process, a local process pool, or Ray "
-                  "(a local Ray, or the cluster named by RAY_ADDRESS); records are identical.")
+    @click.option(
+        "--results",
+        "results_dir",
+        default="results",
+        show_default=True,
+        type=click.Path(path_type=Path),
+        help="Folder for result records (existing records are reused, not recomputed).",
+    )
+    @click.option(
+        "--cache",
+        "cache_dir",
+        default=None,
+        type=click.Path(path_type=Path),
+        help="Cache folder for models, features and weak labels (default: $W2SBENCH_CACHE or ~/.cache/w2sbench).",
+    )
+    @click.option(
+        "--regime",
+        type=click.Choice(["probe", "finetune"]),
+        default="probe",
+        show_default=True,
+        help="probe: linear heads on cached frozen features (CPU); finetune: full/LoRA fine-tuning (GPU).",
+    )
+    @click.option(
+        "--executor",
+        "executor_name",
+        type=click.Choice(["local", "process", "ray"]),
+        default="local",
+        show_default=True,
+        help="Where experiments run: this process, a local process pool, or Ray "
+        "(a local Ray, or the cluster named by RAY_ADDRESS); records are identical.",
+    )
     @click.option("--workers", type=int, default=None, help="Process-pool size for --executor process.")
-    @click.option("--weak-labels", "weak_labels", default=None, metavar="REPO_ID@REV",
-                  help="Use standard weak labels pulled from the Hub (verified by checksum; works offline from "
-                       "the cache) instead of training the weak supervisor.")
+    @click.option(
+        "--weak-labels",
+        "weak_labels",
+        default=None,
+        metavar="REPO_ID@REV",
+        help="Use standard weak labels pulled from the Hub (verified by checksum; works offline from "
+        "the cache) instead of training the weak supervisor.",
+    )
     @click.option("--no-progress", is_flag=True, help="Do not draw progress bars.")
-    def run(suite, task_ids, ladder_name, pairs, method_names, seeds, results_dir, cache_dir, regime,
-            executor_name, workers, weak_labels, no_progress):
+    def run(
+        suite,
+        task_ids,
+        ladder_name,
+        pairs,
+        method_names,
+        seeds,
+        results_dir,
+        cache_dir,
+        regime,
+        executor_name,
+        workers,
+        weak_labels,
+        no_progress,
+    ):
         """Run the weak-to-strong protocol over a grid and print PGR per task and rung pair.
 
         With no arguments: the offline suite on the embedded ladder, the naive method, seeds 0, 1, 2.
         """
-        from w2sbench.running.sweep import build_grid, run_grid
         from w2sbench.core.paths import cache_dir as default_cache
-        from w2sbench.protocol.experiment import Workspace
+        from w2sbench.protocol.workspace import Workspace
         from w2sbench.reporting.report import summarize, summary_table
+        from w2sbench.running.sweep import build_grid, run_grid
 
-        grid = build_grid(suite, csv_list(task_ids), ladder_name, csv_list(pairs), csv_list(method_names),
-                          [int(s) for s in csv_list(seeds) or []])
+        grid = build_grid(
+            suite,
+            csv_list(task_ids),
+            ladder_name,
+            csv_list(pairs),
+            csv_list(method_names),
+            [int(s) for s in csv_list(seeds) or []],
+        )
         from w2sbench.running.executors import make_executor
 
         source = None
         if weak_labels:
-            from w2sbench.labels.weak_labels import pull_ref
+            from w2sbench.labels.hub import pull_ref
 
             source = pull_ref(weak_labels)
         ws = Workspace(cache_dir or default_cache(), results_dir, regime=regime, weak_label_source=source)
-        results = run_grid(ws, grid, show_progress=not no_progress,
-                           executor=make_executor(executor_name, workers=workers))
+        results = run_grid(
+            ws, grid, show_progress=not no_progress, executor=make_executor(executor_name, workers=workers)
+        )
         click.echo(summary_table(summarize(results)))
         click.echo(f"\n{len(results)} result records in {Path(results_dir).resolve()}")

@@ -9,27 +9,41 @@ from pathlib import Path
 import click
 
 _SANDBOX_OPTION = click.option(
-    "--unsandboxed", is_flag=True,
+    "--unsandboxed",
+    is_flag=True,
     help="Run submitted code in a plain worker process when bubblewrap is missing or broken "
-         "(the method still gets only what the method API allows, but files and network are reachable).")
+    "(the method still gets only what the method API allows, but files and network are reachable).",
+)
 _CACHE_OPTION = click.option(
-    "--cache", "cache_dir", default=None, type=click.Path(path_type=Path),
-    help="Cache folder for models, features and weak labels (default: $W2SBENCH_CACHE or ~/.cache/w2sbench).")
+    "--cache",
+    "cache_dir",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="Cache folder for models, features and weak labels (default: $W2SBENCH_CACHE or ~/.cache/w2sbench).",
+)
 _TIME_OPTION = click.option(
-    "--time-limit", "time_limit", type=float, default=None,
-    help="Seconds allowed for one method call (default: the track's time_limit_s); a call over it is killed.")
+    "--time-limit",
+    "time_limit",
+    type=float,
+    default=None,
+    help="Seconds allowed for one method call (default: the track's time_limit_s); a call over it is killed.",
+)
 
 
 def _harness(cache_dir, unsandboxed, time_limit, extra_forbidden=()):
     from w2sbench.core.paths import cache_dir as default_cache
-    from w2sbench.submissions.submission import Harness
+    from w2sbench.submissions.harness import Harness
 
-    return Harness(cache_dir or default_cache(), unsandboxed=unsandboxed, time_limit_s=time_limit,
-                   extra_forbidden=tuple(extra_forbidden))
+    return Harness(
+        cache_dir or default_cache(),
+        unsandboxed=unsandboxed,
+        time_limit_s=time_limit,
+        extra_forbidden=tuple(extra_forbidden),
+    )
 
 
 def _validate_help() -> str:
-    from w2sbench.submissions.submission import VALIDATE_CHECKS
+    from w2sbench.submissions.validate import VALIDATE_CHECKS
 
     checks = "\n".join(f"  {i}. {name}: {what}." for i, (name, what) in enumerate(VALIDATE_CHECKS, 1))
     return (
@@ -45,30 +59,46 @@ def _validate_help() -> str:
 def register(main: click.Group) -> None:
     @main.command("new-method")
     @click.argument("name")
-    @click.option("--root", default="submissions", show_default=True, type=click.Path(path_type=Path),
-                  help="Folder holding the submissions.")
+    @click.option(
+        "--root",
+        default="submissions",
+        show_default=True,
+        type=click.Path(path_type=Path),
+        help="Folder holding the submissions.",
+    )
     def new_method_cmd(name, root):
         """Create submissions/NAME/: a method class registered under NAME, metadata.yaml and a test.
 
         Then: edit method.py and metadata.yaml, run `w2sbench mock-run submissions/NAME` (seconds),
         `w2sbench evaluate submissions/NAME` and `w2sbench validate submissions/NAME`.
         """
-        from w2sbench.submissions.submission import new_method
+        from w2sbench.submissions.scaffold import new_method
 
         for path in new_method(name, root):
             click.echo(f"wrote {path}")
         folder = Path(root) / name
-        click.echo(f"\nnext: edit {folder}/method.py and {folder}/metadata.yaml, then\n"
-                   f"  w2sbench mock-run {folder}\n  python -m pytest {folder}\n"
-                   f"  w2sbench evaluate {folder}\n  w2sbench validate {folder}")
+        click.echo(
+            f"\nnext: edit {folder}/method.py and {folder}/metadata.yaml, then\n"
+            f"  w2sbench mock-run {folder}\n  python -m pytest {folder}\n"
+            f"  w2sbench evaluate {folder}\n  w2sbench validate {folder}"
+        )
 
     @main.command("mock-run")
     @click.argument("path", type=click.Path(path_type=Path))
     @_SANDBOX_OPTION
-    @click.option("--require-sandbox", is_flag=True,
-                  help="Fail instead of falling back to a plain worker process when bubblewrap does not work.")
-    @click.option("--time-limit", "time_limit", type=float, default=120.0, show_default=True,
-                  help="Seconds allowed for one method call.")
+    @click.option(
+        "--require-sandbox",
+        is_flag=True,
+        help="Fail instead of falling back to a plain worker process when bubblewrap does not work.",
+    )
+    @click.option(
+        "--time-limit",
+        "time_limit",
+        type=float,
+        default=120.0,
+        show_default=True,
+        help="Seconds allowed for one method call.",
+    )
     def mock_run_cmd(path, unsandboxed, require_sandbox, time_limit):
         """Smoke-test a submission in seconds: two generated tasks, hashing "rungs", one seed.
 
@@ -76,22 +106,31 @@ def register(main: click.Group) -> None:
         here, else a plain worker process, said in the output), runs the method and checks its
         predictions. The printed scores say only that the method ran: they are NOT results.
         """
-        from w2sbench.submissions.submission import mock_run
+        from w2sbench.submissions.evaluate import mock_run
 
         report = mock_run(path, unsandboxed=unsandboxed, require_sandbox=require_sandbox, time_limit_s=time_limit)
         click.echo(report.table())
-        click.echo(f"\nmock run of {report.submission} passed in {report.seconds:.1f} s ({report.sandbox}); "
-                   f"next: w2sbench evaluate {path}")
+        click.echo(
+            f"\nmock run of {report.submission} passed in {report.seconds:.1f} s ({report.sandbox}); "
+            f"next: w2sbench evaluate {path}"
+        )
 
     @main.command("evaluate")
     @click.argument("path", type=click.Path(path_type=Path))
-    @click.option("--track", "tracks", multiple=True,
-                  help="Run only this track (repeatable; default: every track in metadata.yaml).")
+    @click.option(
+        "--track",
+        "tracks",
+        multiple=True,
+        help="Run only this track (repeatable; default: every track in metadata.yaml).",
+    )
     @_CACHE_OPTION
     @_SANDBOX_OPTION
     @_TIME_OPTION
-    @click.option("--prune", is_flag=True,
-                  help="Delete records in results/ that belong to no grid of the entry's tracks (stale code or parameters).")
+    @click.option(
+        "--prune",
+        is_flag=True,
+        help="Delete records in results/ that belong to no grid of the entry's tracks (stale code or parameters).",
+    )
     @click.option("--no-progress", is_flag=True, help="Do not draw progress bars.")
     def evaluate_cmd(path, tracks, cache_dir, unsandboxed, time_limit, prune, no_progress):
         """Run the grid of each track the submission enters and write records to PATH/results/.
@@ -101,7 +140,7 @@ def register(main: click.Group) -> None:
         Submitted code runs isolated (bubblewrap; refused without it unless --unsandboxed).
         """
         from w2sbench.reporting.report import summarize, summary_table
-        from w2sbench.submissions.submission import evaluate
+        from w2sbench.submissions.evaluate import evaluate
 
         harness = _harness(cache_dir, unsandboxed, time_limit, [Path(path) / "results"])
         report = evaluate(path, harness, list(tracks) or None, prune=prune, show_progress=not no_progress)
@@ -111,37 +150,74 @@ def register(main: click.Group) -> None:
         for p in report.pruned:
             click.echo(f"pruned stale record {p}")
         if report.stale:
-            click.echo(f"\n{len(report.stale)} stale record(s) in {Path(path) / 'results'} belong to no grid of "
-                       f"this entry (validate will fail); remove them with --prune", err=True)
+            click.echo(
+                f"\n{len(report.stale)} stale record(s) in {Path(path) / 'results'} belong to no grid of "
+                f"this entry (validate will fail); remove them with --prune",
+                err=True,
+            )
         n = sum(len(r) for r in report.results.values())
         click.echo(f"\n{n} result records in {Path(path) / 'results'}; next: w2sbench validate {path}")
 
     @main.command("validate", help=_validate_help())
     @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-    @click.option("--root", default="submissions", show_default=True, type=click.Path(path_type=Path),
-                  help="Folder holding the submissions (used when no PATH is given).")
+    @click.option(
+        "--root",
+        default="submissions",
+        show_default=True,
+        type=click.Path(path_type=Path),
+        help="Folder holding the submissions (used when no PATH is given).",
+    )
     @_CACHE_OPTION
     @_SANDBOX_OPTION
     @_TIME_OPTION
-    @click.option("--sample", default=2, show_default=True, type=int,
-                  help="How many records of each submission to re-run (0: none).")
+    @click.option(
+        "--sample",
+        default=2,
+        show_default=True,
+        type=int,
+        help="How many records of each submission to re-run (0: none).",
+    )
     @click.option("--sample-seed", type=int, default=None, help="Seed of the random sample (default: random, printed).")
-    @click.option("--base", default=None,
-                  help="Commit to compare records with (default: git merge-base HEAD origin/main).")
-    @click.option("--accept-changes", is_flag=True,
-                  help="Report removed or changed records of existing entries as warnings, not failures.")
-    @click.option("--allow-incomplete", is_flag=True,
-                  help="Report a track with missing records as a warning, not a failure.")
+    @click.option(
+        "--base", default=None, help="Commit to compare records with (default: git merge-base HEAD origin/main)."
+    )
+    @click.option(
+        "--accept-changes",
+        is_flag=True,
+        help="Report removed or changed records of existing entries as warnings, not failures.",
+    )
+    @click.option(
+        "--allow-incomplete", is_flag=True, help="Report a track with missing records as a warning, not a failure."
+    )
     @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
-    def validate_cmd(paths, root, cache_dir, unsandboxed, time_limit, sample, sample_seed, base, accept_changes,
-                     allow_incomplete, as_json):
-        from w2sbench.submissions.submission import ValidateOptions, list_submissions, removed_entries, validate
+    def validate_cmd(
+        paths,
+        root,
+        cache_dir,
+        unsandboxed,
+        time_limit,
+        sample,
+        sample_seed,
+        base,
+        accept_changes,
+        allow_incomplete,
+        as_json,
+    ):
+        from w2sbench.submissions.checks import ValidateOptions
+        from w2sbench.submissions.history import removed_entries
+        from w2sbench.submissions.metadata import list_submissions
+        from w2sbench.submissions.validate import validate
 
         folders = list(paths) or list_submissions(root)
         if not folders and not paths:
             click.echo(f"no submissions under {root}", err=True)
-        options = ValidateOptions(sample=sample, sample_seed=sample_seed, base=base, accept_changes=accept_changes,
-                                  allow_incomplete=allow_incomplete)
+        options = ValidateOptions(
+            sample=sample,
+            sample_seed=sample_seed,
+            base=base,
+            accept_changes=accept_changes,
+            allow_incomplete=allow_incomplete,
+        )
         reports = []
         for folder in folders:
             harness = _harness(cache_dir, unsandboxed, time_limit, [Path(folder) / "results", Path(root)])
@@ -149,11 +225,19 @@ def register(main: click.Group) -> None:
         global_checks = [removed_entries(root, options)] if not paths else []
         ok = all(r.ok for r in reports) and all(c.status != "fail" for c in global_checks)
         if as_json:
-            click.echo(json.dumps({
-                "ok": ok,
-                "submissions": [{"name": r.submission, "ok": r.ok, "checks": [c.__dict__ for c in r.checks]} for r in reports],
-                "repository": [c.__dict__ for c in global_checks],
-            }, indent=1))
+            click.echo(
+                json.dumps(
+                    {
+                        "ok": ok,
+                        "submissions": [
+                            {"name": r.submission, "ok": r.ok, "checks": [c.__dict__ for c in r.checks]}
+                            for r in reports
+                        ],
+                        "repository": [c.__dict__ for c in global_checks],
+                    },
+                    indent=1,
+                )
+            )
         else:
             for r in reports:
                 click.echo(f"{r.submission}: {'OK' if r.ok else 'FAILED'}")

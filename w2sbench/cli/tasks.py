@@ -25,10 +25,13 @@ def register(main: click.Group) -> None:
         if as_json:
             click.echo(json.dumps([t.model_dump(mode="json") for t in registry.values()], indent=1))
             return
-        rows = [[t.id, ",".join(t.suites), t.framing, t.source.kind, "yes" if t.pinned else "NO", t.licence]
-                for t in registry.values()]
-        click.echo(tabulate(rows, headers=["id", "suites", "framing", "source", "pinned", "licence"], tablefmt="github"))
-
+        rows = [
+            [t.id, ",".join(t.suites), t.framing, t.source.kind, "yes" if t.pinned else "NO", t.licence]
+            for t in registry.values()
+        ]
+        click.echo(
+            tabulate(rows, headers=["id", "suites", "framing", "source", "pinned", "licence"], tablefmt="github")
+        )
 
     @tasks.command("show")
     @click.argument("task_id")
@@ -41,34 +44,47 @@ def register(main: click.Group) -> None:
         task = get_task(task_id)
         if not task.pinned:
             click.echo(f"WARNING: {task.id} is unpinned: {task.source.unpinned_reason}")
-        click.echo(yaml.safe_dump({**task.model_dump(mode="json"), "framing": task.framing}, sort_keys=False, width=100))
-
+        click.echo(
+            yaml.safe_dump({**task.model_dump(mode="json"), "framing": task.framing}, sort_keys=False, width=100)
+        )
 
     @tasks.command("audit")
     @click.argument("task_ids", nargs=-1)
     @click.option("--suite", default=None, help="Audit every task of this suite (default: the given ids, else all).")
-    @click.option("--data-dir", type=click.Path(path_type=Path), default=None,
-                  help="Read each task's upstream rows from DATA_DIR/<task id>/ (parquet fixtures) instead of its source.")
-    @click.option("--results", "results_dir", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None,
-                  help="Also check a run's result records: each rung pair's ceiling must beat its weak supervisor.")
+    @click.option(
+        "--data-dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Read each task's upstream rows from DATA_DIR/<task id>/ (parquet fixtures) instead of its source.",
+    )
+    @click.option(
+        "--results",
+        "results_dir",
+        type=click.Path(path_type=Path, exists=True, file_okay=False),
+        default=None,
+        help="Also check a run's result records: each rung pair's ceiling must beat its weak supervisor.",
+    )
     def tasks_audit(task_ids, suite, data_dir, results_dir):
         """Check each task's loaded data: balance, duplicates, group leakage, surface-form leaks
         (and, with --results, that each rung pair's ceiling beats its floor).
 
         Prints one table and exits 1 if any check fails.
         """
+        from w2sbench.core.result import ResultStore
         from w2sbench.tasks.audit import audit_table, audit_task, ceiling_checks
         from w2sbench.tasks.loading import load_task_data
-        from w2sbench.core.result import ResultStore
         from w2sbench.tasks.task import all_tasks, get_task, suite_tasks
 
-        chosen = [get_task(t) for t in task_ids] if task_ids else suite_tasks(suite) if suite else list(all_tasks().values())
+        chosen = (
+            [get_task(t) for t in task_ids] if task_ids else suite_tasks(suite) if suite else list(all_tasks().values())
+        )
         records = ResultStore(results_dir).all() if results_dir else []
         checks = {}
         for task in chosen:
             local = data_dir / task.id if data_dir else None
             checks[task.id] = audit_task(task, load_task_data(task, local)) + ceiling_checks(
-                r for r in records if r.task.id == task.id)
+                r for r in records if r.task.id == task.id
+            )
         click.echo(audit_table(checks))
         failed = [f"{tid}:{c.name}" for tid, cs in checks.items() for c in cs if not c.passed]
         if failed:

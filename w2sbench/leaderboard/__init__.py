@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from w2sbench.leaderboard.board import Board, Leaderboard, build_leaderboard
-from w2sbench.submissions.submission import Track, all_tracks
+from w2sbench.running.tracks import Track, all_tracks
 
 FILES = ("README.md", "index.html")
 

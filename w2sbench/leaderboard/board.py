@@ -30,9 +30,11 @@ import numpy as np
 
 from w2sbench.core.errors import W2SError
 from w2sbench.core.metrics import MIN_GAP, N_BOOT
-from w2sbench.reporting.report import Summary, group_key, summarize
+from w2sbench.core.records import read_records
 from w2sbench.core.result import Result
-from w2sbench.submissions.submission import Metadata, Track, _read_records, load_metadata
+from w2sbench.reporting.report import Summary, group_key, summarize
+from w2sbench.running.tracks import Track
+from w2sbench.submissions.metadata import Metadata, load_metadata
 
 Cell = tuple[str, str, str]  # (task, weak, strong)
 
@@ -98,7 +100,7 @@ def load_entries(root: Path) -> list[Entry]:
         except W2SError as e:
             meta = None
             problems.append(str(e).replace(str(root.resolve()) + "/", "").replace(str(root) + "/", ""))
-        records, bad = _read_records(folder / "results")
+        records, bad = read_records(folder / "results")
         problems += [f"results/{p.name}: {why}" for p, why in bad]
         entries.append(Entry(folder.name, meta, list(records.values()), problems))
     return entries

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from w2sbench.methods.api import Method, MethodContext, register
 from w2sbench.methods._common import check_range
+from w2sbench.methods.api import Method, MethodContext, register
 
 
 @register

@@ -16,8 +16,8 @@ from w2sbench.core.losses import (
     openai_logconf_coef,
     soft_cross_entropy,
 )
-from w2sbench.methods.api import MethodContext, register
 from w2sbench.methods._common import UsesCode, check_range
+from w2sbench.methods.api import MethodContext, register
 
 
 @register

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from w2sbench.methods.api import Method, MethodContext, OracleContext, register
 from w2sbench.methods._common import agreement, check_choice, soft_ce
+from w2sbench.methods.api import Method, MethodContext, OracleContext, register
 
 METRICS = ("agreement", "soft_ce")
 

@@ -11,10 +11,14 @@ import numpy as np
 
 from w2sbench.core.errors import W2SError
 from w2sbench.core.example import Inputs
-from w2sbench.models.finetune.fewshot import FewShotPredictor, few_shot_predictor, pick_demonstrations
-from w2sbench.models.finetune.generative import generative_finetune
-from w2sbench.methods.api import MethodContext, register
 from w2sbench.methods._common import UsesCode, check_range
+from w2sbench.methods.api import MethodContext, register
+from w2sbench.models.finetune.fewshot import (
+    FewShotPredictor,
+    few_shot_predictor,
+    pick_demonstrations,
+)
+from w2sbench.models.finetune.generative import generative_finetune
 
 
 def finetune_student(method: str, student, causal_lm: bool = True):

@@ -20,8 +20,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from w2sbench.core.errors import W2SError
-from w2sbench.methods.api import Method, OracleContext, register
 from w2sbench.methods._common import check_range
+from w2sbench.methods.api import Method, OracleContext, register
 from w2sbench.methods.finetune_only import finetune_student
 
 

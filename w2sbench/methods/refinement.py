@@ -10,8 +10,8 @@ import torch
 
 from w2sbench.core.errors import W2SError
 from w2sbench.core.losses import ConfidenceWeighted
-from w2sbench.methods.api import Method, MethodContext, register
 from w2sbench.methods._common import UsesCode, check_range
+from w2sbench.methods.api import Method, MethodContext, register
 
 
 def confident_subset(weak: np.ndarray, keep: float, per_class: bool) -> np.ndarray:

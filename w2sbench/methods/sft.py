@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from w2sbench.methods.api import GenerativeContext, Method, register
 from w2sbench.methods._common import check_range
+from w2sbench.methods.api import GenerativeContext, Method, register
 
 PAPER = "Burns et al. 2023, Weak-to-Strong Generalization, arXiv:2312.09390 (section 4.2, chess)"
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from w2sbench.core.losses import ProductTarget, ReverseCrossEntropy, soft_cross_entropy
-from w2sbench.methods.api import MethodContext, register
 from w2sbench.methods._common import UsesCode, check_range
+from w2sbench.methods.api import MethodContext, register
 
 
 @register

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from w2sbench.core.example import Inputs
-from w2sbench.methods.api import Method, MethodContext, register
 from w2sbench.methods._common import agreement, check_choice, check_range
+from w2sbench.methods.api import Method, MethodContext, register
 
 
 class DirectionProbe:

@@ -33,8 +33,8 @@ import chess
 import chess.engine
 import numpy as np
 
-from w2sbench.tasks.conversions.chess import CANDIDATE
 from w2sbench.core.errors import W2SError
+from w2sbench.tasks.conversions.chess import CANDIDATE
 
 MATE_PAWNS = 10.0
 PIECE_VALUES = {chess.PAWN: 1, chess.KNIGHT: 3, chess.BISHOP: 3, chess.ROOK: 5, chess.QUEEN: 9, chess.KING: 0}

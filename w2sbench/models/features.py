@@ -15,9 +15,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from w2sbench.core.store import atomic_write_bytes, load_arrays, save_arrays
 from w2sbench.models.encoder import Encoder, encoder_for
 from w2sbench.models.ladder import Rung
-from w2sbench.core.store import atomic_write_bytes, load_arrays, save_arrays
 
 SHARD_SIZE = 1024
 

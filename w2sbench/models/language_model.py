@@ -13,10 +13,10 @@ import numpy as np
 import torch
 
 from w2sbench.core.errors import W2SError
+from w2sbench.core.prompt import Prompts
 from w2sbench.models.finetune.config import FinetuneConfig
 from w2sbench.models.finetune.generative import IGNORE, train_next_tokens
 from w2sbench.models.finetune.student import FinetuneStudent, prepare_for_training
-from w2sbench.core.prompt import Prompts
 from w2sbench.models.ladder import Rung
 
 RESERVED = 16  # tokens kept free for the completion when a long prompt is truncated (from the left)

@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from w2sbench.core.example import Inputs
-from w2sbench.models.features import FeatureStore
 from w2sbench.core.losses import soft_cross_entropy
+from w2sbench.models.features import FeatureStore
 
 Loss = Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]
 

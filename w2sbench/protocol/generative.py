@@ -13,13 +13,14 @@ from __future__ import annotations
 import numpy as np
 
 from w2sbench.core.errors import W2SError
-from w2sbench.core.prompt import Prompt, Prompts, answers_of
-from w2sbench.models.language_model import LanguageModel
-from w2sbench.models.ladder import Rung
-from w2sbench.methods.api import GenerativeContext
 from w2sbench.core.metrics import accuracy, agreement_of, bootstrap_pgr, pgr
+from w2sbench.core.prompt import Prompt, Prompts, answers_of
 from w2sbench.core.result import Predictions, Scores
 from w2sbench.core.splits import WEAK_LABELLED_ROLES, Splits
+from w2sbench.methods.api import GenerativeContext
+from w2sbench.models.ladder import Rung
+from w2sbench.models.language_model import LanguageModel
+from w2sbench.protocol.scoring import ids_sha256
 
 
 def language_model(ws, rung: Rung, seed: int) -> LanguageModel:
@@ -45,17 +46,22 @@ def check_distributions(raw, prompts: Prompts, method: str) -> list[np.ndarray]:
     try:
         rows = [np.asarray(r, dtype=np.float64) for r in raw]
     except (TypeError, ValueError):
-        raise W2SError(f"method {method}: predictor returned {type(raw).__name__}, expected one array of "
-                       "probabilities per prompt") from None
+        raise W2SError(
+            f"method {method}: predictor returned {type(raw).__name__}, expected one array of probabilities per prompt"
+        ) from None
     if len(rows) != len(prompts):
         raise W2SError(f"method {method}: predictor returned {len(rows)} distributions for {len(prompts)} prompts")
     for i, (row, choices) in enumerate(zip(rows, prompts.choices)):
         if row.shape != (len(choices),):
-            raise W2SError(f"method {method}: prompt {prompts.ids[i]}: distribution of shape {row.shape}, "
-                           f"expected ({len(choices)},), one probability per choice")
+            raise W2SError(
+                f"method {method}: prompt {prompts.ids[i]}: distribution of shape {row.shape}, "
+                f"expected ({len(choices)},), one probability per choice"
+            )
         if not np.all(np.isfinite(row)) or row.min() < 0 or abs(row.sum() - 1) > 1e-3:
-            raise W2SError(f"method {method}: prompt {prompts.ids[i]}: not a probability distribution "
-                           f"(NaN, negative or summing to {row.sum():.4g})")
+            raise W2SError(
+                f"method {method}: prompt {prompts.ids[i]}: not a probability distribution "
+                f"(NaN, negative or summing to {row.sum():.4g})"
+            )
     return rows
 
 
@@ -64,9 +70,13 @@ class GenerativeFraming:
     distribution over its choices (stored NaN-padded, so the workspace caches and averages
     them as it does binary predictions)."""
 
+    name = "generative"
+
     @staticmethod
     def train_weak(ws, weak: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
-        model = language_model(ws, weak, seed).fit(Prompts.of(splits.supervisor_train), answers_of(splits.supervisor_train))
+        model = language_model(ws, weak, seed).fit(
+            Prompts.of(splits.supervisor_train), answers_of(splits.supervisor_train)
+        )
         return {role: padded(model(Prompts.of(getattr(splits, role)))) for role in WEAK_LABELLED_ROLES}
 
     @staticmethod
@@ -97,22 +107,29 @@ class GenerativeFraming:
 
     @staticmethod
     def score(exp, splits: Splits, weak_test, raw, ceiling) -> tuple[Scores, Predictions]:
-        from w2sbench.protocol.experiment import ids_sha256
-
         w2s = check_distributions(raw, Prompts.of(splits.test), exp.method.name)
         answers = answers_of(splits.test)
-        chosen = {name: np.array([int(np.argmax(d)) for d in dists])
-                  for name, dists in (("weak", weak_test), ("w2s", w2s), ("ceiling", ceiling))}
+        chosen = {
+            name: np.array([int(np.argmax(d)) for d in dists])
+            for name, dists in (("weak", weak_test), ("w2s", w2s), ("ceiling", ceiling))
+        }
         right = {name: (c == answers).astype(np.float64) for name, c in chosen.items()}
         ones = np.ones(len(answers), dtype=np.int64)
         acc = {name: accuracy(r, ones) for name, r in right.items()}
         ci = bootstrap_pgr(ones, right["weak"], right["w2s"], right["ceiling"])
         scores = Scores(
-            acc_weak=acc["weak"], acc_w2s=acc["w2s"], acc_ceiling=acc["ceiling"],
-            auroc_weak=None, auroc_w2s=None, auroc_ceiling=None,
-            pgr=pgr(acc["w2s"], acc["weak"], acc["ceiling"]), pgr_ci=(ci.low, ci.high), pgr_auroc=None,
+            acc_weak=acc["weak"],
+            acc_w2s=acc["w2s"],
+            acc_ceiling=acc["ceiling"],
+            auroc_weak=None,
+            auroc_w2s=None,
+            auroc_ceiling=None,
+            pgr=pgr(acc["w2s"], acc["weak"], acc["ceiling"]),
+            pgr_ci=(ci.low, ci.high),
+            pgr_auroc=None,
             agreement=agreement_of(chosen["w2s"] == chosen["weak"], right["weak"] == 1),
         )
-        predictions = Predictions(ids_sha256=ids_sha256(splits.test), labels=ones.tolist(),
-                                  **{name: r.tolist() for name, r in right.items()})
+        predictions = Predictions(
+            ids_sha256=ids_sha256(splits.test), labels=ones.tolist(), **{name: r.tolist() for name, r in right.items()}
+        )
         return scores, predictions

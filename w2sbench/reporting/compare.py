@@ -16,8 +16,8 @@ import numpy as np
 from scipy import stats
 from tabulate import tabulate
 
-from w2sbench.models.ladder import is_ensemble_name
 from w2sbench.core.result import Result
+from w2sbench.models.ladder import is_ensemble_name
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,10 @@ from w2sbench.core.errors import W2SError, unknown_name
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from w2sbench.models.ladder import Rung
-    from w2sbench.protocol.experiment import Experiment, Workspace
     from w2sbench.core.result import Result
+    from w2sbench.models.ladder import Rung
+    from w2sbench.protocol.experiment import Experiment
+    from w2sbench.protocol.workspace import Workspace
     from w2sbench.running.sweep import Grid
     from w2sbench.tasks.task import Task
 

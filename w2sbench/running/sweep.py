@@ -10,13 +10,20 @@ import itertools
 from dataclasses import dataclass, field
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from w2sbench.core.errors import W2SError
-from w2sbench.models.ladder import Ladder, Rung, members_of
-from w2sbench.methods.api import Method
-from w2sbench.protocol.experiment import Experiment, Workspace, run_experiment
 from w2sbench.core.result import Result
+from w2sbench.methods.api import Method
+from w2sbench.models.ladder import Ladder, Rung, members_of
+from w2sbench.protocol.experiment import Experiment, run_experiment
+from w2sbench.protocol.workspace import Workspace
 from w2sbench.tasks.task import Task
 
 
@@ -110,8 +117,8 @@ def build_grid(
     seeds: list[int],
 ) -> Grid:
     """A grid from names, as the command line gives them; every unknown name is a user error."""
-    from w2sbench.models.ladder import get_ladder
     from w2sbench.methods.api import make_method
+    from w2sbench.models.ladder import get_ladder
     from w2sbench.tasks.task import get_task, suite_tasks
 
     ladder = get_ladder(ladder_name)

@@ -19,8 +19,8 @@ import numpy as np
 
 from w2sbench.core.example import Example
 from w2sbench.models.ladder import Ladder, Rung
+from w2sbench.protocol.workspace import Workspace
 from w2sbench.tasks.loading import TaskData
-from w2sbench.protocol.experiment import Workspace
 from w2sbench.tasks.task import Task
 
 SMOKE_LABEL = "SMOKE TEST (hashing rungs, generated tasks): checks that the method runs; not a result"
@@ -64,14 +64,25 @@ def smoke_ladder() -> Ladder:
 
 
 def _task(task_id: str, description: str) -> Task:
-    return Task.model_validate({
-        "id": task_id, "version": 1, "description": f"{description} ({SMOKE_LABEL})",
-        "source": {"kind": "files", "build_command": "generated in memory by w2sbench.submissions.smoke",
-                   "splits": {"train": {"path": "none", "sha256": "0" * 64}, "test": {"path": "none", "sha256": "0" * 64}}},
-        "splits": {"pool": "train", "test": "test"}, "conversion": {"name": "standard"},
-        "sizes": {"pool": 400, "test": 200}, "suites": ["smoke"], "licence": "CC0-1.0",
-        "citation": "none (generated)", "homepage": "none",
-    })
+    return Task.model_validate(
+        {
+            "id": task_id,
+            "version": 1,
+            "description": f"{description} ({SMOKE_LABEL})",
+            "source": {
+                "kind": "files",
+                "build_command": "generated in memory by w2sbench.submissions.smoke",
+                "splits": {"train": {"path": "none", "sha256": "0" * 64}, "test": {"path": "none", "sha256": "0" * 64}},
+            },
+            "splits": {"pool": "train", "test": "test"},
+            "conversion": {"name": "standard"},
+            "sizes": {"pool": 400, "test": 200},
+            "suites": ["smoke"],
+            "licence": "CC0-1.0",
+            "citation": "none (generated)",
+            "homepage": "none",
+        }
+    )
 
 
 def _sentiment(rng: random.Random, i: int, prefix: str) -> Example:

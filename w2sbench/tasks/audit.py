@@ -35,10 +35,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from w2sbench.core.example import Example
-from w2sbench.core.prompt import Prompt
-from w2sbench.tasks.loading import TaskData
 from w2sbench.core.metrics import MIN_GAP
+from w2sbench.core.prompt import Prompt
 from w2sbench.core.result import Result
+from w2sbench.tasks.loading import TaskData
 from w2sbench.tasks.task import Task
 
 BALANCE_TOLERANCE = 0.05  # positive rate within 0.5 +- this, when the task balances

@@ -12,10 +12,10 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from w2sbench.tasks.conversions import get_converter
 from w2sbench.core.errors import W2SError
 from w2sbench.core.example import Example
 from w2sbench.core.paths import tasks_dir
+from w2sbench.tasks.conversions import get_converter
 from w2sbench.tasks.task import FilesSource, Task
 
 

@@ -13,7 +13,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from w2sbench.tasks.conversions import get_converter
-from w2sbench.tasks.conversions.chess import CANDIDATE, capture_or_check, matched_distractor, puzzle_position, surface
+from w2sbench.tasks.conversions.chess import (
+    CANDIDATE,
+    capture_or_check,
+    matched_distractor,
+    puzzle_position,
+    surface,
+)
 from w2sbench.tasks.loading import load_task_data
 from w2sbench.tasks.task import load_task_file
 

@@ -10,9 +10,13 @@ import random
 
 import pytest
 
-from tests.tasks.conversions.helpers import assert_multiple_choice, assert_same_surface, load
-from w2sbench.tasks.conversions import get_converter
+from tests.tasks.conversions.helpers import (
+    assert_multiple_choice,
+    assert_same_surface,
+    load,
+)
 from w2sbench.core.example import Example
+from w2sbench.tasks.conversions import get_converter
 
 # role -> row id -> (correct candidate, allowed wrong candidates), computed by hand from the fixtures
 EXPECTED = {

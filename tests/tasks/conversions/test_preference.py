@@ -8,7 +8,13 @@ preference and are dropped.
 
 import random
 
-from tests.tasks.conversions.helpers import assert_balanced, assert_no_group_in_two_roles, load, load_unbalanced, row_key
+from tests.tasks.conversions.helpers import (
+    assert_balanced,
+    assert_no_group_in_two_roles,
+    load,
+    load_unbalanced,
+    row_key,
+)
 from w2sbench.tasks.conversions import get_converter
 from w2sbench.tasks.conversions.preference import split_transcript
 

@@ -5,6 +5,10 @@ calls; a FinetuneStudent has the probe Student's interface, so methods run uncha
 """
 
 from w2sbench.models.finetune.config import FinetuneConfig
-from w2sbench.models.finetune.student import FinetunedModel, FinetuneStudent, make_finetune_student
+from w2sbench.models.finetune.student import (
+    FinetunedModel,
+    FinetuneStudent,
+    make_finetune_student,
+)
 
 __all__ = ["FinetuneConfig", "FinetuneStudent", "FinetunedModel", "make_finetune_student"]

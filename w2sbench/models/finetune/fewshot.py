@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from w2sbench.models.encoder import pool
 from w2sbench.core.errors import W2SError
 from w2sbench.core.example import Inputs
+from w2sbench.models.encoder import pool
 from w2sbench.models.finetune.student import FinetuneStudent
 
 

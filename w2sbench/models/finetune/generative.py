@@ -8,7 +8,11 @@ import numpy as np
 import torch
 
 from w2sbench.models.finetune.config import FinetuneConfig
-from w2sbench.models.finetune.student import FinetuneStudent, optimizer_for, prepare_for_training
+from w2sbench.models.finetune.student import (
+    FinetuneStudent,
+    optimizer_for,
+    prepare_for_training,
+)
 
 IGNORE = -100  # a label position that is context, not a target
 

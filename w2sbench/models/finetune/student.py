@@ -13,12 +13,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from w2sbench.models.encoder import model_dir, pool
 from w2sbench.core.errors import W2SError
 from w2sbench.core.example import Inputs
+from w2sbench.core.losses import soft_cross_entropy
+from w2sbench.models.encoder import model_dir, pool
 from w2sbench.models.finetune.config import FinetuneConfig
 from w2sbench.models.ladder import Rung
-from w2sbench.core.losses import soft_cross_entropy
 
 Loss = Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}

@@ -13,9 +13,9 @@ to one question, ANLI's hypotheses about one premise) get the same ``group`` fro
 
 from __future__ import annotations
 
+from w2sbench.core.example import Example
 from w2sbench.tasks.conversions import converter
 from w2sbench.tasks.conversions._fields import group_key, map_label, render
-from w2sbench.core.example import Example
 
 
 @converter("binary")

@@ -54,9 +54,9 @@ from typing import Iterable, Literal
 
 import chess
 
-from w2sbench.tasks.conversions import converter
 from w2sbench.core.example import Example
 from w2sbench.core.prompt import Prompt
+from w2sbench.tasks.conversions import converter
 
 
 def surface(board: chess.Board, move: chess.Move) -> tuple[bool, bool, bool, int]:

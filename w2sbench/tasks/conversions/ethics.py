@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import re
 
+from w2sbench.core.example import Example
 from w2sbench.tasks.conversions import converter
 from w2sbench.tasks.conversions._fields import group_key, map_label
-from w2sbench.core.example import Example
 
 LABELS = {0: 0, 1: 1}
 _BECAUSE = re.compile(r"\bbecause\b", re.IGNORECASE)

@@ -23,9 +23,15 @@ How the correct choice is named upstream (``answer_is``):
 
 from __future__ import annotations
 
-from w2sbench.tasks.conversions import converter
-from w2sbench.tasks.conversions._fields import get_path, group_key, map_label, normalise, render
 from w2sbench.core.example import Example
+from w2sbench.tasks.conversions import converter
+from w2sbench.tasks.conversions._fields import (
+    get_path,
+    group_key,
+    map_label,
+    normalise,
+    render,
+)
 
 
 def _choices(row, choices) -> list[str]:

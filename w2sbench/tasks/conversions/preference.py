@@ -16,9 +16,9 @@ to spacing carry no preference and are dropped.
 
 from __future__ import annotations
 
+from w2sbench.core.example import Example
 from w2sbench.tasks.conversions import converter
 from w2sbench.tasks.conversions._fields import group_key, normalise
-from w2sbench.core.example import Example
 
 HUMAN, ASSISTANT = "\n\nHuman:", "\n\nAssistant:"
 

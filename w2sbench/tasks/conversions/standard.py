@@ -1,7 +1,7 @@
 """The identity conversion for files already in the standard example schema (the offline suite)."""
 
-from w2sbench.tasks.conversions import converter
 from w2sbench.core.example import Example
+from w2sbench.tasks.conversions import converter
 
 
 @converter("standard")

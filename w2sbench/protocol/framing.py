@@ -1,0 +1,50 @@
+"""A task's framing, chosen in one place (framing_of): how steps 2-5 of the protocol run on its
+examples. Everything downstream calls the framing's methods instead of comparing names."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+import numpy as np
+
+from w2sbench.protocol.binary import BinaryFraming
+from w2sbench.protocol.generative import GenerativeFraming
+
+if TYPE_CHECKING:
+    from w2sbench.core.result import Predictions, Scores
+    from w2sbench.core.splits import Splits
+    from w2sbench.models.ladder import Rung
+    from w2sbench.protocol.experiment import Experiment
+    from w2sbench.protocol.workspace import Workspace
+
+
+class Framing(Protocol):
+    """What the protocol asks of a framing (binary heads, or a language model's choices)."""
+
+    name: ClassVar[str]
+
+    def train_weak(self, ws: Workspace, weak: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
+        """The weak supervisor trained with ground truth on supervisor_train, predicting every weak-labelled role."""
+
+    def train_ceiling(self, ws: Workspace, strong: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
+        """The strong rung trained with ground truth on transfer, predicting test."""
+
+    def read(self, stored: np.ndarray, examples: list) -> Any:
+        """Stored predictions as the method and the scores use them."""
+
+    def context(self, ws: Workspace, exp: Experiment, splits: Splits, weak: dict) -> Any:
+        """What the method receives: inputs and weak labels, never ground truth."""
+
+    def test_inputs(self, splits: Splits) -> Any:
+        """The label-free test inputs the method's predictor is applied to."""
+
+    def score(self, exp: Experiment, splits: Splits, weak_test, raw, ceiling) -> tuple[Scores, Predictions]:
+        """The record's scores and predictions from the method's raw test predictions."""
+
+
+FRAMINGS: dict[str, Framing] = {f.name: f for f in (BinaryFraming(), GenerativeFraming())}
+
+
+def framing_of(task) -> Framing:
+    """The framing of a task's converter (binary or generative)."""
+    return FRAMINGS[task.framing]

@@ -1,0 +1,81 @@
+"""Tracks: a leaderboard's grid (a suite's tasks, a ladder, rung pairs, seeds), declared in tracks.yaml."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from w2sbench.core.errors import W2SError, unknown_name
+from w2sbench.core.schema import validation_problems
+
+NAME_PATTERN = r"^[a-z][a-z0-9-]{1,39}$"
+
+
+class Track(BaseModel):
+    """One leaderboard's grid: a suite's tasks (pinned), a ladder, rung pairs and seeds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=NAME_PATTERN)
+    title: str
+    status: Literal["main", "provisional"]
+    description: str
+    suite: str
+    tasks: list[str] = Field(min_length=1)
+    ladder: str
+    pairs: list[str] = Field(min_length=1, description="weak:strong rung names")
+    seeds: list[int] = Field(min_length=1)
+    time_limit_s: float = Field(600, gt=0, description="limit on one method call (fit and predict)")
+
+    @field_validator("pairs")
+    @classmethod
+    def _pairs(cls, v):
+        for p in v:
+            if p.count(":") != 1:
+                raise ValueError(f"{p!r} is not weak:strong")
+        return v
+
+    def pair_names(self) -> list[tuple[str, str]]:
+        return [tuple(p.split(":")) for p in self.pairs]
+
+    def cells(self) -> list[tuple[str, str, str, int]]:
+        """(task, weak, strong, seed) for every experiment of the grid, in grid order."""
+        return [(t, w, s, seed) for t in self.tasks for (w, s) in self.pair_names() for seed in self.seeds]
+
+
+class _TrackFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    default_tracks: list[str]
+    tracks: list[Track]
+
+
+@lru_cache(maxsize=1)
+def _track_file() -> _TrackFile:
+    text = (resources.files("w2sbench.running") / "tracks.yaml").read_text()
+    try:
+        parsed = _TrackFile.model_validate(yaml.safe_load(text))
+    except ValidationError as e:
+        raise W2SError(f"w2sbench/running/tracks.yaml: invalid: {validation_problems(e)}") from None
+    names = [t.name for t in parsed.tracks]
+    if len(set(names)) != len(names):
+        raise W2SError("w2sbench/running/tracks.yaml: a track name is used twice")
+    return parsed
+
+
+def all_tracks() -> dict[str, Track]:
+    return {t.name: t for t in _track_file().tracks}
+
+
+def default_tracks() -> list[str]:
+    return list(_track_file().default_tracks)
+
+
+def get_track(name: str, tracks: dict[str, Track] | None = None) -> Track:
+    tracks = all_tracks() if tracks is None else tracks
+    if name not in tracks:
+        raise unknown_name("track", name, tracks)
+    return tracks[name]

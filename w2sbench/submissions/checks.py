@@ -1,0 +1,44 @@
+"""A validation's outcome: named checks (pass, fail, warn, skip) and the options that steer them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Status = Literal["pass", "fail", "warn", "skip"]
+
+
+@dataclass
+class Check:
+    name: str
+    status: Status
+    detail: str = ""
+
+
+@dataclass
+class ValidationReport:
+    submission: str
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status != "fail" for c in self.checks)
+
+    def add(self, name: str, status: Status, detail: str = "") -> Check:
+        c = Check(name, status, detail)
+        self.checks.append(c)
+        return c
+
+
+# What validate checks, in order; the command's help text is built from this list.
+
+
+@dataclass
+class ValidateOptions:
+    sample: int = 2
+    sample_seed: int | None = None
+    base: str | None = None
+    accept_changes: bool = False
+    allow_incomplete: bool = False
+    repo: Path | None = None  # git working tree (default: the folder's repository)

@@ -1,0 +1,133 @@
+"""What a worker receives (pickled by the trusted harness) and returns (JSON, parsed strictly):
+the one serialised form of the method contract, built by fit_job from a method's context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from w2sbench.core.example import Inputs
+
+# ---------------------------------------------------------------------------------------------
+# What the worker receives (pickled by the trusted harness) and returns (JSON, parsed strictly)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RungInfo:
+    """All a worker learns of a rung: its name."""
+
+    name: str
+
+
+class FeatureSource:
+    """In-memory, picklable features of one rung for exactly the texts a method may see.
+
+    It has what :class:`w2sbench.models.probe.Student` reads of a feature store: ``.rung.name`` and
+    ``.get(texts)``. A text outside the transfer, validation and test inputs has no features.
+    """
+
+    def __init__(self, rung_name: str, texts: list[str], vectors: np.ndarray):
+        if len(texts) != len(vectors):
+            raise ValueError("one vector per text")
+        self.rung = RungInfo(rung_name)
+        self._row = {t: i for i, t in enumerate(texts)}
+        self._vectors = np.asarray(vectors)
+
+    def get(self, texts) -> np.ndarray:
+        rows = [self._row.get(t) for t in texts]
+        if any(r is None for r in rows):
+            missing = next(t for t, r in zip(texts, rows) if r is None)
+            raise KeyError(
+                f"rung {self.rung.name}: no features for {missing[:60]!r}; a method sees features of the "
+                "transfer, validation and test texts only"
+            )
+        return self._vectors[rows]
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """Where the worker finds the method class, and the parameters to build it with."""
+
+    module_file: str  # a path as the worker sees it
+    class_name: str
+    name: str  # the name the class must register under (the submission's name)
+    params: dict
+
+
+@dataclass(frozen=True)
+class StudentSpec:
+    features: FeatureSource
+    seed: int
+    config: object  # w2sbench.models.probe.TrainConfig
+
+
+@dataclass(frozen=True)
+class FitJob:
+    """One method call: everything a MethodContext holds, with students as feature sources."""
+
+    spec: MethodSpec
+    student: StudentSpec
+    intermediates: tuple[StudentSpec, ...]
+    transfer: Inputs
+    weak_labels: np.ndarray
+    validation: Inputs
+    validation_weak_labels: np.ndarray
+    unlabeled: Inputs
+    seed: int
+    validation_labels: np.ndarray | None = None  # only for a method that declares oracle = True
+    threads: int = 1
+
+
+class Reply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ok: bool
+    identity: dict | None = None
+    shape: list[int] | None = None
+    values: list[float] | None = None
+    error: str | None = None
+    traceback: str | None = None
+
+
+class Identity(BaseModel):
+    """What a worker reports of the class it loaded (checked by the harness)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    params: dict
+    oracle: bool
+    citation: str
+    class_code_hash: str
+
+
+def fit_job(ctx, spec: MethodSpec, oracle: bool, threads: int) -> FitJob:
+    """The worker's copy of a MethodContext: features for exactly the texts it contains."""
+    texts: list[str] = []
+    for inputs in (ctx.transfer, ctx.validation, ctx.unlabeled):
+        texts += list(inputs.texts) + list(inputs.text_pairs or ())
+    texts = list(dict.fromkeys(texts))
+
+    def student_spec(student) -> StudentSpec:
+        vectors = student.features(Inputs(ids=tuple(texts), texts=tuple(texts)))
+        return StudentSpec(FeatureSource(student.name, texts, vectors), student.seed, student.config)
+
+    return FitJob(
+        spec=spec,
+        student=student_spec(ctx.student),
+        intermediates=tuple(student_spec(s) for s in ctx.intermediates),
+        transfer=ctx.transfer,
+        weak_labels=np.asarray(ctx.weak_labels),
+        validation=ctx.validation,
+        validation_weak_labels=np.asarray(ctx.validation_weak_labels),
+        unlabeled=ctx.unlabeled,
+        seed=ctx.seed,
+        validation_labels=np.asarray(ctx.validation_labels) if oracle else None,
+        threads=threads,
+    )

@@ -1,0 +1,159 @@
+"""`mock-run` (the smoke tasks) and `evaluate` (a track's grid, records written)."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from w2sbench.core.errors import W2SError
+from w2sbench.core.result import Result
+from w2sbench.methods.api import Method
+from w2sbench.running.tracks import Track, all_tracks, get_track
+from w2sbench.submissions.harness import (
+    Harness,
+    SubmissionMethod,
+    _limit,
+    _run_grid,
+    method_session,
+    track_grid,
+)
+from w2sbench.submissions.metadata import Submission, load_submission
+
+# ---------------------------------------------------------------------------------------------
+# mock-run, evaluate
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MockReport:
+    submission: str
+    results: list[Result]
+    seconds: float
+    sandbox: str
+
+    def table(self) -> str:
+        from w2sbench.reporting.report import summarize, summary_table
+        from w2sbench.submissions.smoke import SMOKE_LABEL
+
+        return f"{SMOKE_LABEL}\n\n{summary_table(summarize(self.results))}"
+
+
+def mock_run(
+    folder: Path | str,
+    unsandboxed: bool = False,
+    require_sandbox: bool = False,
+    time_limit_s: float = 120.0,
+    seeds: tuple[int, ...] = (0,),
+    tracks: dict[str, Track] | None = None,
+) -> MockReport:
+    """Run the submission on the smoke tasks and hashing rungs (w2sbench.submissions.smoke) in seconds.
+
+    Checks what a real run checks (metadata, the class, the worker, the predictions) and
+    returns the smoke records; they are written to a temporary folder and never kept.
+    Without bubblewrap it falls back to a plain worker process (and says so) unless
+    ``require_sandbox``.
+    """
+    start = time.perf_counter()
+    sub = load_submission(folder, tracks)
+    with tempfile.TemporaryDirectory(prefix="w2sbench-mock-") as tmp:
+        harness = Harness(
+            Path(tmp) / "cache",
+            tracks=tracks or all_tracks(),
+            unsandboxed=unsandboxed,
+            sandbox_mode="require" if require_sandbox else "auto",
+            time_limit_s=time_limit_s,
+            threads=1,
+        )
+        with method_session(sub, harness) as method:
+            results = smoke_run(sub, method, Path(tmp), time_limit_s, seeds)
+        mode = isolation_mode(sub, harness)
+    return MockReport(sub.name, results, time.perf_counter() - start, mode)
+
+
+def isolation_mode(sub: Submission, harness: Harness) -> str:
+    if sub.builtin:
+        return "builtin (in-process)"
+    sandbox = harness.sandbox()
+    return sandbox.describe() + (f"; {sandbox.note}" if sandbox.note else "")
+
+
+def smoke_run(
+    sub: Submission, method: Method, tmp: Path, time_limit_s: float, seeds: tuple[int, ...] = (0,)
+) -> list[Result]:
+    """The smoke grid (two generated tasks, weak -> strong hashing rungs) for a ready method."""
+    import torch
+
+    from w2sbench.running.sweep import Grid
+    from w2sbench.submissions.smoke import SmokeWorkspace, smoke_ladder, smoke_tasks
+
+    ws = SmokeWorkspace(Path(tmp) / "smoke-cache", Path(tmp) / "smoke-results")
+    ladder = smoke_ladder()
+    grid = Grid(
+        [d.task for d in smoke_tasks().values()], ladder, [(ladder.rungs[0], ladder.rungs[-1])], [method], list(seeds)
+    )
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny heads: one thread is fastest
+    saved = (getattr(method, "limit_s", None), getattr(method, "threads", None))
+    if isinstance(method, SubmissionMethod):
+        method.limit_s, method.threads = time_limit_s, 1
+    try:
+        return _run_grid(ws, grid, sub, show_progress=False)
+    finally:
+        torch.set_num_threads(threads)
+        if isinstance(method, SubmissionMethod):
+            method.limit_s, method.threads = saved
+
+
+def expected_keys(sub: Submission, method: Method, harness: Harness, ws) -> dict[str, dict]:
+    """For each track the entry enters: experiment key -> the experiment, for its whole grid."""
+    out = {}
+    for name in sub.metadata.tracks:
+        track = get_track(name, harness.tracks)
+        grid = track_grid(track, method, harness)
+        out[name] = {ws.experiment_key(exp): exp for exp in grid.experiments()}
+    return out
+
+
+@dataclass
+class EvaluateReport:
+    submission: str
+    results: dict[str, list[Result]]
+    pruned: list[Path]
+    stale: list[Path]
+
+
+def evaluate(
+    folder: Path | str,
+    harness: Harness,
+    track_names: list[str] | None = None,
+    prune: bool = False,
+    show_progress: bool = True,
+) -> EvaluateReport:
+    """Run the required grid of each track (default: the tracks in metadata.yaml) and write the
+    records into the submission's results/. Finished records are read back, never recomputed."""
+    sub = load_submission(folder, harness.tracks)
+    names = track_names or sub.metadata.tracks
+    for n in names:
+        if n not in sub.metadata.tracks:
+            raise W2SError(
+                f"submission {sub.name}: track {n!r} is not in metadata.yaml's tracks {sub.metadata.tracks}; add it there first"
+            )
+    ws = harness.workspace(sub.results_dir)
+    results: dict[str, list[Result]] = {}
+    with method_session(sub, harness) as method:
+        for n in names:
+            track = get_track(n, harness.tracks)
+            if isinstance(method, SubmissionMethod):
+                method.limit_s = _limit(track, harness)
+            results[n] = _run_grid(ws, track_grid(track, method, harness), sub, show_progress)
+        expected = {k for keys in expected_keys(sub, method, harness, ws).values() for k in keys}
+    stale = [p for p in sorted(sub.results_dir.glob("*.json")) if p.stem not in {k[:32] for k in expected}]
+    pruned = []
+    if prune:
+        for p in stale:
+            p.unlink()
+            pruned.append(p)
+        stale = []
+    return EvaluateReport(sub.name, results, pruned, stale)

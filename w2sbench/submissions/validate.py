@@ -1,0 +1,273 @@
+"""`validate`: the checks an entry must pass before its records reach a board."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from w2sbench import __version__
+from w2sbench.core.errors import W2SError
+from w2sbench.core.records import read_records, relative_name
+from w2sbench.core.result import Result
+from w2sbench.methods.api import Method
+from w2sbench.running.tracks import get_track
+from w2sbench.submissions.checks import ValidateOptions, ValidationReport
+from w2sbench.submissions.evaluate import expected_keys, isolation_mode, smoke_run
+from w2sbench.submissions.harness import (
+    Harness,
+    SubmissionMethod,
+    _first_lines,
+    _limit,
+    method_session,
+)
+from w2sbench.submissions.history import check_history
+from w2sbench.submissions.metadata import Submission, load_submission
+
+# A re-run reproduces a record when each accuracy moves by at most this much (one test
+# example in a hundred) and the mean absolute change of the method's probabilities is at most this.
+TOLERANCE = 0.01
+
+# ---------------------------------------------------------------------------------------------
+# validate
+# ---------------------------------------------------------------------------------------------
+
+VALIDATE_CHECKS = [
+    (
+        "metadata",
+        "metadata.yaml follows the schema (unknown or missing fields rejected), its name is the folder's, "
+        "its tracks exist, its method module exists, and no template placeholder is left",
+    ),
+    (
+        "sandbox",
+        "bubblewrap works here (else validation is refused unless --unsandboxed is given); skipped for "
+        "builtin methods, which are part of the harness",
+    ),
+    (
+        "method",
+        "the class loads in the isolated worker, subclasses Method, is a registered dataclass named like "
+        "the folder, accepts the metadata parameters, and runs isolated on the smoke task with valid output",
+    ),
+    (
+        "records",
+        "for each track: one record for every (task, pair, seed) of the grid, no other record files, "
+        "each record intact (schema, checksum) and made by this harness with this config (its key equals "
+        "the key recomputed with Workspace.experiment_key, so code, parameters, task data, rungs, training "
+        "config and protocol match), by this w2sbench version, with test labels equal to the task's and "
+        "scores equal to those recomputed from its predictions",
+    ),
+    (
+        "reproduce",
+        f"a random sample of records (--sample, default 2) re-runs (submitted code isolated) and matches: every accuracy "
+        f"within {TOLERANCE} and the mean absolute change of the method's probabilities within {TOLERANCE}",
+    ),
+    (
+        "history",
+        "compared with the merge base (git merge-base HEAD origin/main, or --base): no record of an "
+        "existing entry removed or changed, and no entry removed (changes fail unless --accept-changes); "
+        "skipped with a message when there is no base to compare with",
+    ),
+]
+
+
+def validate(folder: Path | str, harness: Harness, options: ValidateOptions = ValidateOptions()) -> ValidationReport:
+    """Run every check of VALIDATE_CHECKS on one submission; never modifies it."""
+    folder = Path(folder)
+    report = ValidationReport(folder.resolve().name)
+    try:
+        sub = load_submission(folder, harness.tracks)
+    except W2SError as e:
+        report.add("metadata", "fail", str(e))
+        return report
+    report.submission = sub.name
+    left = sub.metadata.placeholders()
+    if left:
+        report.add(
+            "metadata",
+            "fail",
+            f"submission {sub.name}: metadata.yaml still has the template's placeholder in {', '.join(left)}",
+        )
+        return report
+    report.add("metadata", "pass", f"{sub.metadata.method}, tracks {', '.join(sub.metadata.tracks)}")
+
+    if sub.builtin is not None:
+        report.add("sandbox", "skip", "builtin method: part of the harness, runs in-process")
+    else:
+        try:
+            sandbox = harness.sandbox()
+        except W2SError as e:
+            report.add("sandbox", "fail", f"submission {sub.name}: {e}")
+            return report
+        if sandbox.sandboxed:
+            report.add("sandbox", "pass", sandbox.describe() + (f" ({sandbox.note})" if sandbox.note else ""))
+        else:
+            report.add("sandbox", "warn", f"{sandbox.describe()}: {sandbox.note}")
+
+    ws = harness.workspace(sub.results_dir)
+    records, unreadable = read_records(sub.results_dir)
+    with contextlib.ExitStack() as stack:
+        try:
+            start = time.perf_counter()
+            method = stack.enter_context(method_session(sub, harness))
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="w2sbench-validate-")))
+            smoke_run(sub, method, tmp, min(harness.time_limit_s or 120.0, 120.0))
+            report.add(
+                "method",
+                "pass",
+                f"loaded and ran on the smoke tasks in {time.perf_counter() - start:.1f} s "
+                f"({isolation_mode(sub, harness)})",
+            )
+        except W2SError as e:
+            report.add("method", "fail", str(e))
+            return report
+        _validate_records(report, sub, harness, method, ws, records, unreadable, options)
+    check_history(report, sub, options)
+    return report
+
+
+def _validate_records(report, sub, harness, method, ws, records, unreadable, options) -> None:
+    for path, why in unreadable:
+        report.add("records", "fail", f"submission {sub.name}: {path.name}: {why}")
+    expected = expected_keys(sub, method, harness, ws)
+    all_expected = {k[:32] for keys in expected.values() for k in keys}
+    extra = sorted(stem for stem in records if stem not in all_expected)
+    if extra:
+        report.add(
+            "records",
+            "fail",
+            f"submission {sub.name}: {len(extra)} record(s) not in the grid of any track it enters "
+            f"(stale: other code, parameters or harness version; or foreign): {', '.join(extra[:4])}"
+            f"{' ...' if len(extra) > 4 else ''}; remove them with `w2sbench evaluate {relative_name(sub.folder)} --prune`",
+        )
+    sampled_pool: list[tuple[str, Result, object]] = []
+    for track_name, keys in expected.items():
+        problems, present = _check_track_records(sub, ws, keys, records)
+        missing = len(keys) - len(present)
+        if problems:
+            report.add(f"records {track_name}", "fail", f"submission {sub.name}: " + "; ".join(problems[:6]))
+        elif missing:
+            status = "warn" if options.allow_incomplete else "fail"
+            report.add(
+                f"records {track_name}",
+                status,
+                f"submission {sub.name}: incomplete, {len(present)}/{len(keys)} records for track {track_name} "
+                f"(listed as incomplete on the leaderboard, never averaged in); "
+                f"finish with `{sub.reproduce_command(track_name)}`",
+            )
+        else:
+            report.add(f"records {track_name}", "pass", f"{len(keys)}/{len(keys)} records, keys and versions match")
+        sampled_pool += [(track_name, r, exp) for r, exp in present]
+    _reproduce(report, sub, harness, method, sampled_pool, options)
+
+
+def _check_track_records(sub: Submission, ws, keys: dict[str, object], records: dict[str, Result]):
+    from w2sbench.core.example import labels_of
+    from w2sbench.protocol.scoring import ids_sha256, score
+
+    problems, present = [], []
+    for key, exp in keys.items():
+        r = records.get(key[:32])
+        if r is None:
+            continue
+        label = exp.label()
+        if r.key != key or r.provenance.config_hash != key:
+            problems.append(f"{label}: record key differs from the recomputed experiment key")
+            continue
+        if r.provenance.w2sbench != __version__:
+            problems.append(
+                f"{label}: made by w2sbench {r.provenance.w2sbench}, this is {__version__}; re-run evaluate"
+            )
+            continue
+        if r.provenance.regime != ws.regime:
+            problems.append(f"{label}: regime {r.provenance.regime}, expected {ws.regime}")
+            continue
+        splits = ws.splits(exp.task, exp.seed)
+        if (
+            r.predictions.ids_sha256 != ids_sha256(splits.test)
+            or r.predictions.labels != labels_of(splits.test).tolist()
+        ):
+            problems.append(f"{label}: test ids or labels differ from the task's")
+            continue
+        p = r.predictions
+        labels = np.array(p.labels)
+        n = len(labels)
+        if not (len(p.weak) == len(p.w2s) == len(p.ceiling) == n):
+            problems.append(f"{label}: prediction lengths differ from the test set's")
+            continue
+        redone = score(labels, np.array(p.weak), np.array(p.w2s), np.array(p.ceiling))
+        if not _same_scores(redone.model_dump(), r.scores.model_dump()):
+            problems.append(f"{label}: scores differ from those recomputed from its predictions")
+            continue
+        present.append((r, exp))
+    return problems, present
+
+
+def _same_scores(a, b, tol: float = 1e-9) -> bool:
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same_scores(a[k], b[k], tol) for k in a)
+    if isinstance(a, (list, tuple)):
+        return isinstance(b, (list, tuple)) and len(a) == len(b) and all(_same_scores(x, y, tol) for x, y in zip(a, b))
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, float) and np.isnan(a):
+        return isinstance(b, float) and np.isnan(b)
+    return abs(float(a) - float(b)) <= tol
+
+
+def _reproduce(
+    report: ValidationReport,
+    sub: Submission,
+    harness: Harness,
+    method: Method,
+    pool: list[tuple[str, Result, object]],
+    options: ValidateOptions,
+) -> None:
+    from w2sbench.protocol.experiment import run_experiment
+
+    if not pool or options.sample <= 0:
+        report.add("reproduce", "skip", "no complete records to sample" if not pool else "--sample 0")
+        return
+    seed = options.sample_seed if options.sample_seed is not None else secrets.randbelow(2**31)
+    rng = random.Random(seed)
+    chosen = rng.sample(pool, min(options.sample, len(pool)))
+    failures, lines = [], []
+    with tempfile.TemporaryDirectory(prefix="w2sbench-rerun-") as tmp:
+        ws = harness.workspace(Path(tmp))
+        for track_name, record, exp in chosen:
+            if isinstance(method, SubmissionMethod):
+                method.limit_s = _limit(get_track(track_name, harness.tracks), harness)
+            try:
+                again = run_experiment(ws, exp)
+            except W2SError as e:
+                failures.append(f"{exp.label()}: re-run failed: {_first_lines(e, 6)}")
+                continue
+            diffs = {
+                f"|d acc_{m}|": abs(getattr(again.scores, f"acc_{m}") - getattr(record.scores, f"acc_{m}"))
+                for m in ("weak", "w2s", "ceiling")
+            }
+            diffs["mean |d p_w2s|"] = float(
+                np.mean(np.abs(np.array(again.predictions.w2s) - np.array(record.predictions.w2s)))
+            )
+            worst = max(diffs, key=diffs.get)
+            changes = ", ".join(f"{k} {v:.4f}" for k, v in diffs.items())
+            if diffs[worst] > TOLERANCE:
+                failures.append(
+                    f"{exp.label()}: {worst} changed by {diffs[worst]:.4f} > {TOLERANCE} (record acc_w2s "
+                    f"{record.scores.acc_w2s:.4f}, re-run {again.scores.acc_w2s:.4f})"
+                )
+            else:
+                lines.append(f"{exp.label()}: changes {changes}")
+    where = f"sample seed {seed} (repeat with --sample-seed {seed})"
+    if failures:
+        report.add(
+            "reproduce", "fail", f"submission {sub.name}: records do not reproduce, {where}: " + "; ".join(failures)
+        )
+    else:
+        report.add(
+            "reproduce", "pass", f"{len(chosen)} record(s) re-ran within {TOLERANCE}, {where}: " + "; ".join(lines)
+        )
