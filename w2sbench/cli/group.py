@@ -28,7 +28,7 @@ class Group(click.Group):
             return super().invoke(ctx)
         except W2SError as e:
             click.echo(f"error: {e}", err=True)
-            sys.exit(2)
+            sys.exit(e.exit_code)
 
 
 @click.group(cls=Group)

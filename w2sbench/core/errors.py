@@ -1,10 +1,50 @@
-"""User-facing errors: the CLI prints these as one line, without a traceback."""
+"""User-facing errors: the CLI prints these as one line, without a traceback, and exits with the
+error class's code. Each class names what went wrong; the message names the file, field or name
+at fault, what was expected, and the command that fixes it."""
 
 import difflib
 
 
 class W2SError(Exception):
     """An error caused by the user's input (a file, a name, a missing package), not a bug."""
+
+    exit_code = 2
+
+
+class TaskDefinitionError(W2SError):
+    """A task file (tasks/*.yaml) or track/ladder definition that does not follow its schema."""
+
+    exit_code = 3
+
+
+class DataError(W2SError):
+    """A task's data: a missing or malformed split file, a schema that does not fit its converter."""
+
+    exit_code = 4
+
+
+class MethodError(W2SError):
+    """A method that crashed, returned the wrong shape, NaN, or is of the wrong framing."""
+
+    exit_code = 5
+
+
+class SubmissionError(W2SError):
+    """A submission folder or record that breaks a rule of the leaderboard."""
+
+    exit_code = 6
+
+
+class CacheError(W2SError):
+    """A corrupted or unreadable cache entry, record or packaged weight file."""
+
+    exit_code = 7
+
+
+class HubError(W2SError):
+    """The Hugging Face Hub: a missing repository or revision, a failed checksum, no token."""
+
+    exit_code = 8
 
 
 def unknown_name(kind: str, name: str, known) -> W2SError:
