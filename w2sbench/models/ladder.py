@@ -1,6 +1,6 @@
 """Rungs and ladders: the fixed weak-to-strong model sequences, declared as data.
 
-A ladder is a YAML file in w2sbench/ladders/. Parameter counts are never typed by hand:
+A ladder is a YAML file in w2sbench/models/ladders/. Parameter counts are never typed by hand:
 they are measured from the loaded weights (see w2sbench.models.encoder).
 """
 
@@ -131,7 +131,7 @@ class Ladder(Strict):
 
 
 def _ladder_files() -> dict[str, str]:
-    folder = resources.files("w2sbench") / "ladders"
+    folder = resources.files("w2sbench.models") / "ladders"
     return {p.name.removesuffix(".yaml"): p.read_text() for p in folder.iterdir() if p.name.endswith(".yaml")}
 
 
@@ -143,7 +143,7 @@ def get_ladder(name: str) -> Ladder:
     try:
         return Ladder.model_validate(yaml.safe_load(files[name]))
     except ValidationError as e:
-        raise W2SError(f"w2sbench/ladders/{name}.yaml: invalid ladder: {e}") from None
+        raise W2SError(f"w2sbench/models/ladders/{name}.yaml: invalid ladder: {e}") from None
 
 
 def all_ladders() -> dict[str, Ladder]:
