@@ -1,0 +1,105 @@
+"""The submissions workflow under a hostile pull request: untrusted values reach its shells
+through `env:` only, so a folder named like a command is a name, never a command.
+
+The steps are rendered the way GitHub Actions renders them (each `${{ expr }}` replaced by its
+value, textually, before bash sees the script) and run with bash in a real git repository
+whose pull request adds a folder named ``$(touch${IFS}CI-PWNED)``; `w2sbench` is a stub that
+records its arguments.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+WORKFLOW = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "submissions.yml"
+HOSTILE = "$(touch${IFS}CI-PWNED)"
+EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None or shutil.which("bash") is None, reason="needs git, bash")
+
+
+def steps() -> dict[str, dict]:
+    return {s["name"]: s for s in yaml.safe_load(WORKFLOW.read_text())["jobs"]["validate"]["steps"] if "name" in s}
+
+
+def render(text: str, context: dict[str, str]) -> str:
+    """What GitHub does to a `${{ }}` expression: paste its value into the text."""
+    return EXPRESSION.sub(lambda m: context.get(m.group(1), ""), text)
+
+
+def test_no_expression_inside_a_run_script():
+    pasted = {name: EXPRESSION.findall(s["run"]) for name, s in steps().items() if "run" in s}
+    assert not {name: found for name, found in pasted.items() if found}, "use env: for these"
+
+
+@pytest.fixture
+def pull_request(tmp_path):
+    """A repository whose pull request adds a submission in a folder named HOSTILE, and one honest entry."""
+    repo = tmp_path / "repo"
+    (repo / "submissions" / "honest").mkdir(parents=True)
+    (repo / "submissions" / "honest" / "metadata.yaml").write_text("name: honest\n")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
+    run = lambda *a: subprocess.run([*git, *a], cwd=repo, check=True, capture_output=True)  # noqa: E731
+    run("init", "-q")
+    run("add", ".")
+    run("commit", "-qm", "base")
+    run("update-ref", "refs/remotes/origin/main", "HEAD")
+    (repo / "submissions" / "fair-entry").mkdir()
+    (repo / "submissions" / "fair-entry" / "metadata.yaml").write_text("name: fair-entry\n")
+    (repo / "submissions" / HOSTILE).mkdir()
+    (repo / "submissions" / HOSTILE / "metadata.yaml").write_text("name: x\n")
+    run("add", ".")
+    run("commit", "-qm", "pull request")
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    stub = stubs / "w2sbench"
+    stub.write_text('#!/bin/bash\nprintf "%s\\n" "$*" >> "$W2S_CALLS"\necho "{\\"ok\\": true, \\"submissions\\": [], \\"repository\\": []}"\n')
+    stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
+    return repo, stubs
+
+
+def run_step(step: dict, repo: Path, stubs: Path, context: dict[str, str], output: Path) -> subprocess.CompletedProcess:
+    env = {k: render(str(v), context) for k, v in (step.get("env") or {}).items()}
+    env.update(PATH=f"{stubs}:{os.environ['PATH']}", GITHUB_OUTPUT=str(output), W2S_CALLS=str(repo.parent / "calls"),
+               HOME=str(repo.parent))
+    return subprocess.run(["bash", "-e", "-c", render(step["run"], context)], cwd=repo, env=env, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_a_hostile_folder_name_runs_nothing(pull_request):
+    repo, stubs = pull_request
+    s = steps()
+    output = repo.parent / "github_output"
+    output.touch()
+    context = {"github.base_ref": "main"}
+    changed = run_step(s["Changed submissions"], repo, stubs, context, output)
+    assert changed.returncode == 0, changed.stderr
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    assert "refused submission folder name" in changed.stdout and outputs.get("refused") == "1"
+    # what a step output would carry if the workflow still pasted names into a script
+    context.update({"steps.changed.outputs.base": outputs["base"], "steps.changed.outputs.names": HOSTILE,
+                    "steps.changed.outputs.refused": outputs["refused"], "steps.validate.outcome": "success",
+                    "steps.board.outcome": "success"})
+    for name in ("w2sbench validate (every submission, as .ci/run)", "Write the comment",
+                 "Fail when a check failed"):
+        run_step(s[name], repo, stubs, context, output)
+    assert not list(repo.parent.rglob("CI-PWNED")), "the folder name ran as a command"
+    calls = (repo.parent / "calls").read_text().splitlines()
+    assert calls == [f"validate --base {outputs['base']} --json", "leaderboard --compare fair-entry"]
+
+
+def test_a_hostile_base_branch_runs_nothing(pull_request):
+    repo, stubs = pull_request
+    output = repo.parent / "github_output"
+    output.touch()
+    step = steps()["Changed submissions"]
+    run_step(step, repo, stubs, {"github.base_ref": f"main{HOSTILE}"}, output)
+    assert not list(repo.parent.rglob("CI-PWNED"))
