@@ -77,7 +77,7 @@ class _Features:
 def test_head_training(benchmark, dim, n):
     """One head on a transfer split's size (the offline suite: 2400 pool x 0.4), default TrainConfig."""
     from w2sbench.core.example import Inputs
-    from w2sbench.models.probe import Student
+    from w2sbench.models.probe import ProbeStudent
 
     rng = np.random.default_rng(0)
     texts = tuple(f"t{i}" for i in range(n))
@@ -87,7 +87,7 @@ def test_head_training(benchmark, dim, n):
     store = _Features(dict(zip(texts, x)), "bench")
     targets = 1 / (1 + np.exp(-2 * latent + rng.normal(size=n)))
     inputs = Inputs(ids=texts, texts=texts)
-    head = benchmark.pedantic(lambda: Student(store, 0).fit(inputs, targets), rounds=3, warmup_rounds=1, iterations=1)
+    head = benchmark.pedantic(lambda: ProbeStudent(store, 0).fit(inputs, targets), rounds=3, warmup_rounds=1, iterations=1)
     assert head(inputs).shape == (n,)
     benchmark.extra_info.update(examples=n, dim=dim, examples_per_s=n / benchmark.stats.stats.mean)
 

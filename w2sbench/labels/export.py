@@ -48,6 +48,7 @@ from w2sbench.labels.manifest import (
 )
 from w2sbench.models.ladder import Ladder, Rung
 from w2sbench.protocol.experiment import rung_ref
+from w2sbench.protocol.framing import framing_of
 from w2sbench.protocol.scoring import ids_sha256
 from w2sbench.protocol.workspace import PROTOCOL_VERSION, Workspace
 from w2sbench.running.executors import task_texts
@@ -103,7 +104,7 @@ def export_labels(
     out = Path(out)
     if not tasks or not rungs or not seeds:
         raise W2SError("labels export: give at least one task, one weak rung and one seed")
-    generative = [t.id for t in tasks if t.framing == "generative"]
+    generative = [t.id for t in tasks if not framing_of(t).standard_labels]
     if generative:
         raise W2SError(
             f"labels export: standard weak labels are P(class 1) tables of binary tasks; "
@@ -170,7 +171,7 @@ def _export(ws, tasks, ladder, rungs, seeds, out: Path, progress) -> Manifest:
                         ids_sha256={role: ids_sha256(getattr(splits, role)) for role in ROLES},
                     )
                 )
-    prov = provenance("", ws.regime)
+    prov = provenance("", ws.regime.name)
     harness = Harness(
         w2sbench=__version__, protocol=PROTOCOL_VERSION, git_revision=git_revision(), libraries=prov.libraries
     )

@@ -15,19 +15,19 @@ import importlib
 import inspect
 import pkgutil
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from w2sbench.core.errors import W2SError, unknown_name
 from w2sbench.core.example import Inputs
-from w2sbench.models.probe import Student
+from w2sbench.models.student import Predictor, Student
 
 if TYPE_CHECKING:  # the generative student loads transformers: imported only where used
     from w2sbench.core.prompt import Prompts
     from w2sbench.models.language_model import LanguageModel
 
-Predictor = Callable[[Inputs], np.ndarray]
+
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

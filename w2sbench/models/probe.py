@@ -1,6 +1,6 @@
 """The student a method trains: a rung seen only through its inputs (probe regime).
 
-A Student turns Inputs into cached features and trains a linear head on them with any loss.
+A ProbeStudent turns Inputs into cached features and trains a linear head on them with any loss.
 It holds no labels and no task: what a method learns, it learns from the targets it passes.
 """
 
@@ -37,7 +37,7 @@ class TrainConfig:
 class Head:
     """A trained linear head on standardized features: the predictor a method returns."""
 
-    def __init__(self, student: "Student", linear: torch.nn.Linear, mean: np.ndarray, std: np.ndarray):
+    def __init__(self, student: "ProbeStudent", linear: torch.nn.Linear, mean: np.ndarray, std: np.ndarray):
         self.student, self.linear, self.mean, self.std = student, linear, mean, std
 
     def _x(self, features: np.ndarray) -> torch.Tensor:
@@ -53,8 +53,9 @@ class Head:
         return torch.softmax(torch.from_numpy(logits), -1)[:, 1].numpy().astype(np.float64)
 
 
-class Student:
-    """A trainable rung. ``intermediate`` students (bootstrapping) have the same interface."""
+class ProbeStudent:
+    """A trainable rung in the probe regime (models.student.Student). ``intermediate`` students
+    (bootstrapping) have the same interface."""
 
     def __init__(self, store: FeatureStore, seed: int, config: TrainConfig = TrainConfig()):
         self._store = store

@@ -45,6 +45,17 @@ class BinaryFraming:
     """Steps 2-5 of a binary task: heads on a rung, P(class 1) everywhere."""
 
     name = "binary"
+    default_method = "naive"
+    standard_labels = True  # its weak labels can be exported and pulled as standard labels
+
+    @staticmethod
+    def training_identity(ws: Workspace) -> dict:
+        return ws.regime.identity()
+
+    @staticmethod
+    def texts(examples: list[Example]) -> list[str]:
+        """The texts a rung embeds for these examples (the feature cache's keys)."""
+        return [t for e in examples for t in (e.text, e.text_pair) if t is not None]
 
     @staticmethod
     def train_weak(ws: Workspace, weak: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:

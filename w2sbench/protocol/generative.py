@@ -71,6 +71,22 @@ class GenerativeFraming:
     them as it does binary predictions)."""
 
     name = "generative"
+    default_method = "sft-naive"
+    standard_labels = False
+
+    @staticmethod
+    def training_identity(ws) -> dict:
+        """A generative task always fine-tunes its language models (there is no probe of a generation)."""
+        from dataclasses import asdict
+
+        from w2sbench.models.finetune import FinetuneConfig
+
+        return {"regime": "generative", "train": asdict(ws.finetune_config or FinetuneConfig())}
+
+    @staticmethod
+    def texts(examples) -> list[str]:
+        """None: the language models read the prompts themselves; there is no feature cache."""
+        return []
 
     @staticmethod
     def train_weak(ws, weak: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:

@@ -3,7 +3,6 @@ students, and the method-independent steps 2-3 (weak labels, ceilings), cached b
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -19,8 +18,10 @@ from w2sbench.core.store import load_arrays, save_arrays
 from w2sbench.models.encoder import Encoder, encoder_for
 from w2sbench.models.features import FeatureStore
 from w2sbench.models.ladder import Ensemble, Rung, Supervisor, members_of
-from w2sbench.models.probe import Student, TrainConfig
+from w2sbench.models.probe import TrainConfig
+from w2sbench.models.student import Student
 from w2sbench.protocol.framing import framing_of
+from w2sbench.protocol.regime import regime_of
 from w2sbench.tasks.loading import TaskData, load_task_data
 from w2sbench.tasks.task import Task
 
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
 
 PROTOCOL_VERSION = 1
-REGIMES = ("probe", "finetune")
 
 
 class Workspace:
@@ -48,14 +48,11 @@ class Workspace:
     ):
         self.cache_root = Path(cache_root)
         self.results = ResultStore(results_dir)
-        self.train_config = train_config
         self.local_data = local_data or {}
         self.encoder_factory = encoder_factory
         # pulled standard weak labels (w2sbench.labels.weak_label_set.WeakLabelSet) used instead of training the supervisor
         self.weak_label_source = weak_label_source
-        if regime not in REGIMES:
-            raise W2SError(f"unknown regime {regime!r}; known: {', '.join(REGIMES)}")
-        self.regime = regime
+        self.regime = regime_of(regime, train_config, finetune_config)
         self.finetune_config = finetune_config
         self._stores: dict[str, FeatureStore] = {}
         self._data: dict[str, TaskData] = {}
@@ -80,23 +77,13 @@ class Workspace:
         return self._stores[rung.name]
 
     def student(self, rung: Rung, seed: int) -> Student:
-        """The rung as a trainable student of this workspace's regime (probe or finetune)."""
-        if self.regime == "finetune":
-            from w2sbench.models.finetune import make_finetune_student
-
-            return make_finetune_student(rung, seed, self.finetune_config)
-        return Student(self.features(rung), seed, self.train_config)
+        """The rung as a trainable student of this workspace's regime."""
+        return self.regime.student(self, rung, seed)
 
     def training_identity(self, task: Task | None = None) -> dict:
-        """What about training changes every result: the regime and its settings. A generative
-        task always fine-tunes its language models (there is no probe of a generation)."""
-        generative = task is not None and task.framing == "generative"
-        if generative or self.regime == "finetune":
-            from w2sbench.models.finetune import FinetuneConfig
-
-            regime = "generative" if generative else "finetune"
-            return {"regime": regime, "train": asdict(self.finetune_config or FinetuneConfig())}
-        return {"regime": "probe", "train": asdict(self.train_config)}
+        """What about training changes every result: the regime and its settings, as the task's
+        framing applies them (a generative task always fine-tunes its language models)."""
+        return self.regime.identity() if task is None else framing_of(task).training_identity(self)
 
     def task_key(self, task: Task) -> dict:
         return {"id": task.id, "version": task.version, "data": self.task_data(task).data_revision}

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from w2sbench.core.errors import W2SError, unknown_name
+from w2sbench.protocol.framing import framing_of
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -68,17 +69,9 @@ def _worker_workspace(ws: "Workspace") -> "Workspace":
 
 
 def task_texts(ws: "Workspace", task: "Task") -> list[str]:
-    """The texts a rung embeds for a task; none for a generative task (its language models read
-    the prompts themselves, there is no feature cache)."""
-    if task.framing == "generative":
-        return []
+    """The texts a rung embeds for a task, as its framing says."""
     data = ws.task_data(task)
-    texts = []
-    for e in data.pool + data.test:
-        texts.append(e.text)
-        if e.text_pair is not None:
-            texts.append(e.text_pair)
-    return texts
+    return framing_of(task).texts(data.pool + data.test)
 
 
 def features_job(ws: "Workspace", rung: "Rung", task: "Task") -> int:
@@ -125,7 +118,7 @@ def needed_rungs(ws: "Workspace", grid: "Grid") -> list["Rung"]:
 
 def feature_jobs(ws: "Workspace", grid: "Grid") -> list[tuple["Rung", "Task"]]:
     """The (rung, task) pairs of phase 1 (none when students fine-tune: no feature cache)."""
-    if getattr(ws, "regime", "probe") != "probe":
+    if not ws.regime.caches_features:
         return []
     return [(rung, task) for rung in needed_rungs(ws, grid) for task in grid.tasks]
 

@@ -23,6 +23,7 @@ from w2sbench.core.result import Result
 from w2sbench.methods.api import Method
 from w2sbench.models.ladder import Ladder, Rung, members_of
 from w2sbench.protocol.experiment import Experiment, run_experiment
+from w2sbench.protocol.framing import framing_of
 from w2sbench.protocol.workspace import Workspace
 from w2sbench.tasks.task import Task
 
@@ -61,7 +62,7 @@ def extract_features(ws: Workspace, grid: Grid, progress: Progress) -> None:
     """Compute every missing feature of the grid, rung by rung."""
     from w2sbench.running.executors import needed_rungs, task_texts
 
-    if ws.regime != "probe":
+    if not ws.regime.caches_features:
         return  # fine-tuned rungs read their texts directly: there is no feature cache to fill
     for rung in needed_rungs(ws, grid):
         store = ws.features(rung)
@@ -137,8 +138,8 @@ def build_grid(
         chosen = ladder.pairs()
     if not seeds:
         raise W2SError("--seeds: give at least one seed")
-    framings = {t.framing for t in tasks}
-    default = "sft-naive" if framings == {"generative"} else "naive"
+    framings = {framing_of(t).default_method for t in tasks}
+    default = framings.pop() if len(framings) == 1 else "naive"
     methods = [make_method(m) for m in method_names or [default]]
     clashes = [f"{m.name} ({m.framing}) on {t.id} ({t.framing})" for t in tasks for m in methods if m.framing != t.framing]
     if clashes:

@@ -25,7 +25,7 @@ class RungInfo:
 class FeatureSource:
     """In-memory, picklable features of one rung for exactly the texts a method may see.
 
-    It has what :class:`w2sbench.models.probe.Student` reads of a feature store: ``.rung.name`` and
+    It has what :class:`w2sbench.models.probe.ProbeStudent` reads of a feature store: ``.rung.name`` and
     ``.get(texts)``. A text outside the transfer, validation and test inputs has no features.
     """
 

@@ -114,10 +114,10 @@ class SubmissionMethod(Method):
         return {"name": self.name, "params": self.params(), "code_hash": self._code_hash, "oracle": self.oracle}
 
     def fit(self, ctx):
-        from w2sbench.models.probe import Student
+        from w2sbench.models.probe import ProbeStudent
         from w2sbench.submissions.contract import fit_job
 
-        if not isinstance(ctx.student, Student):
+        if not isinstance(ctx.student, ProbeStudent):
             raise W2SError(
                 f"submission {self.submission.name}: submitted methods run isolated in the probe regime "
                 f"only (features are shipped to the worker); got a {type(ctx.student).__name__}"

@@ -183,8 +183,8 @@ def _check_track_records(sub: Submission, ws, keys: dict[str, object], records: 
                 f"{label}: made by w2sbench {r.provenance.w2sbench}, this is {__version__}; re-run evaluate"
             )
             continue
-        if r.provenance.regime != ws.regime:
-            problems.append(f"{label}: regime {r.provenance.regime}, expected {ws.regime}")
+        if r.provenance.regime != ws.regime.name:
+            problems.append(f"{label}: regime {r.provenance.regime}, expected {ws.regime.name}")
             continue
         splits = ws.splits(exp.task, exp.seed)
         if (

@@ -5,7 +5,7 @@ The harness never imports submitted code. A worker process (``python -m``-style 
 
 - features of the strong rung (and of the intermediate rungs) for exactly the transfer,
   validation and test texts, as an in-memory :class:`FeatureSource` (``.get(texts)``,
-  ``.rung.name``) that :class:`w2sbench.models.probe.Student` trains on;
+  ``.rung.name``) that :class:`w2sbench.models.probe.ProbeStudent` trains on;
 - the transfer inputs and their weak labels, the validation inputs and their weak labels, the
   test inputs without labels (``unlabeled``), the seed; an oracle method also gets the
   validation split's ground truth (never the test labels).

@@ -88,14 +88,14 @@ def _fit(job: FitJob) -> dict:
     import torch
 
     from w2sbench.methods.api import MethodContext, OracleContext
-    from w2sbench.models.probe import Student
+    from w2sbench.models.probe import ProbeStudent
 
     torch.set_num_threads(max(1, job.threads))
     cls = _load_class(job.spec)
     method = cls(**job.spec.params)
 
-    def student(s: StudentSpec) -> Student:
-        return Student(s.features, s.seed, s.config)
+    def student(s: StudentSpec) -> ProbeStudent:
+        return ProbeStudent(s.features, s.seed, s.config)
 
     fields = dict(
         student=student(job.student),
