@@ -36,7 +36,7 @@ def new_method(name: str, root: Path | str = "submissions") -> list[Path]:
         raise W2SError(f"{folder} already exists")
     module = name.replace("-", "_")
     values = {"name": name, "class_name": class_name_for(name), "module": module, "tracks": ", ".join(default_tracks())}
-    templates = resources.files("w2sbench") / "templates"
+    templates = resources.files("w2sbench.submissions") / "templates"
     targets = {
         "method.py.tmpl": "method.py",
         "metadata.yaml.tmpl": "metadata.yaml",
