@@ -140,6 +140,19 @@ def supervisor_jobs(ws: "Workspace", experiments: list["Experiment"]) -> list[tu
 # ------------------------------------------------------------------------ executors
 
 
+def extract_features(ws: "Workspace", grid: "Grid", progress) -> None:
+    """Compute every missing feature of the grid, rung by rung."""
+    if not ws.regime.caches_features:
+        return  # fine-tuned rungs read their texts directly: there is no feature cache to fill
+    for rung in needed_rungs(ws, grid):
+        store = ws.features(rung)
+        texts = [t for task in grid.tasks for t in task_texts(ws, task)]
+        todo = store.missing(texts)
+        if todo:
+            bar = progress.add_task(f"features {rung.name}", total=len(todo))
+            store.compute(todo, lambda n, bar=bar: progress.advance(bar, n))
+
+
 class Executor:
     """Runs a grid's pending experiments and returns their records, in the order given."""
 
@@ -156,8 +169,6 @@ class LocalExecutor(Executor):
 
     def run(self, ws, grid, pending, progress):
         from w2sbench.protocol.experiment import run_experiment
-        from w2sbench.running.sweep import extract_features
-
         extract_features(ws, grid, progress)
         bar = progress.add_task("experiments", total=len(pending))
         results = []

@@ -22,9 +22,10 @@ from w2sbench.core.errors import W2SError
 from w2sbench.core.result import Result
 from w2sbench.methods.api import Method
 from w2sbench.models.ladder import Ladder, Rung, members_of
-from w2sbench.protocol.experiment import Experiment, run_experiment
+from w2sbench.protocol.experiment import Experiment
 from w2sbench.protocol.framing import framing_of
 from w2sbench.protocol.workspace import Workspace
+from w2sbench.running.executors import LocalExecutor, remove_stale_temporaries
 from w2sbench.tasks.task import Task
 
 
@@ -58,54 +59,29 @@ def _progress(console: Console, enabled: bool) -> Progress:
     )
 
 
-def extract_features(ws: Workspace, grid: Grid, progress: Progress) -> None:
-    """Compute every missing feature of the grid, rung by rung."""
-    from w2sbench.running.executors import needed_rungs, task_texts
-
-    if not ws.regime.caches_features:
-        return  # fine-tuned rungs read their texts directly: there is no feature cache to fill
-    for rung in needed_rungs(ws, grid):
-        store = ws.features(rung)
-        texts = [t for task in grid.tasks for t in task_texts(ws, task)]
-        todo = store.missing(texts)
-        if todo:
-            bar = progress.add_task(f"features {rung.name}", total=len(todo))
-            store.compute(todo, lambda n, bar=bar: progress.advance(bar, n))
-
-
 def run_grid(
     ws: Workspace, grid: Grid, console: Console | None = None, show_progress: bool = True, executor=None
 ) -> list[Result]:
     """Run every experiment of the grid not already recorded; return all of the grid's records.
 
     executor (w2sbench.running.executors) runs the pending experiments elsewhere (a process pool, Ray);
-    by default they run here, in order. Temporaries left by a killed run are removed first.
+    by default (LocalExecutor) they run here, in order. Temporaries left by a killed run are removed first.
     """
-    from w2sbench.running.executors import remove_stale_temporaries
-
     remove_stale_temporaries([ws.cache_root, ws.results.root])
     console = console or Console(stderr=True)
-    experiments = grid.experiments()
     results: list[Result] = []
-    with _progress(console, show_progress) as progress:
-        pending = []
-        for exp in experiments:
-            done = ws.results.read(ws.experiment_key(exp))
-            if done is None:
-                pending.append(exp)
-            else:
-                results.append(done)
-        if pending:
-            pending_ids = {e.task.id for e in pending}
-            todo = Grid([t for t in grid.tasks if t.id in pending_ids], grid.ladder, grid.pairs, grid.methods, grid.seeds)
-            if executor is not None:
-                return results + executor.run(ws, todo, pending, progress)
-            extract_features(ws, todo, progress)
-        bar = progress.add_task("experiments", total=len(experiments), completed=len(results))
-        for exp in pending:
-            progress.update(bar, description=f"experiments ({exp.task.id} {exp.method.name})")
-            results.append(run_experiment(ws, exp))
-            progress.advance(bar)
+    pending = []
+    for exp in grid.experiments():
+        done = ws.results.read(ws.experiment_key(exp))
+        if done is None:
+            pending.append(exp)
+        else:
+            results.append(done)
+    if pending:
+        pending_ids = {e.task.id for e in pending}
+        todo = Grid([t for t in grid.tasks if t.id in pending_ids], grid.ladder, grid.pairs, grid.methods, grid.seeds)
+        with _progress(console, show_progress) as progress:
+            results += (executor or LocalExecutor()).run(ws, todo, pending, progress)
     return results
 
 
