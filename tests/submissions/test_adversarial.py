@@ -26,16 +26,16 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.submissions.conftest import (
     HAS_SANDBOX,
+    TRACKS,
+    attack,
     method_source,
     toy_harness,
-    toy_track,
     write_submission,
 )
 from w2sbench.core.errors import W2SError
@@ -43,31 +43,6 @@ from w2sbench.core.metrics import accuracy
 from w2sbench.submissions.evaluate import evaluate
 
 pytestmark = pytest.mark.skipif(not HAS_SANDBOX, reason="bubblewrap does not work here; the sandbox is what is tested")
-TRACKS = {"toy": toy_track()}
-
-
-@pytest.fixture(scope="module")
-def arena(toy_env, tmp_path_factory):
-    """A submissions root with a finished honest entry, so records (with labels) exist on disk."""
-    tasks, cache = toy_env
-    root = tmp_path_factory.mktemp("arena") / "submissions"
-    honest = write_submission(root, "honest", builtin="naive")
-    evaluate(honest, toy_harness(cache, TRACKS), show_progress=False)
-    assert list((honest / "results").glob("*.json")) and list((cache / "artifacts" / "ceiling").glob("*.npz"))
-    return {"tasks": tasks, "cache": cache, "root": root}
-
-
-def attack(arena, name: str, body: str, unsandboxed: bool = False, prelude: str = ""):
-    """Evaluate an adversary; returns its record, or raises the W2SError its failure became."""
-    constants = (f"import json\nTASKS = {str(arena['tasks'])!r}\nCACHE = {str(arena['cache'])!r}\n"
-                 f"SUBS = {str(arena['root'])!r}\nREPO_TASKS = {str(Path(__file__).resolve().parents[2] / 'tasks')!r}\n")
-    folder = write_submission(arena["root"], name, method_source(name, body=body, prelude=constants + prelude))
-    harness = toy_harness(arena["cache"], TRACKS, unsandboxed=unsandboxed, time_limit_s=120,
-                          extra_forbidden=(arena["root"],))
-    [record] = evaluate(folder, harness, show_progress=False).results["toy"]
-    return record
-
-
 STEAL_FILES = """
 def fit(self, ctx):
     import glob, os
@@ -123,7 +98,7 @@ def test_control_the_same_reads_work_without_the_sandbox(arena):
 MEMORY = """
 def fit(self, ctx):
     import gc, inspect, sys
-    import w2sbench.protocol.scoring as protocol
+    import w2sbench.protocol.workspace as protocol
     from w2sbench.core.example import Example
     from w2sbench.tasks.loading import TaskData
     from w2sbench.core.splits import Splits
