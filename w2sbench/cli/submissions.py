@@ -155,7 +155,7 @@ def register(main: click.Group) -> None:
                 f"this entry (validate will fail); remove them with --prune",
                 err=True,
             )
-        n = sum(len(r) for r in report.results.values())
+        n = report.record_count()
         click.echo(f"\n{n} result records in {Path(path) / 'results'}; next: w2sbench validate {path}")
 
     @main.command("validate", help=_validate_help())

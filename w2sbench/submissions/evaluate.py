@@ -123,6 +123,10 @@ class EvaluateReport:
     pruned: list[Path]
     stale: list[Path]
 
+    def record_count(self) -> int:
+        """Distinct records: tracks share experiments (offline-quick's 9 are among offline-embedded's 27)."""
+        return len({r.key for results in self.results.values() for r in results})
+
 
 def evaluate(
     folder: Path | str,
