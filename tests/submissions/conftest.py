@@ -15,6 +15,7 @@ import yaml
 
 from tests.conftest import FakeEncoder, fake_ladder, write_toy_task
 from w2sbench.running.tracks import Track
+from w2sbench.submissions.evaluate import evaluate
 from w2sbench.submissions.harness import Harness
 from w2sbench.submissions.sandbox import Sandbox, probe_sandbox
 
@@ -87,3 +88,28 @@ def toy_env(tmp_path_factory):
         _registry.cache_clear()
         yield folder, base / "cache"
     _registry.cache_clear()
+
+
+TRACKS = {"toy": toy_track()}
+
+
+@pytest.fixture(scope="module")
+def arena(toy_env, tmp_path_factory):
+    """A submissions root with a finished honest entry, so records (with labels) exist on disk."""
+    tasks, cache = toy_env
+    root = tmp_path_factory.mktemp("arena") / "submissions"
+    honest = write_submission(root, "honest", builtin="naive")
+    evaluate(honest, toy_harness(cache, TRACKS), show_progress=False)
+    assert list((honest / "results").glob("*.json")) and list((cache / "artifacts" / "ceiling").glob("*.npz"))
+    return {"tasks": tasks, "cache": cache, "root": root}
+
+
+def attack(arena, name: str, body: str, unsandboxed: bool = False, prelude: str = ""):
+    """Evaluate an adversary; returns its record, or raises the W2SError its failure became."""
+    constants = (f"import json\nTASKS = {str(arena['tasks'])!r}\nCACHE = {str(arena['cache'])!r}\n"
+                 f"SUBS = {str(arena['root'])!r}\nREPO_TASKS = {str(Path(__file__).resolve().parents[2] / 'tasks')!r}\n")
+    folder = write_submission(arena["root"], name, method_source(name, body=body, prelude=constants + prelude))
+    harness = toy_harness(arena["cache"], TRACKS, unsandboxed=unsandboxed, time_limit_s=120,
+                          extra_forbidden=(arena["root"],))
+    [record] = evaluate(folder, harness, show_progress=False).results["toy"]
+    return record

@@ -19,6 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from w2sbench import __version__
+from w2sbench.core.errors import CacheError
 from w2sbench.core.store import atomic_write_bytes, warn_corrupt
 
 SCHEMA_VERSION = 1
@@ -167,7 +168,11 @@ class ResultStore:
         except (ValidationError, ValueError, OSError) as e:
             why = f"not a valid result record: {str(e).splitlines()[0]}"
         else:
+            from w2sbench.core.records import misnamed
+
             if result.sha256 == result.content_sha256():
+                if misnamed(path, result):  # not corruption: a copy, counted as another experiment
+                    raise CacheError(f"result record {path}: {misnamed(path, result)}")
                 return result
             why = "checksum mismatch"
         warn_corrupt(path, why)
@@ -175,5 +180,12 @@ class ResultStore:
         return None
 
     def all(self) -> list[Result]:
-        found = (self._load(p) for p in sorted(self.root.glob("*.json")))
-        return [r for r in found if r is not None]
+        """Every intact record; a misnamed record, or two records of one cell, is a CacheError naming the files."""
+        from w2sbench.core.records import duplicates
+
+        found = {p: self._load(p) for p in sorted(self.root.glob("*.json"))}
+        found = {p: r for p, r in found.items() if r is not None}
+        twice = duplicates(found)
+        if twice:
+            raise CacheError(f"result records in {self.root}: " + "; ".join(f"{p.name}: {why}" for p, why in twice))
+        return list(found.values())
