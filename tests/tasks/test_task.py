@@ -3,8 +3,8 @@
 import pytest
 import yaml
 
-from w2sbench.core.errors import W2SError
-from w2sbench.tasks.task import get_task, load_task_file
+from w2sbench.core.errors import TaskDefinitionError, W2SError
+from w2sbench.tasks.task import _registry, all_tasks, broken_tasks, get_task, load_task_file, suite_tasks
 
 
 def write(tmp_path, name, **overrides):
@@ -22,7 +22,7 @@ def test_valid_task_loads(task_folder):
 
 def test_unknown_field_is_rejected_naming_file_and_field(task_folder, tmp_path):
     path = write(tmp_path, "toy", colour="blue")
-    with pytest.raises(W2SError, match=r"toy\.yaml.*colour.*Extra inputs"):
+    with pytest.raises(W2SError, match=r"toy\.yaml.*unknown field 'colour'"):
         load_task_file(path)
 
 
@@ -50,3 +50,22 @@ def test_malformed_yaml(tmp_path):
 def test_unknown_task_suggests_close_names(tasks_env):
     with pytest.raises(W2SError, match="Did you mean: toy"):
         get_task("tot")
+
+
+def test_a_typo_in_one_task_file_breaks_only_that_task(task_folder):
+    """`w2sbench tasks` and every other task keep working; the broken task, and a suite that might
+    hold it, fail naming the file and the field."""
+    good = yaml.safe_load((task_folder / "toy.yaml").read_text())
+    broken = dict(good, id="typo", suites=["offline"], colour="blue")
+    (task_folder / "typo.yaml").write_text(yaml.safe_dump(broken))
+    _registry.cache_clear()
+    try:
+        assert list(all_tasks(task_folder)) == ["toy"]
+        assert get_task("toy", task_folder).id == "toy"
+        assert "colour" in str(broken_tasks(task_folder)["typo"])
+        with pytest.raises(TaskDefinitionError, match=r"typo\.yaml.*unknown field 'colour'"):
+            get_task("typo", task_folder)
+        with pytest.raises(TaskDefinitionError, match="typo.yaml"):
+            suite_tasks(good["suites"][0], task_folder)
+    finally:
+        _registry.cache_clear()

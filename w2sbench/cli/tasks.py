@@ -19,9 +19,11 @@ def register(main: click.Group) -> None:
             return
         from tabulate import tabulate
 
-        from w2sbench.tasks.task import all_tasks
+        from w2sbench.tasks.task import all_tasks, broken_tasks
 
         registry = all_tasks()
+        for error in broken_tasks().values():
+            click.echo(f"warning: skipped {error}", err=True)
         if as_json:
             click.echo(json.dumps([t.model_dump(mode="json") for t in registry.values()], indent=1))
             return

@@ -15,8 +15,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from w2sbench.core.errors import W2SError, unknown_name
+from w2sbench.core.errors import TaskDefinitionError, unknown_name
 from w2sbench.core.paths import tasks_dir
+from w2sbench.core.schema import validation_problems
 
 SHA40 = re.compile(r"^[0-9a-f]{40}$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -72,6 +73,14 @@ class Conversion(Strict):
     params: dict = Field(default_factory=dict)
 
 
+class Carve(Strict):
+    """Pool and test carved from pooled upstream splits on group boundaries, for a task whose
+    official splits share groups (w2sbench.tasks.hygiene.carve): the split is ours, not the task's."""
+
+    carve: list[str] = Field(min_length=1, description="upstream splits whose examples are pooled")
+    test_share: float = Field(gt=0, lt=1, description="share of the groups that make up the test role")
+
+
 class Sizes(Strict):
     """Caps on examples after conversion and balancing."""
 
@@ -86,10 +95,14 @@ class Task(Strict):
     version: int = Field(ge=1, description="bump when the conversion or data changes")
     description: str
     source: HubSource | FilesSource = Field(discriminator="kind")
-    splits: dict[Literal["pool", "test"], str] = Field(
-        description="role -> upstream split name; pool is split into supervisor_train/transfer/validation"
+    splits: dict[Literal["pool", "test"], str] | Carve = Field(
+        description="role -> upstream split name (pool is split into supervisor_train/transfer/validation), "
+        "or a carve of pool and test from pooled upstream splits"
     )
     conversion: Conversion
+    match_candidates: bool = Field(
+        False, description="keep only (right, wrong) candidates of one question matched on length (hygiene.py)"
+    )
     sizes: Sizes
     balance: bool = True
     suites: list[str] = Field(min_length=1)
@@ -99,13 +112,17 @@ class Task(Strict):
 
     @model_validator(mode="after")
     def _roles_complete(self):
-        if set(self.splits) != {"pool", "test"}:
+        if not isinstance(self.splits, Carve) and set(self.splits) != {"pool", "test"}:
             raise ValueError("splits must map both roles 'pool' and 'test' to upstream split names")
         if isinstance(self.source, FilesSource):
-            missing = set(self.splits.values()) - set(self.source.splits)
+            missing = set(self.upstream_splits()) - set(self.source.splits)
             if missing:
                 raise ValueError(f"splits name {sorted(missing)} but source.splits has no such file")
         return self
+
+    def upstream_splits(self) -> list[str]:
+        """Every upstream split the task reads."""
+        return list(self.splits.carve if isinstance(self.splits, Carve) else self.splits.values())
 
     @property
     def framing(self) -> str:
@@ -131,36 +148,48 @@ def load_task_file(path: Path) -> Task:
     try:
         raw = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as e:
-        raise W2SError(f"{path}: cannot read task definition: {e}") from None
+        raise TaskDefinitionError(f"{path}: cannot read task definition: {e}") from None
     if not isinstance(raw, dict):
-        raise W2SError(f"{path}: expected a mapping of task fields, got {type(raw).__name__}")
+        raise TaskDefinitionError(f"{path}: expected a mapping of task fields, got {type(raw).__name__}")
     try:
         task = Task.model_validate(raw)
     except ValidationError as e:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in e.errors()
-        )
-        raise W2SError(f"{path}: invalid task definition: {problems}") from None
+        raise TaskDefinitionError(f"{path}: invalid task definition: {validation_problems(e)}") from None
     if task.id != path.stem:
-        raise W2SError(f"{path}: id {task.id!r} must equal the file name {path.stem!r}")
+        raise TaskDefinitionError(f"{path}: id {task.id!r} must equal the file name {path.stem!r}")
     return task
 
 
 @lru_cache(maxsize=8)
-def _registry(folder: Path) -> dict[str, Task]:
-    return {p.stem: load_task_file(p) for p in sorted(folder.glob("*.yaml"))}
+def _registry(folder: Path) -> dict[str, Task | TaskDefinitionError]:
+    """Every task file, parsed or the error it raised: one broken file breaks only what uses it."""
+    out: dict[str, Task | TaskDefinitionError] = {}
+    for p in sorted(folder.glob("*.yaml")):
+        try:
+            out[p.stem] = load_task_file(p)
+        except TaskDefinitionError as e:
+            out[p.stem] = e
+    return out
 
 
 def all_tasks(folder: Path | None = None) -> dict[str, Task]:
-    """Every task defined in the tasks folder, by id."""
-    return _registry(Path(folder or tasks_dir()).resolve())
+    """Every valid task defined in the tasks folder, by id (see broken_tasks for the others)."""
+    return {k: v for k, v in _registry(Path(folder or tasks_dir()).resolve()).items() if isinstance(v, Task)}
+
+
+def broken_tasks(folder: Path | None = None) -> dict[str, TaskDefinitionError]:
+    """Task files that do not parse, by id, with the error naming the file and field."""
+    return {k: v for k, v in _registry(Path(folder or tasks_dir()).resolve()).items() if not isinstance(v, Task)}
 
 
 def get_task(task_id: str, folder: Path | None = None) -> Task:
-    tasks = all_tasks(folder)
-    if task_id not in tasks:
-        raise unknown_name("task", task_id, tasks)
-    return tasks[task_id]
+    registry = _registry(Path(folder or tasks_dir()).resolve())
+    if task_id not in registry:
+        raise unknown_name("task", task_id, registry)
+    found = registry[task_id]
+    if isinstance(found, TaskDefinitionError):
+        raise found
+    return found
 
 
 def suite_tasks(suite: str, folder: Path | None = None) -> list[Task]:
@@ -169,4 +198,8 @@ def suite_tasks(suite: str, folder: Path | None = None) -> list[Task]:
     members = [t for t in tasks.values() if suite in t.suites]
     if not members:
         raise unknown_name("suite", suite, {s for t in tasks.values() for s in t.suites})
+    broken = broken_tasks(folder)
+    if broken:  # a broken file may belong to the suite: running it without that task would mislead
+        raise TaskDefinitionError(f"suite {suite}: fix the task files that do not parse first: "
+                                  + "; ".join(str(e) for e in broken.values()))
     return members
