@@ -17,3 +17,21 @@ def test_tampered_record_is_detected_and_recomputed(tasks_env, tmp_path, capsys)
     assert "checksum mismatch" in capsys.readouterr().err
     assert again.scores.pgr == first.scores.pgr
     assert path.with_suffix(".corrupt").exists()
+
+
+def test_a_corrupted_record_says_it_was_set_aside_and_what_was_wrong(tasks_env, tmp_path, capsys):
+    [first] = run_grid(workspace(tmp_path), grid([make_method("naive")]), show_progress=False)
+    store = workspace(tmp_path).results
+    path = store.path(first.key)
+    record = json.loads(path.read_text())
+    del record["seed"]
+    record["scores"]["acc_w2s"] = "high"
+    path.write_text(json.dumps(record))
+    assert store.read(first.key) is None
+    err = capsys.readouterr().err
+    aside = path.with_suffix(".corrupt")
+    assert f"set aside as {aside}" in err and aside.exists() and not path.exists()
+    assert "seed: Field required" in err and "scores.acc_w2s:" in err  # what was wrong, field by field
+    path.write_text('{"key": "trunc')  # a write cut short
+    assert store.read(first.key) is None
+    assert "(top): Invalid JSON" in capsys.readouterr().err

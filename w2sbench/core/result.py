@@ -12,6 +12,7 @@ import hashlib
 import json
 import platform
 import subprocess
+import sys
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from w2sbench import __version__
 from w2sbench.core.errors import CacheError
-from w2sbench.core.store import atomic_write_bytes, warn_corrupt
+from w2sbench.core.store import atomic_write_bytes
 
 SCHEMA_VERSION = 1
 
@@ -165,8 +166,12 @@ class ResultStore:
     def _load(self, path: Path) -> Result | None:
         try:
             result = Result.model_validate_json(path.read_bytes())
-        except (ValidationError, ValueError, OSError) as e:
-            why = f"not a valid result record: {str(e).splitlines()[0]}"
+        except ValidationError as e:
+            why = "not a valid result record: " + "; ".join(
+                f"{'.'.join(map(str, err['loc'])) or '(top)'}: {err['msg']}" for err in e.errors()[:3]
+            )
+        except (ValueError, OSError) as e:
+            why = f"unreadable: {e}"
         else:
             from w2sbench.core.records import misnamed
 
@@ -174,9 +179,11 @@ class ResultStore:
                 if misnamed(path, result):  # not corruption: a copy, counted as another experiment
                     raise CacheError(f"result record {path}: {misnamed(path, result)}")
                 return result
-            why = "checksum mismatch"
-        warn_corrupt(path, why)
-        path.replace(path.with_suffix(".corrupt"))
+            why = "checksum mismatch: its content changed after it was sealed"
+        aside = path.with_suffix(".corrupt")
+        path.replace(aside)
+        print(f"w2sbench: result record {path} is corrupted ({why}); set aside as {aside} for "
+              "inspection, and its experiment is recomputed", file=sys.stderr)
         return None
 
     def all(self) -> list[Result]:
