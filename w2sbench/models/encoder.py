@@ -98,9 +98,13 @@ class Encoder:
 
 
 def encoder_for(rung: Rung):
-    """The rung's encoder: a transformers model, or for ``kind: engine`` a chess engine."""
+    """The rung's encoder: a transformers model, for ``kind: engine`` a chess engine, for ``kind: board`` a board network."""
     if rung.kind == "engine":
         from w2sbench.models.chess_engine import EngineEncoder
 
         return EngineEncoder(rung)
+    if rung.kind == "board":
+        from w2sbench.models.board.encoder import BoardEncoder
+
+        return BoardEncoder(rung)
     return Encoder(rung)

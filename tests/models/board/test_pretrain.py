@@ -1,0 +1,76 @@
+"""Pretraining is deterministic: the same config writes the same bytes (on a tiny config)."""
+
+import random
+
+import numpy as np
+import pytest
+
+from w2sbench.core.errors import W2SError
+from w2sbench.models.board.positions import DataConfig, moves_of, samples, walk
+from w2sbench.models.board.pretrain import RungConfig, batches, train, training_set
+from w2sbench.models.board.weights import save_weights
+
+TINY = RungConfig(hidden=(8,), samples=64, steps=12, batch_size=16)
+
+
+def tiny_data() -> dict[str, np.ndarray]:
+    """64 real random-walk moves with made-up values (no Stockfish needed)."""
+    pairs = list(samples(DataConfig(walks=40), excluded=set()))[:64]
+    return {"fen": np.array([b.fen() for b, _ in pairs]), "move": np.array([m.uci() for _, m in pairs]),
+            "pawns": np.linspace(-10, 10, len(pairs)).astype(np.float32)}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return training_set(tiny_data(), TINY.samples)
+
+
+def test_same_seed_same_weights_bit_for_bit(data, tmp_path, monkeypatch):
+    monkeypatch.setenv("W2SBENCH_CACHE", str(tmp_path))
+    first = save_weights(train(TINY, *data))
+    second = save_weights(train(TINY, *data))
+    assert first == second
+    assert first[0].read_bytes() == second[0].read_bytes()
+
+
+def test_another_seed_other_weights(data, tmp_path, monkeypatch):
+    monkeypatch.setenv("W2SBENCH_CACHE", str(tmp_path))
+    assert save_weights(train(TINY, *data))[1] != save_weights(train(RungConfig(**{**TINY.__dict__, "seed": 1}), *data))[1]
+
+
+def test_training_lowers_the_loss(data):
+    import torch
+
+    x, y = data
+    net = train(RungConfig(hidden=(32,), samples=64, steps=200, batch_size=16, lr=3e-3), x, y)
+    untrained = train(RungConfig(hidden=(32,), samples=64, steps=0, batch_size=16), x, y)
+    with torch.no_grad():
+        assert ((net(x.float()) - y) ** 2).mean() < 0.5 * ((untrained(x.float()) - y) ** 2).mean()
+
+
+def test_batches_count_steps_across_epochs():
+    import torch
+
+    got = list(batches(40, RungConfig(hidden=(4,), samples=40, steps=5, batch_size=16), torch.Generator().manual_seed(0)))
+    assert len(got) == 5 and all(len(b) == 16 for b in got)  # 2 full batches an epoch, 3 epochs begun
+
+
+def test_asking_for_more_samples_than_the_data_has():
+    with pytest.raises(W2SError, match="asks for 65 pretraining samples"):
+        training_set(tiny_data(), 65)
+
+
+def test_walks_are_seeded_and_puzzles_are_skipped():
+    first = walk(random.Random("1:0"))
+    assert first.fen() == walk(random.Random("1:0")).fen()
+    config = DataConfig(seed=1, walks=1)
+    assert list(samples(config, excluded=set()))  # the walk gives moves
+    assert list(samples(config, excluded={" ".join(first.fen().split()[:2])})) == []
+
+
+def test_moves_take_up_to_two_captures_and_two_quiet_moves():
+    import chess
+
+    board = chess.Board("rnb1kbnr/ppp1pppp/8/3q4/8/2N5/PPPP1PPP/R1BQKBNR w KQkq - 0 3")
+    moves = moves_of(board, random.Random(0))
+    assert [board.is_capture(m) for m in moves] == [True, False, False]  # Nxd5 is the only capture

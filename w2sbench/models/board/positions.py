@@ -1,0 +1,119 @@
+"""Pretraining data for board rungs: moves in seeded random-walk positions, valued by Stockfish.
+
+Why this target: a puzzle asks whether a candidate is the best move, and the skill behind it
+is judging what a move does (wins a hanging piece, drops a defended one, mates). Stockfish's
+evaluation after a move teaches exactly that judgement on many positions without ever seeing
+a puzzle's label: it values every move, not just best ones, and never says which move of a
+position is best. Positions come from the same kind of random walk the puzzles were built
+from (8-40 random plies from the start, w2sbench.tasks.builders.chess_puzzles), under a
+different seed, and any position that is a puzzle of ``chess_puzzles`` is skipped. Each
+position gives up to two captures and two quiet moves, so both the puzzles' best moves
+(mostly captures) and their matched distractors have look-alikes here.
+
+Labels: Stockfish at a small node budget (Threads=1, Hash=16, a fresh state per search,
+as the engine rungs), the evaluation after the move from the mover's side in pawns, mate
++/-10, clipped to +/-10. The labelled set is cached by content (generator version, seed,
+size, budget and the engine's name) under ``cache_dir()/board/data``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+
+import chess
+import chess.engine
+import numpy as np
+import pyarrow.parquet as pq
+
+from w2sbench.core.paths import cache_dir, tasks_dir
+from w2sbench.core.store import load_arrays, save_arrays
+from w2sbench.models.chess_engine import MATE_PAWNS, engine_path, pawns
+
+GENERATOR = "random-walk moves v1"  # bump when the positions or labels change
+PUZZLE_FILES = ("data/chess_puzzles/train.parquet", "data/chess_puzzles/test.parquet")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """One labelled set; rungs train on prefixes of it, so it is labelled once."""
+
+    seed: int = 1_000_003  # not the puzzles' builder seed (0)
+    walks: int = 12_000
+    nodes: int = 256
+
+
+def puzzle_positions() -> set[str]:
+    """Board and side to move of every shipped puzzle (what pretraining must not see)."""
+    seen = set()
+    for name in PUZZLE_FILES:
+        for fen in pq.read_table(tasks_dir() / name, columns=["FEN"]).column("FEN").to_pylist():
+            seen.add(" ".join(fen.split()[:2]))
+    return seen
+
+
+def walk(rng: random.Random) -> chess.Board | None:
+    """A position 8-40 random plies from the start, or None if the game ended first."""
+    board = chess.Board()
+    for _ in range(rng.randint(8, 40)):
+        moves = list(board.legal_moves)
+        if not moves:
+            return None
+        board.push(rng.choice(moves))
+    return None if board.is_game_over() else board
+
+
+def moves_of(board: chess.Board, rng: random.Random) -> list[chess.Move]:
+    """Up to two captures and two quiet moves of the position, chosen at random."""
+    legal = list(board.legal_moves)
+    captures = [m for m in legal if board.is_capture(m)]
+    quiet = [m for m in legal if not board.is_capture(m)]
+    return rng.sample(captures, min(2, len(captures))) + rng.sample(quiet, min(2, len(quiet)))
+
+
+def samples(config: DataConfig, excluded: set[str]) -> Iterator[tuple[chess.Board, chess.Move]]:
+    for i in range(config.walks):
+        rng = random.Random(f"{config.seed}:{i}")
+        board = walk(rng)
+        if board is None or " ".join(board.fen().split()[:2]) in excluded:
+            continue
+        for move in moves_of(board, rng):
+            yield board, move
+
+
+def value_after(engine: chess.engine.SimpleEngine, board: chess.Board, move: chess.Move, nodes: int) -> float:
+    """Stockfish's evaluation after ``move``, in pawns for the side that played it."""
+    after = board.copy(stack=False)
+    after.push(move)
+    if after.is_checkmate():
+        return MATE_PAWNS
+    if after.is_game_over():
+        return 0.0
+    return pawns(engine.analyse(after, chess.engine.Limit(nodes=nodes), game=object())["score"], board.turn)
+
+
+def _key(config: DataConfig, engine_name: str) -> str:
+    ident = {"generator": GENERATOR, "engine": engine_name, **asdict(config)}
+    return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def labelled(config: DataConfig = DataConfig()) -> dict[str, np.ndarray]:
+    """{"fen", "move" (UCI), "pawns"}: the labelled set, from the cache or labelled now."""
+    with chess.engine.SimpleEngine.popen_uci(engine_path()) as engine:
+        path = Path(cache_dir()) / "board" / "data" / f"{_key(config, engine.id.get('name', ''))}.npz"
+        cached = load_arrays(path)
+        if cached is not None:
+            return cached
+        engine.configure({"Threads": 1, "Hash": 16})
+        fens, moves, values = [], [], []
+        for board, move in samples(config, puzzle_positions()):
+            fens.append(board.fen())
+            moves.append(move.uci())
+            values.append(value_after(engine, board, move, config.nodes))
+    arrays = {"fen": np.array(fens), "move": np.array(moves), "pawns": np.array(values, dtype=np.float32)}
+    save_arrays(path, arrays)
+    return arrays
