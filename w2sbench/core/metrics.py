@@ -1,8 +1,13 @@
-"""Scores of one experiment or a group of seeds: accuracy, AUROC, PGR with paired bootstrap CIs,
-and student-supervisor agreement (Burns et al. 2023, section 5.1).
+"""Scores of one experiment or a group of seeds: accuracy, AUROC, PGR with hierarchical paired
+bootstrap intervals, and student-supervisor agreement (Burns et al. 2023, section 5.1).
 
 PGR = (w2s - weak) / (ceiling - weak). When ceiling - weak is below MIN_GAP the ratio is
-noise, so it is reported as undefined with the reason instead of a number.
+noise, so it is reported as undefined with the reason instead of a number. A bootstrap
+resample whose gap vanishes (falls under MIN_GAP) is counted and reported, never silently
+dropped: ``Interval.vanished`` is that fraction.
+
+The resampling here (``Resamples``) is the one every interval of the project uses: seeds are
+resampled, then test examples, and one draw is applied to every model and every entry (paired).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from sklearn.metrics import roc_auc_score
 
 MIN_GAP = 0.02
 N_BOOT = 1000
+LEVEL = 0.95
 
 
 def accuracy(probs: np.ndarray, labels: np.ndarray) -> float:
@@ -35,10 +41,85 @@ def pgr(w2s: float, weak: float, ceiling: float, min_gap: float = MIN_GAP) -> fl
     return (w2s - weak) / gap
 
 
+def pgr_samples(w2s: np.ndarray, weak: np.ndarray, ceiling: np.ndarray) -> np.ndarray:
+    """PGR per resample, nan where the resample's gap is under MIN_GAP (vectorised ``pgr``)."""
+    gap = np.asarray(ceiling) - np.asarray(weak)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(gap >= MIN_GAP, (np.asarray(w2s) - np.asarray(weak)) / gap, np.nan)
+
+
 @dataclass(frozen=True)
 class Interval:
+    """A percentile interval over the resamples where the statistic is defined; ``vanished`` is
+    the fraction of resamples where it was not (a gap under MIN_GAP). None bounds: more than
+    half vanished, so no interval is given."""
+
     low: float | None
     high: float | None
+    vanished: float = 0.0
+
+
+def percentile_interval(samples: np.ndarray, level: float = LEVEL) -> Interval:
+    """Percentile interval of (B,) samples, nan marking resamples where the statistic vanished."""
+    samples = np.asarray(samples, dtype=float)
+    ok = ~np.isnan(samples)
+    vanished = float((~ok).sum() / samples.size) if samples.size else 1.0
+    if ok.sum() == 0 or vanished > 0.5:
+        return Interval(None, None, vanished)
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(samples[ok], [tail, 100 - tail])
+    return Interval(float(low), float(high), vanished)
+
+
+@dataclass(frozen=True)
+class Resamples:
+    """One hierarchical bootstrap draw for a test set shared by k seeds.
+
+    seeds: (B, k) how often each seed is drawn in resample b (k draws with replacement);
+    examples: (B, n) how often each test example is drawn (n draws with replacement), the same
+    for every seed (the seeds share the test set) and for every model and entry scored on it.
+    """
+
+    seeds: np.ndarray
+    examples: np.ndarray
+
+    @classmethod
+    def draw(cls, k: int, n: int, n_boot: int = N_BOOT, seed: int = 0) -> Resamples:
+        rng = np.random.default_rng(seed)
+        idx = rng.integers(0, n, (n_boot, n))  # examples first: k = 1 keeps the older draws
+        examples = _counts(idx, n)
+        seeds = _counts(rng.integers(0, k, (n_boot, k)), k) if k > 1 else np.ones((n_boot, 1), np.float32)
+        return cls(seeds, examples)
+
+    @property
+    def n_boot(self) -> int:
+        return self.examples.shape[0]
+
+    def per_seed_accuracy(self, correct: np.ndarray) -> np.ndarray:
+        """(k, n) 0/1 correctness -> (k, B) accuracy of each seed on each resample of examples."""
+        # float32 sums of 0/1 counts are exact integers (n < 2**24); divided in float64 as np.mean does
+        correct = np.atleast_2d(np.asarray(correct, dtype=np.float32))
+        return (correct @ self.examples.T).astype(np.float64) / self.examples.shape[1]
+
+    def seed_mean(self, per_seed: np.ndarray) -> np.ndarray:
+        """(k, B) per-seed values -> (B,) their mean over each resample's drawn seeds."""
+        k = self.seeds.shape[1]
+        if per_seed.shape[0] != k:
+            raise ValueError(f"{per_seed.shape[0]} seeds given, resamples drawn for {k}")
+        return np.einsum("bk,kb->b", self.seeds, per_seed, dtype=np.float64) / k
+
+    def accuracy(self, probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """(k, n) P(class 1) -> (B,) seed-averaged accuracy on each resample."""
+        correct = (np.atleast_2d(np.asarray(probs)) > 0.5) == np.asarray(labels)
+        return self.seed_mean(self.per_seed_accuracy(correct))
+
+
+def _counts(idx: np.ndarray, n: int) -> np.ndarray:
+    """(B, m) drawn indices in [0, n) -> (B, n) float32 counts."""
+    rows = idx.shape[0]
+    offsets = np.arange(rows, dtype=np.int32 if rows * n < 2**31 else np.int64) * n
+    flat = (idx.astype(offsets.dtype, copy=False) + offsets[:, None]).ravel()
+    return np.bincount(flat, minlength=rows * n).reshape(rows, n).astype(np.float32)
 
 
 def agreement(p_student: np.ndarray, p_weak: np.ndarray, labels: np.ndarray) -> dict[str, float | None]:
@@ -66,29 +147,27 @@ def bootstrap_pgr(
     metric: str = "accuracy",
     n_boot: int = N_BOOT,
     seed: int = 0,
-    level: float = 0.95,
+    level: float = LEVEL,
 ) -> Interval:
-    """Paired bootstrap CI of PGR over test examples.
+    """Hierarchical paired bootstrap interval of PGR: seeds, then test examples.
 
     Each argument may be (n,) for one run, or (k, n) for k seeds that share the test set: a
-    resample draws test examples once and applies them to every seed and every model (paired),
-    and PGR is computed from the seed-averaged scores. Resamples whose gap is below MIN_GAP are
-    dropped; if more than half are, the interval is undefined.
+    resample draws k seeds with replacement and n test examples with replacement, the same
+    examples for every drawn seed and every model (paired); PGR is computed from the
+    seed-averaged scores (the ratio of seed means). Resamples whose gap is under MIN_GAP are
+    reported as ``Interval.vanished``; more than half vanished: no interval.
     """
     labels = np.asarray(labels)
     models = [np.atleast_2d(np.asarray(p)) for p in (p_w2s, p_weak, p_ceiling)]
-    n = labels.shape[0]
-    idx = np.random.default_rng(seed).integers(0, n, (n_boot, n))
+    k, n = models[0].shape
+    res = Resamples.draw(k, n, n_boot, seed)
     if metric == "accuracy":
-        # (n_boot,) seed-averaged accuracy per model, all resamples at once
-        w2s, weak, ceiling = (((p > 0.5) == labels)[:, idx].mean(-1).mean(0) for p in models)
+        w2s, weak, ceiling = (res.accuracy(p, labels) for p in models)
     else:
+        idx = np.random.default_rng(seed).integers(0, n, (n_boot, n))
+        seed_draws = [np.repeat(np.arange(k), res.seeds[b].astype(int)) for b in range(n_boot)]
         w2s, weak, ceiling = (
-            np.array([np.mean([auroc(row[i], labels[i]) for row in p]) for i in idx]) for p in models
+            np.array([np.mean([auroc(p[s][i], labels[i]) for s in draws]) for i, draws in zip(idx, seed_draws)])
+            for p in models
         )
-    values = [v for v in map(pgr, w2s, weak, ceiling) if v is not None]
-    if len(values) < n_boot / 2:
-        return Interval(None, None)
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(values, [tail, 100 - tail])
-    return Interval(float(low), float(high))
+    return percentile_interval(pgr_samples(w2s, weak, ceiling), level)

@@ -9,19 +9,15 @@ For each track an entry enters (its metadata's ``tracks``):
 - **invalid** when its metadata or any record is unreadable, or records of several method
   versions share a cell: listed with the problem, nothing of it is scored.
 
-Scores: per (task, pair) the seed-averaged PGR (w2sbench.reporting.report.summarize), and per entry the
-mean over the track's scored cells. A cell whose gap (ceiling minus weak accuracy) is under
-``metrics.MIN_GAP`` in any complete entry is left out for every entry, and the board says so.
-The 95% interval of the mean is a paired bootstrap over test examples: per task one set of
-resampled test indices, shared by every seed, pair and entry (so entries are compared on the
-same resamples). Ranks tie where intervals overlap: an entry's rank is one plus the number of
-entries whose interval lies entirely above its own. Oracle methods (ground truth somewhere)
+Scores, intervals, ranks and the cells that count: w2sbench.leaderboard.scoring (per cell the
+ratio of seed-mean accuracies, per entry the mean over the kept cells with the median beside
+it; cells kept where the harness's gap is clearly open; hierarchical paired bootstrap
+intervals; ranks from Holm-corrected paired tests). Oracle methods (ground truth somewhere)
 are scored the same way and shown apart, never ranked.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,10 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from w2sbench.core.errors import W2SError
-from w2sbench.core.metrics import MIN_GAP, N_BOOT
 from w2sbench.core.records import read_records
 from w2sbench.core.result import Result
-from w2sbench.reporting.report import Summary, group_key, summarize
+from w2sbench.leaderboard.scoring import rank_entries, score_entries
+from w2sbench.reporting.cells import GapCheck, check_gaps
+from w2sbench.reporting.paired import PairedBootstrap
+from w2sbench.reporting.ranking import Ranking
 from w2sbench.running.tracks import Track
 from w2sbench.submissions.metadata import Metadata, load_metadata
 
@@ -61,7 +59,9 @@ class Row:
     params: dict
     oracle: bool
     pgr: float | None
+    median: float | None
     ci: tuple[float | None, float | None]
+    vanished: float
     per_task: dict[str, float | None]
     per_strong: dict[str, tuple[int | None, float | None, float | None, float | None]]
     acc_w2s: float
@@ -78,9 +78,11 @@ class Board:
     incomplete: list[tuple[str, int, int]]
     invalid: list[tuple[str, str]]
     scored_cells: list[Cell]
-    excluded_cells: list[tuple[Cell, float]]
+    excluded_cells: list[GapCheck]
     notes: list[str]
     strong_sizes: dict[str, int | None]
+    reference: str | None
+    ranking: Ranking | None
 
     @property
     def n_experiments(self) -> int:
@@ -104,50 +106,6 @@ def load_entries(root: Path) -> list[Entry]:
         problems += [f"results/{p.name}: {why}" for p, why in bad]
         entries.append(Entry(folder.name, meta, list(records.values()), problems))
     return entries
-
-
-def _seed_from(text: str) -> int:
-    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
-
-
-class _Resampler:
-    """Per task, one (N_BOOT, n) array of resampled test indices shared by every entry."""
-
-    def __init__(self, track: str):
-        self.track = track
-        self._idx: dict[tuple[str, int], np.ndarray] = {}
-
-    def __call__(self, task: str, n: int) -> np.ndarray:
-        key = (task, n)
-        if key not in self._idx:
-            rng = np.random.default_rng(_seed_from(f"{self.track}/{task}"))
-            self._idx[key] = rng.integers(0, n, (N_BOOT, n))
-        return self._idx[key]
-
-
-def _boot_pgr(records: list[Result], idx: np.ndarray) -> np.ndarray:
-    """(N_BOOT,) PGR of seed-averaged accuracies on each resample; nan where the gap is too small."""
-    labels = np.asarray(records[0].predictions.labels)
-    acc = {}
-    for m in ("weak", "w2s", "ceiling"):
-        probs = np.asarray([getattr(r.predictions, m) for r in records])
-        acc[m] = ((probs > 0.5) == labels)[:, idx].mean(-1).mean(0)
-    gap = acc["ceiling"] - acc["weak"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(gap >= MIN_GAP, (acc["w2s"] - acc["weak"]) / gap, np.nan)
-
-
-def _interval(samples: list[np.ndarray]) -> tuple[float | None, float | None]:
-    """95% interval of the mean over cells; resamples where a cell's gap vanished are dropped."""
-    if not samples:
-        return None, None
-    stack = np.vstack(samples)
-    ok = ~np.isnan(stack).any(axis=0)
-    if ok.sum() < N_BOOT / 2:
-        return None, None
-    means = stack[:, ok].mean(axis=0)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return float(low), float(high)
 
 
 def _track_records(entry: Entry, track: Track) -> tuple[dict[tuple, Result], list[str]]:
@@ -177,8 +135,17 @@ def _track_records(entry: Entry, track: Track) -> tuple[dict[tuple, Result], lis
     return {c: rs[0] for c, rs in found.items()}, problems
 
 
-def build_board(track: Track, entries: list[Entry]) -> Board:
+def _reference(complete: list[tuple[Entry, list[Result]]]) -> Entry | None:
+    """The harness's own records: the builtin naive entry, else the first complete builtin, else the first."""
+    entries = [e for e, _ in complete]
+    naive = [e for e in entries if e.metadata.builtin == "naive" and not e.metadata.parameters]
+    builtin = [e for e, records in complete if e.baseline and not records[0].method.oracle]
+    return (naive or builtin or entries or [None])[0]
+
+
+def build_board(track: Track, entries: list[Entry], boot: PairedBootstrap | None = None) -> Board:
     """The board of one track from the entries' records (see the module docstring for the rules)."""
+    boot = boot or PairedBootstrap()
     incomplete, invalid, complete = [], [], []
     for e in entries:
         if e.metadata is not None and track.name not in e.metadata.tracks:
@@ -195,7 +162,6 @@ def build_board(track: Track, entries: list[Entry]) -> Board:
             complete.append((e, [got[c] for c in track.cells()]))
 
     grouped: dict[str, dict[Cell, list[Result]]] = {}
-    summaries: dict[str, dict[Cell, Summary]] = {}
     strong_sizes: dict[str, int | None] = {}
     for e, records in complete:
         cells: dict[Cell, list[Result]] = defaultdict(list)
@@ -204,63 +170,42 @@ def build_board(track: Track, entries: list[Entry]) -> Board:
             if r.strong.parameters is not None:
                 strong_sizes.setdefault(r.strong.name, r.strong.parameters)
         grouped[e.name] = {c: sorted(rs, key=lambda r: r.seed) for c, rs in cells.items()}
-        summaries[e.name] = {c: summarize(rs)[0] for c, rs in grouped[e.name].items()}
     for _, s in track.pair_names():
         strong_sizes.setdefault(s, None)
 
     track_cells: list[Cell] = list(dict.fromkeys((t, w, s) for t, w, s, _ in track.cells()))
-    excluded = []
-    for cell in track_cells:
-        gaps = [summaries[n][cell].acc_ceiling - summaries[n][cell].acc_weak for n in summaries]
-        if gaps and min(gaps) < MIN_GAP:
-            excluded.append((cell, min(gaps)))
-    excluded_set = {c for c, _ in excluded}
-    scored = [c for c in track_cells if c not in excluded_set] if summaries else []
-
-    notes = _consistency_notes(grouped)
-    resample = _Resampler(track.name)
+    ref = _reference(complete)
+    gaps = check_gaps({c: grouped[ref.name][c] for c in track_cells}, boot) if ref else []
+    scored = [g.cell for g in gaps if g.kept]
+    scores = score_entries(grouped, grouped[ref.name], scored, list(track.tasks), boot) if ref and scored else {}
     rows, oracle_rows = [], []
     for e, records in complete:
-        s, g = summaries[e.name], grouped[e.name]
-        boots = {c: _boot_pgr(g[c], resample(c[0], len(g[c][0].predictions.labels))) for c in scored}
-        values = [s[c].pgr for c in scored]
-        pgr = float(np.mean(values)) if values and all(v is not None for v in values) else None
-        per_task = {}
-        for t in track.tasks:
-            vals = [s[c].pgr for c in scored if c[0] == t]
-            per_task[t] = float(np.mean(vals)) if vals and all(v is not None for v in vals) else None
-        per_strong = {}
-        for _, strong in dict.fromkeys(track.pair_names()):
-            cs = [c for c in scored if c[2] == strong]
-            vals = [s[c].pgr for c in cs]
-            if strong in per_strong:
-                continue
-            point = float(np.mean(vals)) if vals and all(v is not None for v in vals) else None
-            low, high = _interval([boots[c] for c in cs]) if point is not None else (None, None)
-            per_strong[strong] = (strong_sizes.get(strong), point, low, high)
-        wrong = [s[c].agreement_supervisor_wrong for c in track_cells if s[c].agreement_supervisor_wrong is not None]
+        g = grouped[e.name]
+        sc = scores.get(e.name)
+        wrong = [np.mean(w) for c in track_cells
+                 if (w := [r.scores.agreement.get("supervisor_wrong") for r in g[c]
+                           if r.scores.agreement.get("supervisor_wrong") is not None])]
         first = records[0].method
         row = Row(
             name=e.name, metadata=e.metadata, method=first.name, params=dict(first.params), oracle=first.oracle,
-            pgr=pgr, ci=_interval([boots[c] for c in scored]) if pgr is not None else (None, None),
-            per_task=per_task, per_strong=per_strong,
-            acc_w2s=float(np.mean([s[c].acc_w2s for c in track_cells])),
+            pgr=sc.pgr if sc else None, median=sc.median if sc else None,
+            ci=(sc.ci.low, sc.ci.high) if sc else (None, None), vanished=sc.ci.vanished if sc else 0.0,
+            per_task=sc.per_task if sc else {t: None for t in track.tasks},
+            per_strong={s: (strong_sizes.get(s), *(sc.per_strong.get(s, (None,) * 3) if sc else (None,) * 3))
+                        for _, s in track.pair_names()},
+            acc_w2s=float(np.mean([r.scores.acc_w2s for r in records])),
             agreement_wrong=float(np.mean(wrong)) if wrong else None,
             n_records=len(records),
         )
         (oracle_rows if row.oracle else rows).append(row)
-    _rank(rows)
+    ranking = rank_entries({r.name: scores[r.name] for r in rows if r.name in scores}) if scores else None
+    for r in rows:
+        r.rank = ranking.ranks.get(r.name) if ranking else None
     order = lambda r: (r.rank if r.rank is not None else 10**6, -(r.pgr if r.pgr is not None else -1e9), r.name)  # noqa: E731
     rows.sort(key=order)
     oracle_rows.sort(key=lambda r: (-(r.pgr if r.pgr is not None else -1e9), r.name))
-    return Board(track, rows, oracle_rows, incomplete, invalid, scored, excluded, notes, strong_sizes)
-
-
-def _rank(rows: list[Row]) -> None:
-    """Rank = 1 + the number of entries whose 95% interval lies entirely above this one's."""
-    ranked = [r for r in rows if r.pgr is not None and r.ci[0] is not None]
-    for r in ranked:
-        r.rank = 1 + sum(1 for o in ranked if o is not r and o.ci[0] > r.ci[1])
+    return Board(track, rows, oracle_rows, incomplete, invalid, scored, [g for g in gaps if not g.kept],
+                 _consistency_notes(grouped), strong_sizes, ref.name if ref else None, ranking)
 
 
 def _consistency_notes(grouped: dict[str, dict[Cell, list[Result]]]) -> list[str]:
@@ -299,7 +244,8 @@ def build_leaderboard(root: Path, tracks: dict[str, Track]) -> Leaderboard:
             invalid.append((e.name, why))
         else:
             usable.append(e)
-    return Leaderboard([build_board(t, usable) for t in tracks.values()], invalid)
+    boot = PairedBootstrap()  # one draw per task, shared by every track
+    return Leaderboard([build_board(t, usable, boot) for t in tracks.values()], invalid)
 
 
-__all__ = ["Board", "Entry", "Leaderboard", "Row", "build_board", "build_leaderboard", "load_entries", "group_key"]
+__all__ = ["Board", "Entry", "Leaderboard", "Row", "build_board", "build_leaderboard", "load_entries"]

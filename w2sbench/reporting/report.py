@@ -1,8 +1,10 @@
 """Aggregating result records over seeds, and the summary table a run ends with.
 
-Aggregates are computed from records only: seed-averaged accuracies, PGR of those averages,
-its paired bootstrap CI over test examples (all seeds resampled together), and the spread of
-per-seed PGR. A group whose seeds disagree on the test set (different ids) is an error.
+Aggregates are computed from records only: seed-averaged accuracies, PGR of those averages
+(reporting.estimators.cell_pgr, the one estimator), its hierarchical paired bootstrap interval
+(seeds, then test examples; core.metrics.bootstrap_pgr) with the share of resamples where the
+gap vanished, and the spread of per-seed PGR. A group whose seeds disagree on the test set
+(different ids) is an error.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from tabulate import tabulate
 from w2sbench.core.errors import W2SError
 from w2sbench.core.metrics import Interval, bootstrap_pgr, pgr
 from w2sbench.core.result import Result
+from w2sbench.reporting.estimators import cell_pgr, seed_means
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ def summarize_group(records: list[Result]) -> Summary:
         raise W2SError(f"{first.task.id}/{first.method.name}: records of one group were scored on different test sets")
     labels = np.array(first.predictions.labels)
     stack = {name: np.array([getattr(r.predictions, name) for r in records]) for name in ("weak", "w2s", "ceiling")}
-    mean = {name: float(np.mean([getattr(r.scores, f"acc_{name}") for r in records])) for name in stack}
+    mean = seed_means(records)
     per_seed = [r.scores.pgr for r in records]
     wrong = [r.scores.agreement.get("supervisor_wrong") for r in records]
     wrong = [w for w in wrong if w is not None]
@@ -65,7 +68,7 @@ def summarize_group(records: list[Result]) -> Summary:
         acc_weak=mean["weak"],
         acc_w2s=mean["w2s"],
         acc_ceiling=mean["ceiling"],
-        pgr=pgr(mean["w2s"], mean["weak"], mean["ceiling"]),
+        pgr=cell_pgr(records),
         pgr_ci=bootstrap_pgr(labels, stack["weak"], stack["w2s"], stack["ceiling"]),
         pgr_seed_std=float(np.std(per_seed)) if all(p is not None for p in per_seed) and len(per_seed) > 1 else None,
         pgr_auroc=auroc_pgr,
@@ -85,8 +88,9 @@ def fmt(x: float | None, digits: int = 3) -> str:
 def format_pgr(s: Summary) -> str:
     if s.pgr is None:
         return f"gap {s.acc_ceiling - s.acc_weak:+.3f} too small"
-    ci = f" [{fmt(s.pgr_ci.low, 2)}, {fmt(s.pgr_ci.high, 2)}]" if s.pgr_ci.low is not None else ""
-    return f"{s.pgr:.2f}{ci}"
+    ci = f" [{fmt(s.pgr_ci.low, 2)}, {fmt(s.pgr_ci.high, 2)}]" if s.pgr_ci.low is not None else " [no interval]"
+    vanished = f" (gap vanished in {s.pgr_ci.vanished:.0%} of resamples)" if s.pgr_ci.vanished >= 0.005 else ""
+    return f"{s.pgr:.2f}{ci}{vanished}"
 
 
 def summary_table(summaries: list[Summary], fmt_name: str = "github") -> str:

@@ -1,0 +1,47 @@
+"""Which cells belong in a score: those where the harness opens a real gap.
+
+A cell's gap (ceiling minus weak accuracy, seed means) comes from the harness's own records,
+which do not depend on the method, so the rule is decided once and is the same for every
+method. A cell is kept when the 95% interval of its gap (hierarchical bootstrap over seeds and
+test examples, reporting.paired) lies above GAP_MARGIN: where the gap may be near zero, PGR
+divides by noise (Burns et al. 2023 leave out pairs without a gap).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from w2sbench.core.metrics import MIN_GAP, Interval, percentile_interval
+from w2sbench.core.result import Result
+from w2sbench.reporting.paired import PairedBootstrap
+
+GAP_MARGIN = MIN_GAP
+
+
+@dataclass(frozen=True)
+class GapCheck:
+    cell: tuple
+    gap: float
+    interval: Interval
+
+    @property
+    def kept(self) -> bool:
+        return self.interval.low is not None and self.interval.low > GAP_MARGIN
+
+
+def check_gaps(reference: dict[tuple, list[Result]], boot: PairedBootstrap) -> list[GapCheck]:
+    """The gap of every cell from its reference records (one per seed), with its 95% interval."""
+    checks = []
+    for cell, records in reference.items():
+        s = boot.cell(records, {})
+        gap = float(np.mean([r.scores.acc_ceiling - r.scores.acc_weak for r in records]))
+        checks.append(GapCheck(cell, gap, percentile_interval(s.gap)))
+    return checks
+
+
+def describe(checks: list[GapCheck]) -> str:
+    """The left-out cells in words, for boards and tables."""
+    return "; ".join(f"{' '.join(map(str, g.cell[:-2]))} {g.cell[-2]}->{g.cell[-1]} (gap {g.gap:+.3f}, 95% interval "
+                     f"[{g.interval.low:+.3f}, {g.interval.high:+.3f}])" for g in checks)
