@@ -109,5 +109,10 @@ def test_run_from_an_unrelated_folder_reproduces_the_reference_record(installed,
         "wordnet_wic", "minilm-l3", "minilm-l6", 0)
     reference = json.loads((ROOT / "submissions" / "naive" / "results" / record_file.name).read_text())
     assert record["key"] == reference["key"]
-    assert record["scores"] == reference["scores"]
-    assert record["predictions"] == reference["predictions"]
+    exact = ("acc_weak", "acc_w2s", "acc_ceiling", "pgr", "agreement")
+    assert {k: record["scores"][k] for k in exact} == {k: reference["scores"][k] for k in exact}
+    # Probabilities are stored to 6 decimals; features embedded on another machine can differ in
+    # that last place (measured: at most 2e-6 on this experiment, no prediction on the other side of 0.5).
+    for model in ("weak", "w2s", "ceiling"):
+        assert record["predictions"][model] == pytest.approx(reference["predictions"][model], abs=1e-5)
+    assert record["predictions"]["labels"] == reference["predictions"]["labels"]

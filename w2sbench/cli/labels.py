@@ -46,7 +46,7 @@ def register(main: click.Group) -> None:
         Weak labels already in the cache (from an earlier run) are reused; missing ones are
         computed (features, then the weak supervisor trained on supervisor_train).
         """
-        from w2sbench.core.paths import cache_dir as default_cache
+        from w2sbench.core.paths import use_cache
         from w2sbench.labels.export import default_weak_rungs, export_labels
         from w2sbench.models.ladder import get_ladder
         from w2sbench.protocol.workspace import Workspace
@@ -55,7 +55,8 @@ def register(main: click.Group) -> None:
         ladder = get_ladder(ladder_name)
         tasks = [get_task(t) for t in _csv(task_ids)] if task_ids else suite_tasks(suite)
         weak = [ladder.rung(r) for r in _csv(rungs)] if rungs else default_weak_rungs(ladder)
-        ws = Workspace(cache_dir or default_cache(), (cache_dir or default_cache()) / "export-results")
+        cache = use_cache(cache_dir)
+        ws = Workspace(cache, cache / "export-results")
         manifest = export_labels(
             ws,
             tasks,

@@ -85,7 +85,7 @@ def register(main: click.Group) -> None:
 
         With no arguments: the offline suite on the embedded ladder, the naive method, seeds 0, 1, 2.
         """
-        from w2sbench.core.paths import cache_dir as default_cache
+        from w2sbench.core.paths import use_cache
         from w2sbench.protocol.workspace import Workspace
         from w2sbench.reporting.report import summarize, summary_table
         from w2sbench.running.sweep import build_grid, run_grid
@@ -105,7 +105,7 @@ def register(main: click.Group) -> None:
             from w2sbench.labels.hub import pull_ref
 
             source = pull_ref(weak_labels)
-        ws = Workspace(cache_dir or default_cache(), results_dir, regime=regime, weak_label_source=source)
+        ws = Workspace(use_cache(cache_dir), results_dir, regime=regime, weak_label_source=source)
         results = run_grid(
             ws, grid, show_progress=not no_progress, executor=make_executor(executor_name, workers=workers)
         )

@@ -31,11 +31,11 @@ _TIME_OPTION = click.option(
 
 
 def _harness(cache_dir, unsandboxed, time_limit, extra_forbidden=()):
-    from w2sbench.core.paths import cache_dir as default_cache
+    from w2sbench.core.paths import use_cache
     from w2sbench.submissions.harness import Harness
 
     return Harness(
-        cache_dir or default_cache(),
+        use_cache(cache_dir),
         unsandboxed=unsandboxed,
         time_limit_s=time_limit,
         extra_forbidden=tuple(extra_forbidden),
@@ -171,13 +171,10 @@ def register(main: click.Group) -> None:
     @_SANDBOX_OPTION
     @_TIME_OPTION
     @click.option(
-        "--sample",
-        default=2,
-        show_default=True,
-        type=int,
-        help="How many records of each submission to re-run (0: none).",
+        "--skip-rerun",
+        is_flag=True,
+        help="Check the record files only, without re-running every record (a quick local check; CI never skips).",
     )
-    @click.option("--sample-seed", type=int, default=None, help="Seed of the random sample (default: random, printed).")
     @click.option(
         "--base", default=None, help="Commit to compare records with (default: git merge-base HEAD origin/main)."
     )
@@ -196,8 +193,7 @@ def register(main: click.Group) -> None:
         cache_dir,
         unsandboxed,
         time_limit,
-        sample,
-        sample_seed,
+        skip_rerun,
         base,
         accept_changes,
         allow_incomplete,
@@ -212,8 +208,7 @@ def register(main: click.Group) -> None:
         if not folders and not paths:
             click.echo(f"no submissions under {root}", err=True)
         options = ValidateOptions(
-            sample=sample,
-            sample_seed=sample_seed,
+            rerun=not skip_rerun,
             base=base,
             accept_changes=accept_changes,
             allow_incomplete=allow_incomplete,

@@ -319,6 +319,11 @@ def intact(name: str, folder: Path) -> bool:
     return mismatch(name, folder) is None
 
 
+def prepared_dir(name: str) -> Path:
+    """Where the prepared copy of ``name`` lives: under the cache root in force (core.paths.cache_dir)."""
+    return cache_dir() / "models" / name
+
+
 def materialize(name: str) -> Path:
     """A local folder that ``from_pretrained`` loads offline for the packaged model ``name``.
 
@@ -329,7 +334,7 @@ def materialize(name: str) -> Path:
     if model.preparation == "in-place":
         return _named(_locate(model, check_hashes=True), "/config.json").parent
     files = _locate(model, check_hashes=False)
-    target = cache_dir() / "models" / name
+    target = prepared_dir(name)
     if intact(name, target):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
