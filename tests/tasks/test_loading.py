@@ -26,7 +26,8 @@ def test_local_parquet_folder_uses_the_same_path(tasks_env, tmp_path):
     write_rows(tmp_path / "local/train-00000.parquet", latent_rows(40, 2, "l"))
     write_rows(tmp_path / "local/test-00000.parquet", latent_rows(20, 3, "m"))
     data = load_task_data(get_task("toy"), local_dir=tmp_path / "local")
-    assert {e.id[0] for e in data.pool} == {"l"} and data.data_revision.startswith("local:")
+    assert {e.id[0] for e in data.pool} == {"l"} and data.data_revision.startswith("examples:")
+    assert data.source == f"mirror:{(tmp_path / 'local').resolve()}"
 
 
 def test_missing_split_in_local_folder(tasks_env, tmp_path):

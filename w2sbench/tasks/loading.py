@@ -1,22 +1,65 @@
 """Loading a task's rows through `datasets` and converting them to standard examples.
 
 One code path serves every source: a Hub dataset at its pinned revision, the checksummed
-files shipped in tasks/, or a local folder of parquet files in the upstream schema (how the
-tests feed each converter its fixture rows).
+files shipped in tasks/, or a local mirror: a folder ``DIR/<task id>/<split>.parquet`` of rows
+in the upstream schema (the tests' fixture rows, or real rows kept on a machine without the
+Hub), chosen with ``--data-dir DIR`` or ``$W2SBENCH_DATA_DIR`` (``data_dir`` and
+``mirror_folders`` resolve it, for every command alike).
+
+What identifies the data in records is the sha256 of the converted examples, so the same rows
+read from a mirror and from the Hub give the same experiment keys; ``TaskData.source`` says
+where they were read from. (Tasks read from their shipped files keep the files' checksums as
+their identity: those pin the examples just as well, and committed records name them.)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
+import os
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from w2sbench.core.errors import W2SError
+from w2sbench.core.errors import DataError, W2SError
 from w2sbench.core.example import Example
 from w2sbench.core.paths import tasks_dir
+from w2sbench.tasks import hygiene
 from w2sbench.tasks.conversions import get_converter
-from w2sbench.tasks.task import FilesSource, Task
+from w2sbench.tasks.task import Carve, FilesSource, HubSource, Task
+
+DATA_DIR_ENV = "W2SBENCH_DATA_DIR"
+
+
+def data_dir(option: Path | str | None = None) -> Path | None:
+    """The local mirror to read rows from: the option, else $W2SBENCH_DATA_DIR, else none (the
+    task's own source). A named folder that does not exist is an error, not a silent fallback."""
+    chosen = option if option not in (None, "") else os.environ.get(DATA_DIR_ENV) or None
+    if chosen is None:
+        return None
+    path = Path(chosen)
+    if not path.is_dir():
+        how = "--data-dir" if option not in (None, "") else f"${DATA_DIR_ENV}"
+        raise DataError(f"{how} {path}: no such folder (expected DIR/<task id>/<split>.parquet in the upstream schema)")
+    return path
+
+
+def mirror_folders(tasks: Iterable[Task], mirror: Path | None) -> dict[str, Path]:
+    """Task id -> its folder in the mirror. A Hub task the mirror lacks is an error (its rows
+    would otherwise come from somewhere else than asked); a task with shipped files keeps its
+    files unless the mirror holds a folder for it."""
+    if mirror is None:
+        return {}
+    folders = {}
+    for task in tasks:
+        folder = Path(mirror) / task.id
+        if folder.is_dir():
+            folders[task.id] = folder
+        elif isinstance(task.source, HubSource):
+            raise DataError(f"{mirror}: no folder {task.id}/ for task {task.id} (expected {folder}/<split>.parquet)")
+    return folders
 
 
 @dataclass(frozen=True)
@@ -27,6 +70,7 @@ class TaskData:
     pool: list[Example]
     test: list[Example]
     data_revision: str
+    source: str | None = None  # where the rows were read from (a Hub revision, shipped files, a mirror folder)
 
 
 def sha256_file(path: Path) -> str:
@@ -46,7 +90,9 @@ def _load_split(task: Task, split: str, local_dir: Path | None):
         base = split.split("[")[0]  # a slice such as train[:5000] applies to the base split's files
         files = sorted(Path(local_dir).glob(f"{base}*.parquet"))
         if not files:
-            raise W2SError(f"{local_dir}: no parquet file for split {base!r} of task {task.id}")
+            found = sorted(p.name for p in Path(local_dir).glob("*.parquet"))
+            raise DataError(f"{local_dir}: no parquet file for split {base!r} of task {task.id} "
+                            f"(expected {base}.parquet; found {', '.join(found) or 'none'})")
         return datasets.load_dataset("parquet", data_files={base: [str(f) for f in files]}, split=split)
     src = task.source
     if isinstance(src, FilesSource):
@@ -76,14 +122,20 @@ def _rng(task: Task, split: str, index: int) -> random.Random:
     return random.Random(f"{task.id}/{task.version}/{split}/{index}")
 
 
-def convert_rows(task: Task, rows, split: str) -> list[Example]:
-    """Run the task's converter over every row; errors name the task, split and row."""
+def convert_rows(task: Task, rows, split: str, where: str = "its source") -> list[Example]:
+    """Run the task's converter over every row; errors name the task, split, row and (a schema
+    mismatch) the missing column and the columns the rows have."""
     fn = get_converter(task.conversion.name)
     out: list[Example] = []
     for index, row in enumerate(rows.to_list()):  # a datasets.Dataset: one Arrow conversion, not one per row
         try:
             out.extend(fn(row, index, split, _rng(task, split, index), **task.conversion.params))
-        except (KeyError, TypeError, ValueError) as e:
+        except KeyError as e:
+            raise DataError(
+                f"task {task.id}: split {split!r} from {where} has no column {e} that conversion "
+                f"{task.conversion.name!r} reads (row {index}); its columns: {', '.join(rows.column_names)}"
+            ) from None
+        except (TypeError, ValueError) as e:
             raise W2SError(
                 f"task {task.id}: conversion {task.conversion.name!r} failed on split {split!r} "
                 f"row {index}: {type(e).__name__}: {e}"
@@ -119,29 +171,70 @@ def balance_and_cap(task: Task, examples: list[Example], cap: int) -> list[Examp
 FIXTURE_SPLITS = "splits.yaml"
 
 
-def _splits(task: Task, local_dir: Path | None) -> dict[str, str]:
-    """The task's role -> split map; a fixture folder may hold its own (``splits.yaml``) for a
-    task whose splits are row slices of a huge upstream split (chess_lichess's train[:5000])."""
+def _splits(task: Task, local_dir: Path | None) -> dict[str, str] | Carve:
+    """The task's role -> split map (or carve); a mirror folder may hold its own (``splits.yaml``)
+    for a task whose splits are row slices of a huge upstream split (chess_lichess's train[:5000])
+    or where only one labelled split survives."""
     path = Path(local_dir) / FIXTURE_SPLITS if local_dir is not None else None
     if path is None or not path.exists():
         return task.splits
     import yaml
+    from pydantic import ValidationError
 
     splits = yaml.safe_load(path.read_text())
+    if isinstance(splits, dict) and "carve" in splits:
+        try:
+            return Carve.model_validate(splits)
+        except ValidationError as e:
+            raise DataError(f"{path}: invalid carve: {e.errors()[0]['msg']}") from None
     if not isinstance(splits, dict) or set(splits) != {"pool", "test"}:
-        raise W2SError(f"{path}: expected a mapping of the roles pool and test to split names, got {splits!r}")
+        raise DataError(f"{path}: expected a mapping of the roles pool and test to split names, got {splits!r}")
     return splits
 
 
+def _converted(task: Task, split: str, local_dir: Path | None) -> list:
+    where = str(local_dir) if local_dir is not None else f"{task.source.kind} source"
+    return convert_rows(task, _load_split(task, split, local_dir), split, where)
+
+
+def examples_sha256(pool: list, test: list) -> str:
+    """The identity of converted data: every field of every pool and test example, in order."""
+    body = [[role, dataclasses.asdict(e)] for role, examples in (("pool", pool), ("test", test)) for e in examples]
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _source(task: Task, local_dir: Path | None) -> str:
+    if local_dir is not None:
+        return f"mirror:{Path(local_dir).resolve()}"
+    if isinstance(task.source, FilesSource):
+        return "files:" + ",".join(f.path for _, f in sorted(task.source.splits.items()))
+    src = task.source
+    return f"hub:{src.dataset}{'/' + src.config if src.config else ''}@{src.revision or src.ref or 'unpinned'}"
+
+
 def load_task_data(task: Task, local_dir: Path | None = None) -> TaskData:
-    """Load, convert, balance and cap a task's pool and test examples."""
-    roles = {}
-    for role, split in _splits(task, local_dir).items():
-        rows = _load_split(task, split, local_dir)
-        examples = convert_rows(task, rows, split)
-        cap = task.sizes.pool if role == "pool" else task.sizes.test
-        roles[role] = balance_and_cap(task, examples, cap)
-        if not roles[role]:
-            raise W2SError(f"task {task.id}: role {role!r} (split {split!r}) has no examples after conversion")
-    revision = f"local:{local_dir}" if local_dir is not None else task.data_revision()
-    return TaskData(task=task, pool=roles["pool"], test=roles["test"], data_revision=revision)
+    """Load, convert, clean (hygiene.py), balance and cap a task's pool and test examples."""
+    splits = _splits(task, local_dir)
+    if isinstance(splits, Carve):
+        pooled = [e for split in splits.carve for e in _converted(task, split, local_dir)]
+        if len({e.id for e in pooled}) != len(pooled):
+            raise W2SError(f"task {task.id}: carving {splits.carve}: the splits' example ids collide")
+        pool, test = hygiene.carve(task.id, pooled, splits.test_share)
+        names = {"pool": f"carved from {'+'.join(splits.carve)}", "test": f"carved from {'+'.join(splits.carve)}"}
+    else:
+        pool, test = (_converted(task, splits[role], local_dir) for role in ("pool", "test"))
+        names = splits
+    pool = hygiene.dedupe_within(task.id, pool)
+    test = hygiene.drop_seen_in_pool(pool, hygiene.dedupe_within(task.id, test))
+    if task.match_candidates is not None:
+        pool, test = (hygiene.match_candidates(task.id, role, task.match_candidates) for role in (pool, test))
+    roles = {"pool": balance_and_cap(task, pool, task.sizes.pool), "test": balance_and_cap(task, test, task.sizes.test)}
+    for role, examples in roles.items():
+        if not examples:
+            raise W2SError(f"task {task.id}: role {role!r} ({names[role]}) has no examples after conversion")
+    if local_dir is None and isinstance(task.source, FilesSource):
+        revision = task.data_revision()
+    else:
+        revision = "examples:" + examples_sha256(roles["pool"], roles["test"])[:32]
+    return TaskData(task=task, pool=roles["pool"], test=roles["test"], data_revision=revision,
+                    source=_source(task, local_dir))

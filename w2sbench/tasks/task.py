@@ -100,8 +100,9 @@ class Task(Strict):
         "or a carve of pool and test from pooled upstream splits"
     )
     conversion: Conversion
-    match_candidates: bool = Field(
-        False, description="keep only (right, wrong) candidates of one question matched on length (hygiene.py)"
+    match_candidates: float | None = Field(
+        None, gt=1, description="keep only (right, wrong) candidates of one question whose lengths differ by at "
+        "most this ratio (w2sbench.tasks.hygiene.match_candidates)"
     )
     sizes: Sizes
     balance: bool = True

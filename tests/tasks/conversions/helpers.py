@@ -87,6 +87,21 @@ def assert_binary_labels(data: TaskData, expected: dict[str, dict[str, int]]) ->
     assert_no_group_in_two_roles(data)
 
 
+def split_row(example) -> str:
+    """'<split>/<row id>': what names an upstream row when a carve pools several splits."""
+    return "/".join(example.id.split("/")[:2])
+
+
+def assert_carved(data: TaskData, labels: dict[str, int]) -> None:
+    """A carve (pool and test from pooled splits): labels by split_row as hand-computed, both
+    roles non-empty and balanced, no group in both."""
+    for e in data.pool + data.test:
+        assert e.label == labels[split_row(e)], f"{split_row(e)}: label {e.label}"
+    assert data.pool and data.test
+    assert_balanced(data)
+    assert_no_group_in_two_roles(data)
+
+
 _LETTER = re.compile(r"^\(?[A-Ea-e1-5]\)?[.:]?$")
 
 

@@ -9,7 +9,13 @@ import random
 
 import pytest
 
-from tests.tasks.conversions.helpers import assert_binary_labels, load, row_key
+from tests.tasks.conversions.helpers import (
+    assert_binary_labels,
+    assert_carved,
+    load,
+    row_key,
+    split_row,
+)
 from w2sbench.tasks.conversions import get_converter
 
 # role -> row id -> label, computed by hand from the fixture rows
@@ -22,11 +28,12 @@ EXPECTED = {
     # MC-TACO's pool is its upstream test split (ids 'test/<index>'), its test role validation
     "mc_taco": {"pool": {"0": 1, "1": 0, "2": 0, "3": 1, "4": 0}, "test": {"0": 1, "1": 0, "2": 1}},
     "paws": {"pool": {"1": 1, "2": 0, "3": 0, "4": 1, "5": 0}, "test": {"1": 0, "2": 1}},
+    # match_candidates 1.25: "In May" (6 chars) is not kept beside "In August" (9), which pairs
+    # with "In winter" (9); the bridge question has no wrong candidate to pair with
     "superglue_multirc": {
-        "pool": {"0-0-0": 1, "0-0-1": 0, "0-1-2": 1, "0-1-3": 0, "0-1-4": 0, "1-2-5": 1},
+        "pool": {"0-0-0": 1, "0-0-1": 0, "0-1-2": 1, "0-1-4": 0},
         "test": {"0-0-0": 1, "0-0-1": 0},
     },
-    "superglue_wic": {"pool": {"0": 0, "1": 1, "2": 0, "3": 1}, "test": {"0": 1, "1": 0}},
     "twitter_sentiment": {"pool": {"0": 1, "1": 0, "2": 1, "3": 0, "4": 0}, "test": {"0": 1, "1": 0}},
 }
 
@@ -40,16 +47,25 @@ def test_fixture_labels_balance_and_groups(task_id):
 def test_rows_sharing_a_source_share_a_group():
     """MultiRC: one paragraph; MC-TACO: one (sentence, question); ANLI: one premise; WiC: one word."""
     for task_id, together in [("superglue_multirc", {"0-0-0", "0-0-1", "0-1-2", "0-1-3", "0-1-4"}),
-                              ("mc_taco", {"0", "1", "2"}), ("anli_r2", {"a1", "a2", "a3"}),
-                              ("superglue_wic", {"0", "1"})]:
+                              ("mc_taco", {"0", "1", "2"}), ("anli_r2", {"a1", "a2", "a3"})]:
         data = load(task_id)
         inside = {e.group for e in data.pool if row_key(e) in together}
         outside = {e.group for e in data.pool if row_key(e) not in together}
         assert len(inside) == 1 and not inside & outside, task_id
 
 
+def test_wic_is_carved_from_train_and_validation_on_words():
+    """Grouping by word cannot coexist with WiC's official split: pool and test are carved from
+    both splits, each word's rows on one side."""
+    data = load("superglue_wic")
+    assert_carved(data, {"train/0": 0, "train/1": 1, "train/2": 0, "train/3": 1, "validation/0": 1, "validation/1": 0})
+    words = {e.text.split(":")[0]: e.group for e in data.pool + data.test}
+    assert len(words) == 3 and len(set(words.values())) == 3
+
+
 def test_pair_tasks_keep_both_sides():
-    ex = next(e for e in load("superglue_wic").pool if row_key(e) == "1")
+    wic = load("superglue_wic")
+    ex = next(e for e in wic.pool + wic.test if split_row(e) == "train/1")
     assert (ex.text, ex.text_pair) == ("bank: She deposited cash at the bank.", "bank: The bank closes at five.")
     ex = next(e for e in load("superglue_multirc").pool if row_key(e) == "0-1-2")
     assert ex.text.startswith("When did Sara pick the tomatoes?\n\nSara planted") and ex.text_pair == "In August"

@@ -12,6 +12,7 @@ import random
 from tests.tasks.conversions.helpers import (
     assert_balanced,
     assert_binary_labels,
+    assert_carved,
     assert_no_group_in_two_roles,
     load,
     load_unbalanced,
@@ -22,8 +23,10 @@ from w2sbench.tasks.conversions import get_converter
 EXPECTED = {
     "ethics_justice": {"pool": {"0": 1, "1": 0, "2": 1, "3": 0, "4": 0}, "test": {"0": 1, "1": 0, "2": 1}},
     "ethics_deontology": {"pool": {"0": 1, "1": 0, "2": 1, "3": 0}, "test": {"0": 1, "1": 0}},
-    "ethics_virtue": {"pool": {"0": 1, "1": 0, "2": 0, "3": 1, "4": 0}, "test": {"0": 1, "1": 0, "2": 0}},
 }
+# virtue is carved from every split on sentence groups: labels by '<split>/<row>'
+VIRTUE = {"train/0": 1, "train/1": 0, "train/2": 0, "train/3": 1, "train/4": 0,
+          "validation/0": 1, "validation/1": 0, "validation/2": 0, "test/0": 1, "test/1": 1, "test/2": 0}
 
 MORE = {  # hendrycks/ethics utilitarianism: baseline is the more pleasant scenario
     "I ate a warm slice of pizza with friends.", "My flight landed early and my bag came out first.",
@@ -41,10 +44,13 @@ def test_justice_deontology_virtue_labels():
 
 
 def test_virtue_splits_sentence_and_trait():
-    pool = load("ethics_virtue").pool
-    ex = next(e for e in pool if row_key(e) == "0")
-    assert (ex.text, ex.text_pair) == ("Sam gave his lunch to a hungry classmate.", "generous")
-    assert len({e.group for e in pool if row_key(e) in {"0", "1", "2"}}) == 1
+    data = load("ethics_virtue")
+    assert_carved(data, VIRTUE)
+    both = load_unbalanced("ethics_virtue")
+    examples = both.pool + both.test
+    sam = [e for e in examples if e.text == "Sam gave his lunch to a hungry classmate."]
+    assert sorted(e.text_pair for e in sam) == ["generous", "greedy", "lazy"]  # the repeat in test.csv kept once
+    assert len({e.group for e in sam}) == 1
 
 
 def test_contrastive_groups_stay_together():

@@ -49,7 +49,7 @@ def test_task_validates_and_has_fixtures(path: Path):
     if task.source.revision is None:
         assert len(task.source.unpinned_reason) > 40  # says why, not just "unpinned"
     assert task.sizes.pool == 10000 and task.sizes.test == 1000
-    for split in task.splits.values():
+    for split in task.upstream_splits():
         assert (FIXTURES / task.id / f"{split}.parquet").exists(), f"no fixture for split {split!r}"
 
 
