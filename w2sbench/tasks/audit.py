@@ -27,7 +27,6 @@ common answer text, scored on test, must not beat picking a choice at random by 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,8 +35,9 @@ import numpy as np
 
 from w2sbench.core.example import Example
 from w2sbench.core.metrics import MIN_GAP
-from w2sbench.core.prompt import Prompt
 from w2sbench.core.result import Result
+from w2sbench.tasks.hygiene import input_key as _key
+from w2sbench.tasks.hygiene import target as _target
 from w2sbench.tasks.loading import TaskData
 from w2sbench.tasks.task import Task
 
@@ -46,8 +46,6 @@ MAJORITY_MAX = 0.55  # the paper rebalances any dataset whose majority class exc
 DUPLICATE_MAX = 0.01  # fraction of a role's examples whose input repeats
 GROUP_LEAK_MAX = 0.0  # fraction of test examples whose group is also in the pool
 SURFACE_MARGIN = 0.10  # the surface probe may beat the majority rate by at most this
-
-_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -59,16 +57,6 @@ class Check:
     value: float | None
     threshold: float | None
     message: str
-
-
-def _key(e: Example | Prompt) -> tuple[str, str | None]:
-    norm = lambda s: None if s is None else _SPACE.sub(" ", s).strip().lower()  # noqa: E731
-    return norm(e.text), norm(e.text_pair if isinstance(e, Example) else None)
-
-
-def _target(e: Example | Prompt) -> int | str:
-    """What the input should produce: a binary label, or the right completion's text."""
-    return e.label if isinstance(e, Example) else e.choices[e.answer]
 
 
 def _positive_rate(examples: Sequence[Example]) -> float:
@@ -234,7 +222,7 @@ def audit_table(results: Mapping[str, Sequence[Check]] | Iterable[tuple[str, Seq
     from tabulate import tabulate
 
     items = results.items() if isinstance(results, Mapping) else results
-    fmt = lambda v: "" if v is None else f"{v:.3f}"  # noqa: E731
+    fmt = lambda v: "" if v is None else f"{v:.3f}"
     rows = [
         [task_id, c.name, "PASS" if c.passed else "FAIL", fmt(c.value), fmt(c.threshold), c.message]
         for task_id, checks in items
