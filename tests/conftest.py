@@ -115,3 +115,22 @@ def tasks_env(task_folder, monkeypatch):
     _registry.cache_clear()
     yield task_folder
     _registry.cache_clear()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """End every run by listing what it skipped, grouped by reason: a missing tool (bubblewrap,
+    stockfish, WordNet, chromium) must never pass for a green run of the whole suite."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    reasons: dict[str, list[str]] = {}
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reasons.setdefault(reason.removeprefix("Skipped: "), []).append(report.nodeid)
+    terminalreporter.write_sep("!", f"{len(skipped)} tests SKIPPED, by reason", yellow=True, bold=True)
+    for reason, ids in sorted(reasons.items(), key=lambda item: -len(item[1])):
+        terminalreporter.write_line(f"{len(ids):4d} skipped: {reason}", yellow=True, bold=True)
+        for nodeid in ids[:5]:
+            terminalreporter.write_line(f"       {nodeid}")
+        if len(ids) > 5:
+            terminalreporter.write_line(f"       ... and {len(ids) - 5} more")
