@@ -5,6 +5,7 @@ import pytest
 
 from w2sbench.core.metrics import (
     MIN_GAP,
+    Resamples,
     accuracy,
     agreement,
     auroc,
@@ -72,4 +73,32 @@ def test_bootstrap_over_seeds_uses_seed_averages():
 def test_bootstrap_undefined_without_a_gap():
     y, weak, w2s, _ = _models(300)
     ci = bootstrap_pgr(y, weak, w2s, weak.copy())
-    assert ci.low is None and ci.high is None
+    assert ci.low is None and ci.high is None and ci.vanished == 1.0
+
+
+def test_resamples_where_the_gap_vanishes_are_reported_not_hidden():
+    """Gap 0.04 on 200 examples: it falls under MIN_GAP on roughly 4% of resamples; those are
+    counted in `vanished`, and the interval is taken over the others (checked against a direct,
+    index-gathering computation of the same draws)."""
+    n, n_boot = 200, 1000
+    y = np.ones(n, dtype=int)
+    right = lambda k: (np.arange(n) < k).astype(float)  # noqa: E731
+    weak, w2s, ceil = right(140), right(144), right(148)  # 0.70, 0.72, 0.74
+    ci = bootstrap_pgr(y, weak, w2s, ceil, n_boot=n_boot, seed=3)
+    idx = np.random.default_rng(3).integers(0, n, (n_boot, n))  # the same draws, gathered directly
+    acc = {k: (m[idx] > 0.5).mean(axis=1) for k, m in (("weak", weak), ("w2s", w2s), ("ceil", ceil))}
+    gap = acc["ceil"] - acc["weak"]
+    lost = gap < MIN_GAP
+    assert 0.01 < lost.mean() < 0.2 and ci.vanished == pytest.approx(lost.mean())
+    kept = (acc["w2s"][~lost] - acc["weak"][~lost]) / gap[~lost]
+    assert (ci.low, ci.high) == pytest.approx(tuple(np.percentile(kept, [2.5, 97.5])))
+
+
+def test_resampled_accuracy_hand_computed():
+    """Counts and seed weights applied by hand: seeds (0, 0) and examples (0, 0, 2) on one resample."""
+    res = Resamples(seeds=np.array([[2.0, 0.0]], dtype=np.float32), examples=np.array([[2.0, 0.0, 1.0]], dtype=np.float32))
+    correct = np.array([[1, 0, 0], [1, 1, 1]])  # seed 0 right on example 0 only
+    assert res.per_seed_accuracy(correct)[:, 0].tolist() == pytest.approx([2 / 3, 1.0])
+    assert res.seed_mean(res.per_seed_accuracy(correct)).tolist() == pytest.approx([2 / 3])
+    drawn = Resamples.draw(k=3, n=50, n_boot=7, seed=1)
+    assert drawn.seeds.sum(axis=1).tolist() == [3] * 7 and drawn.examples.sum(axis=1).tolist() == [50] * 7

@@ -2,7 +2,7 @@
 
 Pitfalls guarded (research/harnesses.md): partial coverage averaged in (mteb #5101: an
 incomplete entry is listed, never scored), rankings with no uncertainty (mteb #5208, HELM
-#4336: intervals are shown and ranks tie where they overlap), oracles ranked with fair
+#4336: intervals are shown and ranks tie where paired differences are not significant), oracles ranked with fair
 methods (paper section 5.1.1), results that never appear until a rebuild (results PR #74:
 `--check` fails on a stale committed board), and one broken entry taking the board down.
 """
@@ -97,16 +97,33 @@ def test_rows_ranks_oracles_and_plots(records, tmp_path):
         assert r.pgr is not None and r.ci[0] <= r.pgr <= r.ci[1]
         assert set(r.per_strong) == {"mid", "strong"}
         assert r.per_strong["strong"][0] == 3 and r.per_strong["mid"][0] == 2  # parameters from records
-    # ties where intervals overlap
+    # ranks from the Holm-corrected paired test (one pair here: Holm changes nothing)
     a, b = board.rows
-    overlap = a.ci[0] <= b.ci[1] and b.ci[0] <= a.ci[1]
-    assert (a.rank == b.rank) == overlap
+    rk = board.ranking
+    p = rk.p[rk.names.index(a.name)][rk.names.index(b.name)]
+    assert rk.n_comparisons == 1 and (a.rank == b.rank) == (p >= 0.05)
     files = generate(make_root(tmp_path / "again", records), TRACKS)
     md, page = files["README.md"].decode(), files["index.html"].decode()
     assert "| [naive](../submissions/naive/)" in md and "### Oracle methods" in md
     assert "`w2sbench evaluate submissions/naive --track toy`" in md
     assert page.count('<tr class="entry"') == 3 and page.count("<svg") == 3
     assert 'href="../submissions/naive-hard/"' in page and "http://" not in page.replace("http://www.w3.org", "")
+
+
+def test_compare_and_the_board_agree_on_every_number_they_share(records, tmp_path):
+    from w2sbench.core.records import read_records
+    from w2sbench.reporting.compare import compare as compare_methods
+
+    root = make_root(tmp_path, records)
+    [board] = build_leaderboard(root, TRACKS).boards
+    results = [r for name in ("naive", "naive-hard", "gt-peek")
+               for r in read_records(root / name / "results")[0].values()]
+    rows = {c.method: c for c in compare_methods(results).rows}
+    for row in board.rows + board.oracle_rows:
+        c = rows[{"naive": "naive", "naive-hard": "naive(hard=True)", "gt-peek": "test-gt-peek"}[row.name]]
+        assert (c.mean_pgr, c.median_pgr) == pytest.approx((row.pgr, row.median))
+        assert (c.ci.low, c.ci.high) == pytest.approx(row.ci)
+        assert c.n_cells == len(board.scored_cells)
 
 
 def test_same_records_give_the_same_bytes(records, tmp_path):
