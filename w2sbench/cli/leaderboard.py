@@ -38,9 +38,11 @@ def register(main: click.Group) -> None:
     def leaderboard_cmd(root, out, check, compare_name):
         """Regenerate leaderboard/README.md and leaderboard/index.html from result records only.
 
-        One board per track: complete entries ranked by PGR with 95% paired bootstrap intervals
-        (ties where intervals overlap), oracle methods apart, incomplete and invalid entries
-        listed and never averaged in; the page has the plots inline and needs no network.
+        One board per track: complete entries scored over the cells where the harness's gap is
+        clearly open, with 95% hierarchical paired bootstrap intervals and ranks from
+        Holm-corrected paired tests (ties where not significant), oracle methods apart,
+        incomplete and invalid entries listed and never averaged in; the page has the plots
+        and the pairwise matrix inline and needs no network.
         The same records always give the same bytes.
         """
         from w2sbench.leaderboard import compare, generate, stale, write
