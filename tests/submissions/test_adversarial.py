@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -36,6 +37,7 @@ from tests.submissions.conftest import (
     attack,
     method_source,
     toy_harness,
+    toy_track,
     write_submission,
 )
 from w2sbench.core.errors import W2SError
@@ -301,5 +303,115 @@ def test_a_symbolic_link_to_the_data_is_refused(arena):
     """Staging copies the submission's code; a link would carry what it points to into the sandbox."""
     folder = write_submission(arena["root"], "links-data", method_source("links-data"))
     (folder / "data").symlink_to(arena["tasks"] / "data")
-    with pytest.raises(W2SError, match="submission links-data: symbolic links are not allowed"):
+    with pytest.raises(W2SError, match="submission links-data: data: symbolic links are not allowed"):
         evaluate(folder, toy_harness(arena["cache"], TRACKS), show_progress=False)
+
+
+def _carrying_labels(arena, name: str, files: dict[str, bytes | str], body: str):
+    """An adversary whose folder carries extra files; returns its record or raises what refused it."""
+    folder = write_submission(arena["root"], name, method_source(name, body=body))
+    for rel, content in files.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_bytes(content if isinstance(content, bytes) else content.encode())
+    [record] = evaluate(folder, toy_harness(arena["cache"], TRACKS, time_limit_s=120), show_progress=False).results["toy"]
+    return record
+
+
+def test_labels_carried_in_a_helper_module_are_refused(arena):
+    """Test labels are public (shipped data, records): a helper module can carry them as a 27 kB
+    base64 string keyed by text. Staging refuses any literal over 4 kB, naming file and line."""
+    import base64
+    import zlib
+
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(arena["tasks"] / "data" / "toy" / "test.parquet").to_pydict()
+    table = json.dumps(dict(zip(rows["text"], rows["label"]))).encode()
+    blob = base64.b64encode(zlib.compress(table) + b"\0" * 20000).decode()
+    helper = f"import base64, json, zlib\nBLOB = {blob!r}\nLABELS = json.loads(zlib.decompressobj().decompress(base64.b64decode(BLOB)))\n"
+    body = """
+    def fit(self, ctx):
+        import helper_labels
+        return lambda inputs: np.array([float(helper_labels.LABELS[t]) for t in inputs.texts])
+    """
+    assert len(helper) > 27_000
+    with pytest.raises(W2SError, match=r"submission carry-labels: helper_labels.py: line 2: a str literal of \d+ bytes, over the 4096 byte cap"):
+        _carrying_labels(arena, "carry-labels", {"helper_labels.py": helper}, body)
+
+
+@pytest.mark.skipif(not Path("/usr/share/wordnet/data.noun").exists(), reason="needs Debian's wordnet-base")
+@pytest.mark.parametrize("rel, name", [("wordnet/data.noun", "ship-wordnet"), ("wordnet/data_noun.txt", "ship-wordnet-text")])
+def test_public_source_data_shipped_in_the_folder_is_refused(arena, rel, name):
+    """The offline tasks are built from WordNet: shipping its files lets a method rebuild the labels
+    with the project's own builder. Staging refuses data files and caps text files."""
+    chunk = Path("/usr/share/wordnet/data.noun").read_bytes()[:300_000]
+    body = """
+    def fit(self, ctx):
+        import glob
+        found = {p: len(open(p, "rb").read()) for p in glob.glob("/submission/wordnet/*")}
+        raise RuntimeError(f"ATTACK FOUND: {found}")
+    """
+    with pytest.raises(W2SError, match=f"submission {name}: {rel}: (files of this kind|a text file of)"):
+        _carrying_labels(arena, name, {rel: chunk}, body)
+
+
+STATE = """
+def fit(self, ctx):
+    if SEEN:
+        raise RuntimeError("ATTACK FOUND: state of an earlier experiment: " + ", ".join(SEEN))
+    SEEN.append(f"seed {ctx.seed} weak labels {np.round(ctx.weak_labels[:3], 3).tolist()}")
+    return ctx.student.fit(ctx.transfer, ctx.weak_labels)
+"""
+
+
+def test_no_state_carries_from_one_experiment_to_the_next(arena):
+    """A module global set at seed 0 is gone at seed 1: every experiment gets a fresh worker."""
+    tracks = {"toy": toy_track(seeds=(0, 1))}
+    folder = write_submission(arena["root"], "keeps-state", method_source("keeps-state", body=STATE, prelude="SEEN = []\n"))
+    harness = toy_harness(arena["cache"], tracks, time_limit_s=120, extra_forbidden=(arena["root"],))
+    records = evaluate(folder, harness, show_progress=False).results["toy"]
+    assert sorted(r.seed for r in records) == [0, 1]
+
+
+LOUD = """
+def fit(self, ctx):
+    import sys
+    chunk = "x" * 1023 + "\\n"
+    for _ in range(40 * 1024):  # 40 MiB
+        sys.stderr.write(chunk)
+    sys.stderr.write("LAST WORDS\\n")
+    sys.stderr.flush()
+    raise RuntimeError("done shouting")
+"""
+
+
+def test_a_flood_of_stderr_is_capped_and_its_tail_kept(arena, monkeypatch):
+    """40 MiB written to stderr: the harness keeps the last 64 kB (the tail is in the message)."""
+    from w2sbench.submissions import worker
+
+    kept = []
+    original = worker.StderrTail.text
+    monkeypatch.setattr(worker.StderrTail, "text", lambda self, *a, **k: kept.append((self.total, self.kept)) or original(self, *a, **k))
+    with pytest.raises(W2SError, match="done shouting") as e:
+        attack(arena, "loud", LOUD)
+    assert "LAST WORDS" in str(e.value)
+    total, stored = max(kept)
+    assert total >= 40 * 1024 * 1024 and stored <= worker.STDERR_KEEP
+
+
+HOG = """
+def fit(self, ctx):
+    try:
+        hog = np.empty(3 << 30, dtype=np.uint8)  # 3 GiB of address space, never touched
+    except MemoryError:
+        raise RuntimeError("ATTACK FAILED: MemoryError")
+    raise RuntimeError(f"ATTACK FOUND: allocated {hog.nbytes} bytes")
+"""
+
+
+def test_a_worker_cannot_allocate_past_its_memory_limit(arena):
+    folder = write_submission(arena["root"], "memory-hog", method_source("memory-hog", body=HOG))
+    harness = toy_harness(arena["cache"], TRACKS, time_limit_s=120, extra_forbidden=(arena["root"],))
+    harness.memory_limit = 2 << 30
+    with pytest.raises(W2SError, match="ATTACK FAILED: MemoryError"):
+        evaluate(folder, harness, show_progress=False)

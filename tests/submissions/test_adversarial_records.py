@@ -5,18 +5,26 @@ project's own code (scores and checksum recomputed), and what refuses each.
 |---|---|---|
 | copy a record under another experiment's file name (counted twice) | **refused**, naming both files | records.misnamed, in read_records and ResultStore |
 | a second record for the same cell (other parameters, re-sealed) | **refused**, naming both files | records.duplicates |
+| push 3 of 300 wrong predictions across 0.5, scores recomputed (within the old 0.01 drift) | **caught** | validate re-runs every record: hard predictions identical |
+| replace one record of several by the truth (outside a random sample) | **caught**, naming the file | validate re-runs every record, not a sample |
+| lower the ceiling in one record (drops the cell for every entry) | **caught** | weak and ceiling predictions compared with the harness's own |
 """
 
 from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pytest
 
-from tests.submissions.conftest import TRACKS
+from tests.submissions.conftest import TRACKS, toy_harness, toy_track, write_submission
 from w2sbench.core.errors import CacheError
 from w2sbench.core.records import read_records
-from w2sbench.core.result import ResultStore
+from w2sbench.core.result import Result, ResultStore
+from w2sbench.protocol.scoring import score
+from w2sbench.submissions.checks import ValidateOptions
+from w2sbench.submissions.evaluate import evaluate
+from w2sbench.submissions.validate import validate
 
 
 @pytest.fixture
@@ -61,3 +69,75 @@ def test_a_second_record_for_the_same_cell_is_refused_naming_both_files(entry):
         ResultStore(entry / "results").all()
     board = build_board(TRACKS["toy"], load_entries(entry.parent))
     assert [name for name, _ in board.invalid] == ["honest"] and not board.rows
+
+
+def forge(path, edit) -> None:
+    """Rewrite a record as an attacker with the project's code would: scores recomputed, re-sealed."""
+    record = Result.model_validate_json(path.read_bytes())
+    p = {m: np.array(getattr(record.predictions, m)) for m in ("weak", "w2s", "ceiling")}
+    labels = np.array(record.predictions.labels)
+    edit(p, labels)
+    predictions = record.predictions.model_copy(update={m: p[m].tolist() for m in p})
+    forged = record.model_copy(
+        update={"predictions": predictions, "scores": score(labels, p["weak"], p["w2s"], p["ceiling"])}
+    )
+    ResultStore(path.parent).write(forged)
+
+
+def push_wrong_across(k: int, role: str = "w2s"):
+    def edit(p, labels):
+        wrong = np.flatnonzero((p[role] > 0.5) != labels)[:k]
+        assert len(wrong) == k
+        p[role][wrong] = np.where(labels[wrong] == 1, 0.51, 0.49)
+
+    return edit
+
+
+def push_right_across(k: int, role: str):
+    def edit(p, labels):
+        right = np.flatnonzero((p[role] > 0.5) == labels)[:k]
+        p[role][right] = np.where(labels[right] == 1, 0.49, 0.51)
+
+    return edit
+
+
+def reproduce(report) -> tuple[str, str]:
+    [check] = [c for c in report.checks if c.name == "reproduce"]
+    return check.status, check.detail
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (push_wrong_across(3), "the method's predictions differ from its re-run: 3 hard prediction(s) changed"),
+        (push_right_across(10, "ceiling"), "the ceiling's predictions differ from the harness's own: 10 hard"),
+        (push_wrong_across(5, "weak"), "the weak supervisor's predictions differ from the harness's own: 5 hard"),
+    ],
+    ids=["w2s-within-old-tolerance", "lowered-ceiling", "weak"],
+)
+def test_a_forged_record_is_caught_by_the_re_run(arena, entry, edit, message):
+    path, _ = only_record(entry)
+    forge(path, edit)
+    assert read_records(entry / "results")[1] == []  # intact as a file: checksum, name and scores agree
+    report = validate(entry, toy_harness(arena["cache"], TRACKS))
+    status, detail = reproduce(report)
+    assert status == "fail" and not report.ok
+    assert message in detail and path.name in detail
+
+
+def test_every_record_is_re_run_not_a_sample(arena, tmp_path):
+    """One record of three replaced by the truth: a sample of two misses it one time in three."""
+    tracks = {"toy": toy_track(seeds=(0, 1, 2))}
+    folder = write_submission(tmp_path / "submissions", "honest", builtin="naive")
+    results = evaluate(folder, toy_harness(arena["cache"], tracks), show_progress=False).results["toy"]
+    target = ResultStore(folder / "results").path(next(r.key for r in results if r.seed == 2))
+    clean = validate(folder, toy_harness(arena["cache"], tracks))
+    assert clean.ok and reproduce(clean)[1].startswith("3 record(s) re-run"), clean.checks
+    forge(target, lambda p, labels: p["w2s"].__setitem__(slice(None), labels.astype(float)))
+    status, detail = reproduce(validate(folder, toy_harness(arena["cache"], tracks)))
+    assert status == "fail" and "1 of 3 record(s)" in detail and target.name in detail and "seed 2" in detail
+
+
+def test_skipping_the_re_run_is_a_warning_never_a_pass(arena, entry):
+    status, detail = reproduce(validate(entry, toy_harness(arena["cache"], TRACKS), ValidateOptions(rerun=False)))
+    assert status == "warn" and "not re-run" in detail

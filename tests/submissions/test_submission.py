@@ -155,7 +155,7 @@ def test_mock_run_of_a_builtin_entry(tmp_path):
 
 
 BAD = {
-    "syntax": ("def broken(:\n", "does not load.*SyntaxError"),
+    "syntax": ("def broken(:\n", r"method.py: not valid Python \(SyntaxError"),
     "not-registered": (method_source("not-registered").replace("@register\n", ""), "not registered.*@register"),
     "wrong-name": (method_source("wrong-name").replace('name = "wrong-name"', 'name = "other"'),
                    "must be the submission's name 'wrong-name'"),

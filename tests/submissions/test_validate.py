@@ -65,7 +65,7 @@ def fresh_copy(evaluated, tmp_path, name="soft-tune") -> Path:
 
 def run_validate(folder, cache, **options) -> object:
     harness = toy_harness(cache, TWO_SEEDS, unsandboxed=True)
-    return validate(folder, harness, ValidateOptions(sample_seed=0, **options))
+    return validate(folder, harness, ValidateOptions(**options))
 
 
 def test_evaluate_writes_the_grid_and_resumes(evaluated, toy_env):
@@ -102,12 +102,12 @@ def test_a_complete_submission_passes_every_check(evaluated, tmp_path):
     assert statuses(report) == {"metadata": "pass", "sandbox": "warn", "method": "pass", "records toy": "pass",
                                 "reproduce": "pass", "history": "skip"}
     assert "--unsandboxed" in detail(report, "sandbox") or "UNSANDBOXED" in detail(report, "sandbox")
-    assert "sample seed 0" in detail(report, "reproduce")
+    assert "2 record(s) re-run" in detail(report, "reproduce")
 
 
 def test_a_builtin_entry_validates_without_a_sandbox(evaluated, tmp_path):
     folder = fresh_copy(evaluated, tmp_path, "naive-ref")
-    report = validate(folder, toy_harness(evaluated[1], TWO_SEEDS), ValidateOptions(sample_seed=0))
+    report = validate(folder, toy_harness(evaluated[1], TWO_SEEDS), ValidateOptions())
     assert report.ok, report.checks
     assert statuses(report)["sandbox"] == "skip"
 
@@ -115,10 +115,10 @@ def test_a_builtin_entry_validates_without_a_sandbox(evaluated, tmp_path):
 def test_incomplete_records_fail_unless_allowed(evaluated, tmp_path):
     folder = fresh_copy(evaluated, tmp_path, "naive-ref")
     next(iter(sorted((folder / "results").glob("*.json")))).unlink()
-    report = run_validate(folder, evaluated[1], sample=0)
+    report = run_validate(folder, evaluated[1], rerun=False)
     assert not report.ok and "incomplete, 1/2 records" in detail(report, "records toy")
     assert "w2sbench evaluate submissions/naive-ref --track toy" in detail(report, "records toy")
-    assert run_validate(folder, evaluated[1], sample=0, allow_incomplete=True).ok
+    assert run_validate(folder, evaluated[1], rerun=False, allow_incomplete=True).ok
 
 
 def _rewrite(path: Path, edit, reseal: bool) -> None:
@@ -158,7 +158,7 @@ def test_tampered_records_are_caught(evaluated, tmp_path, edit, reseal, check, m
     files = sorted((folder / "results").glob("*.json"))
     for f in files:
         _rewrite(f, edit, reseal)
-    report = run_validate(folder, evaluated[1], sample=len(files))
+    report = run_validate(folder, evaluated[1])
     assert not report.ok
     assert message in detail(report, check), report.checks
 
@@ -167,18 +167,18 @@ def test_changed_code_makes_records_stale(evaluated, tmp_path):
     """Editing the method (even a helper module) changes its code hash, so old records no longer count."""
     folder = fresh_copy(evaluated, tmp_path)
     (folder / "helpers.py").write_text("FACTOR = 2\n")
-    report = run_validate(folder, evaluated[1], sample=0)
+    report = run_validate(folder, evaluated[1], rerun=False)
     assert not report.ok
     assert "not in the grid of any track" in detail(report, "records") and "--prune" in detail(report, "records")
     pruned = evaluate(folder, toy_harness(evaluated[1], TWO_SEEDS, unsandboxed=True), prune=True, show_progress=False)
     assert len(pruned.pruned) == 2 and len(pruned.results["toy"]) == 2
-    assert run_validate(folder, evaluated[1], sample=0).ok
+    assert run_validate(folder, evaluated[1], rerun=False).ok
 
 
 def test_stray_files_in_results_fail(evaluated, tmp_path):
     folder = fresh_copy(evaluated, tmp_path, "naive-ref")
     (folder / "results" / "notes.txt").write_text("hi")
-    report = run_validate(folder, evaluated[1], sample=0)
+    report = run_validate(folder, evaluated[1], rerun=False)
     assert not report.ok and "unexpected file" in detail(report, "records")
 
 
@@ -189,7 +189,7 @@ def test_validate_refuses_without_a_sandbox_unless_told(evaluated, tmp_path, mon
     monkeypatch.setattr(iso.shutil, "which", lambda name: None)
     iso.probe_sandbox.cache_clear()
     try:
-        report = validate(folder, toy_harness(evaluated[1], TWO_SEEDS), ValidateOptions(sample=0))
+        report = validate(folder, toy_harness(evaluated[1], TWO_SEEDS), ValidateOptions(rerun=False))
         assert statuses(report) == {"metadata": "pass", "sandbox": "fail"}
         assert "bubblewrap (bwrap) is not installed" in detail(report, "sandbox")
         assert "--unsandboxed" in detail(report, "sandbox")
@@ -202,7 +202,7 @@ def test_validate_refuses_without_a_sandbox_unless_told(evaluated, tmp_path, mon
 @needs_sandbox
 def test_sandboxed_validate_passes(evaluated, tmp_path):
     folder = fresh_copy(evaluated, tmp_path)
-    report = validate(folder, toy_harness(evaluated[1], TWO_SEEDS), ValidateOptions(sample=1, sample_seed=1))
+    report = validate(folder, toy_harness(evaluated[1], TWO_SEEDS), ValidateOptions())
     assert report.ok, report.checks
     assert statuses(report)["sandbox"] == "pass" and "bubblewrap" in detail(report, "method")
 
@@ -232,7 +232,7 @@ def repo(evaluated, tmp_path):
 
 
 def test_history_passes_when_records_are_untouched(repo, evaluated):
-    report = run_validate(repo / "submissions" / "naive-ref", evaluated[1], sample=0)
+    report = run_validate(repo / "submissions" / "naive-ref", evaluated[1], rerun=False)
     assert statuses(report)["history"] == "pass" and "unchanged" in detail(report, "history")
 
 
@@ -240,10 +240,10 @@ def test_a_changed_score_of_an_existing_entry_fails_unless_accepted(repo, evalua
     folder = repo / "submissions" / "naive-ref"
     victim = sorted((folder / "results").glob("*.json"))[0]
     _rewrite(victim, _perfect_predictions, reseal=True)
-    report = run_validate(folder, evaluated[1], sample=0)
+    report = run_validate(folder, evaluated[1], rerun=False)
     assert statuses(report)["history"] == "fail"
     assert "1 changed" in detail(report, "history") and "PGR" in detail(report, "history")
-    accepted = run_validate(folder, evaluated[1], sample=0, accept_changes=True)
+    accepted = run_validate(folder, evaluated[1], rerun=False, accept_changes=True)
     assert statuses(accepted)["history"] == "warn"
 
 
@@ -257,7 +257,7 @@ def test_a_removed_entry_fails_the_repository_check(repo):
 def test_history_is_skipped_with_a_message_without_origin(evaluated, tmp_path):
     folder = fresh_copy(evaluated, tmp_path, "naive-ref")
     _git(tmp_path, "init", "-q")
-    report = run_validate(folder, evaluated[1], sample=0)
+    report = run_validate(folder, evaluated[1], rerun=False)
     assert statuses(report)["history"] == "skip" and "origin/main" in detail(report, "history")
 
 
@@ -278,10 +278,10 @@ def test_validate_cli_json_and_exit_status(evaluated, tmp_path, monkeypatch):
     monkeypatch.setattr(cmd, "_harness", lambda cache, unsandboxed, limit, extra=(): toy_harness(
         evaluated[1], TWO_SEEDS, unsandboxed=unsandboxed, time_limit_s=limit))
     good = fresh_copy(evaluated, tmp_path)
-    out = CliRunner().invoke(main, ["validate", str(good), "--unsandboxed", "--sample", "1", "--json"])
+    out = CliRunner().invoke(main, ["validate", str(good), "--unsandboxed", "--json"])
     assert out.exit_code == 0, out.output
     parsed = json.loads(out.output)
     assert parsed["ok"] and parsed["submissions"][0]["name"] == "soft-tune"
     next(iter((good / "results").glob("*.json"))).unlink()
-    out = CliRunner().invoke(main, ["validate", str(good), "--unsandboxed", "--sample", "0"])
+    out = CliRunner().invoke(main, ["validate", str(good), "--unsandboxed", "--skip-rerun"])
     assert out.exit_code == 1 and "soft-tune: FAILED" in out.output and "incomplete" in out.output

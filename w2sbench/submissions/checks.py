@@ -36,8 +36,7 @@ class ValidationReport:
 
 @dataclass
 class ValidateOptions:
-    sample: int = 2
-    sample_seed: int | None = None
+    rerun: bool = True  # re-run every record; False checks the files only (local use, never CI)
     base: str | None = None
     accept_changes: bool = False
     allow_incomplete: bool = False

@@ -40,6 +40,7 @@ class Harness:
     sandbox_mode: Literal["require", "auto"] = "require"
     time_limit_s: float | None = None  # overrides the track's limit
     startup_limit_s: float = 300.0
+    memory_limit: int | None = None  # bytes of address space per worker (default worker.MEMORY_LIMIT)
     threads: int | None = None
     extra_forbidden: tuple[Path, ...] = ()
     _sandbox: object = field(default=None, init=False, repr=False)
@@ -123,7 +124,11 @@ class SubmissionMethod(Method):
                 f"only (features are shipped to the worker); got a {type(ctx.student).__name__}"
             )
         job = fit_job(ctx, self.spec, self.oracle, self.threads)
-        reply = self.worker.call("fit", job, self.limit_s, what=f"submission {self.submission.name}")
+        try:
+            reply = self.worker.call("fit", job, self.limit_s, what=f"submission {self.submission.name}")
+        finally:
+            self.worker.close()  # one fresh worker per experiment: nothing carries over to the next
+
         shape = tuple(reply.shape or ())
         values = np.asarray(reply.values or [], dtype=np.float64)
         if int(np.prod(shape)) != values.size:
@@ -154,14 +159,14 @@ def method_session(sub: Submission, harness: Harness) -> Iterator[Method]:
         yield method
         return
     from w2sbench.submissions.contract import Identity, MethodSpec
-    from w2sbench.submissions.staging import stage_code
-    from w2sbench.submissions.worker import Worker, WorkerError
+    from w2sbench.submissions.staging import code_hash, stage_code
+    from w2sbench.submissions.worker import MEMORY_LIMIT, Worker, WorkerError
 
     sandbox = harness.sandbox()
     with tempfile.TemporaryDirectory(prefix="w2sbench-sub-") as tmp:
         stage = stage_code(sub.folder, Path(tmp) / "code")
         module, class_name = sub.module_and_class()
-        worker = Worker(sandbox, stage, harness.startup_limit_s)
+        worker = Worker(sandbox, stage, harness.startup_limit_s, harness.memory_limit or MEMORY_LIMIT)
         spec = MethodSpec(f"{worker.code_root}/{module}", class_name, sub.name, dict(sub.metadata.parameters))
         with worker:
             try:
@@ -169,6 +174,8 @@ def method_session(sub: Submission, harness: Harness) -> Iterator[Method]:
                 identity = Identity.model_validate(reply.identity)
             except (WorkerError, ValidationError) as e:
                 raise W2SError(f"submission {sub.name}: the method class does not load: {_first_lines(e)}") from None
+            finally:
+                worker.close()  # the first experiment starts a fresh worker
             if identity.name != sub.name:
                 raise W2SError(f"submission {sub.name}: the class registers as {identity.name!r}, not {sub.name!r}")
             for k, v in sub.metadata.parameters.items():
@@ -177,7 +184,7 @@ def method_session(sub: Submission, harness: Harness) -> Iterator[Method]:
                         f"submission {sub.name}: parameter {k}={v!r} from metadata.yaml became {identity.params.get(k)!r}"
                     )
             yield SubmissionMethod(
-                sub, worker, identity, sub.code_hash(), spec, harness.time_limit_s or 600.0, harness.torch_threads()
+                sub, worker, identity, code_hash(stage), spec, harness.time_limit_s or 600.0, harness.torch_threads()
             )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,24 +91,6 @@ class Submission:
     def module_and_class(self) -> tuple[str, str]:
         path, _, cls = self.metadata.method.rpartition(":")
         return path, cls
-
-    def code_files(self) -> list[Path]:
-        """The submission's code: every .py file except tests, results and hidden folders."""
-        files = []
-        for p in sorted(self.folder.rglob("*.py")):
-            rel = p.relative_to(self.folder)
-            if any(part.startswith(".") or part in ("results", "__pycache__") for part in rel.parts):
-                continue
-            if rel.name.startswith("test_") or rel.name.endswith("_test.py") or rel.name == "conftest.py":
-                continue
-            files.append(p)
-        return files
-
-    def code_hash(self) -> str:
-        h = hashlib.sha256()
-        for p in self.code_files():
-            h.update(p.relative_to(self.folder).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-        return h.hexdigest()[:16]
 
     def reproduce_command(self, track: str) -> str:
         return f"w2sbench evaluate submissions/{self.name} --track {track}"

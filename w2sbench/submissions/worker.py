@@ -24,7 +24,10 @@ feature, weak-label and model caches, the result stores and ``/usr/share`` (wher
 keeps WordNet, the offline suite's source) are not mounted at all.
 
 Every call has a time limit; a worker that outlives it is killed (its whole process group;
-in bubblewrap its whole pid namespace) and the call fails with the limit named.
+in bubblewrap its whole pid namespace) and the call fails with the limit named. Its address
+space is capped (RLIMIT_AS, ``memory_limit``): an allocation past it fails inside the method.
+What it writes to stderr is read as it comes and only the last STDERR_KEEP bytes are kept
+(for the error message); the harness stores nothing else of it.
 """
 
 from __future__ import annotations
@@ -33,10 +36,10 @@ import json
 import os
 import pickle
 import queue
+import resource
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
@@ -50,6 +53,8 @@ from w2sbench.submissions.sandbox import Sandbox
 # ---------------------------------------------------------------------------------------------
 
 MAX_REPLY_BYTES = 256 << 20
+STDERR_KEEP = 64 << 10  # bytes of a worker's stderr kept for error messages; the rest is counted, not stored
+MEMORY_LIMIT = 8 << 30  # default address-space cap of a worker (torch alone maps about 1.5 GiB)
 WORKER_ENV = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
 
 
@@ -69,14 +74,17 @@ class Worker:
     Use as a context manager so the process never outlives its user.
     """
 
-    def __init__(self, sandbox: Sandbox, stage: Path, startup_limit_s: float = 300.0):
+    def __init__(
+        self, sandbox: Sandbox, stage: Path, startup_limit_s: float = 300.0, memory_limit: int = MEMORY_LIMIT
+    ):
         self.sandbox = sandbox
         self.stage = Path(stage)
         self.startup_limit_s = startup_limit_s
+        self.memory_limit = memory_limit
         self.last_stderr = ""
         self._proc: subprocess.Popen | None = None
         self._lines: queue.Queue | None = None
-        self._err = None
+        self._err: StderrTail | None = None
 
     def __enter__(self) -> "Worker":
         return self
@@ -117,16 +125,22 @@ class Worker:
         return env
 
     def _start(self, what: str) -> None:
-        self._err = tempfile.TemporaryFile()
+        limit = self.memory_limit
+
+        def cap_memory() -> None:  # in the child, before exec: inherited by bwrap and the worker
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
         self._proc = subprocess.Popen(
             self._command(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=self._err,
+            stderr=subprocess.PIPE,
             env=self._env(),
             cwd=str(self._home()),
             start_new_session=True,
+            preexec_fn=cap_memory,
         )
+        self._err = StderrTail(self._proc.stderr)
         self._lines = queue.Queue()
         threading.Thread(target=_read_lines, args=(self._proc.stdout, self._lines), daemon=True).start()
         try:
@@ -150,7 +164,7 @@ class Worker:
             self.close()
             self._start(what)
         data = pickle.dumps((kind, payload), protocol=pickle.HIGHEST_PROTOCOL)
-        offset = self._err.seek(0, os.SEEK_END)
+        offset = self._err.total
         threading.Thread(
             target=_feed, args=(self._proc.stdin, len(data).to_bytes(8, "big") + data), daemon=True
         ).start()
@@ -163,13 +177,17 @@ class Worker:
             self._fail(
                 f"{what}: the method did not finish within its time limit of {limit_s:g} s; the worker was killed"
             )
-        self.last_stderr = _tail(self._err, since=offset)
+        self.last_stderr = self._err.text(since=offset)
         try:
             reply = Reply.model_validate(json.loads(line))
         except (ValueError, ValidationError) as e:
             self._fail(f"{what}: the worker sent a malformed answer ({str(e).splitlines()[0]})")
         if not reply.ok:
-            raise WorkerError(f"{what}: {reply.error}" + _stderr_hint(reply.traceback or ""))
+            self._err.settle()
+            self.last_stderr = self._err.text(since=offset)
+            raise WorkerError(
+                f"{what}: {reply.error}" + _stderr_hint(reply.traceback or "") + _stderr_hint(self.last_stderr, "stderr")
+            )
         return reply
 
     def close(self) -> None:
@@ -177,8 +195,8 @@ class Worker:
             _kill(self._proc)
             self._proc = None
         if self._err is not None:
-            self.last_stderr = _tail(self._err) or self.last_stderr
-            self._err.close()
+            self._err.join()
+            self.last_stderr = self._err.text() or self.last_stderr
             self._err = None
 
 
@@ -240,19 +258,59 @@ def _kill(proc: subprocess.Popen) -> None:
             pass
 
 
-def _tail(f, n: int = 4000, since: int = 0) -> str:
-    try:
-        f.flush()
-        size = f.seek(0, os.SEEK_END)
-        f.seek(max(since, size - n))
-        return f.read().decode("utf-8", "replace")
-    except (OSError, ValueError):
-        return ""
+class StderrTail:
+    """A worker's stderr, read as it comes: counted in full, only the last ``keep`` bytes stored."""
+
+    def __init__(self, pipe, keep: int = STDERR_KEEP):
+        self.keep = keep
+        self.total = 0
+        self._buf = bytearray()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._read, args=(pipe,), daemon=True)
+        self._thread.start()
+
+    def _read(self, pipe) -> None:
+        try:
+            while chunk := pipe.read1(1 << 16):
+                with self._lock:
+                    self.total += len(chunk)
+                    self._buf += chunk
+                    del self._buf[: max(0, len(self._buf) - self.keep)]
+        except (OSError, ValueError):
+            pass
+        finally:
+            pipe.close()
+
+    def settle(self, quiet_s: float = 0.05, limit_s: float = 1.0) -> None:
+        """Wait until nothing new arrived for quiet_s (what was written before an answer is read)."""
+        import time
+
+        end, last = time.monotonic() + limit_s, -1
+        while self.total != last and time.monotonic() < end:
+            last = self.total
+            time.sleep(quiet_s)
+
+    def join(self, timeout: float = 5.0) -> None:
+        self._thread.join(timeout)
+
+    @property
+    def kept(self) -> int:
+        return len(self._buf)
+
+    def text(self, n: int = 4000, since: int = 0) -> str:
+        """The last n bytes written after the byte count ``since``, with a note of what was dropped."""
+        with self._lock:
+            fresh = min(len(self._buf), self.total - since)
+            data = bytes(self._buf[len(self._buf) - min(fresh, n) :]) if fresh > 0 else b""
+            dropped = self.total - since - len(data)
+        note = f"[{dropped} earlier bytes of stderr not kept]\n" if dropped > 0 else ""
+        return note + data.decode("utf-8", "replace")
 
 
-def _stderr_hint(text: str) -> str:
+def _stderr_hint(text: str, title: str = "", lines: int = 12, width: int = 300) -> str:
+    """The last lines of a traceback or of stderr, each cut to width, for an error message."""
     text = text.strip()
     if not text:
         return ""
-    lines = text.splitlines()[-12:]
-    return "\n  " + "\n  ".join(lines)
+    tail = [line if len(line) <= width else line[:width] + " ..." for line in text.splitlines()[-lines:]]
+    return (f"\n  {title}:" if title else "") + "\n  " + "\n  ".join(tail)
