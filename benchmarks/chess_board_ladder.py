@@ -26,7 +26,7 @@ from w2sbench.core.example import Inputs
 from w2sbench.models.board.encoder import BATCH
 from w2sbench.models.board.planes import example_planes
 from w2sbench.models.board.pretrain import CONFIGS, RungConfig, pretrain
-from w2sbench.models.probe import Student
+from w2sbench.models.probe import ProbeStudent as Student
 from w2sbench.tasks.loading import load_task_data
 from w2sbench.tasks.task import get_task
 

@@ -38,13 +38,13 @@ class Rung(Strict):
 
     @model_validator(mode="after")
     def _source_known(self):
+        if (self.kind == "board") != (self.weights is not None):
+            raise ValueError(f"rung {self.name}: a rung of kind board needs weights (a sha256), and no other kind has them")
         if self.packaged is None and self.revision is None and self.weights is None and not self.unpinned_reason:
             raise ValueError(f"rung {self.name}: a Hub rung needs a 40-hex revision or an unpinned_reason")
         if (self.kind == "engine") != ((self.nodes is None) != (self.plies is None)):
             raise ValueError(f"rung {self.name}: a rung of kind engine needs exactly one of nodes (Stockfish) "
                              "or plies (material minimax), and no other kind has either")
-        if (self.kind == "board") != (self.weights is not None):
-            raise ValueError(f"rung {self.name}: a rung of kind board needs weights (a sha256), and no other kind has them")
         if self.revision is not None and not SHA40.match(self.revision):
             raise ValueError(f"rung {self.name}: revision {self.revision!r} is not a 40-hex commit")
         return self

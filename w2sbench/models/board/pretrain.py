@@ -47,8 +47,8 @@ class RungConfig:
 # Keyed by a rung's ``model``: change a config only together with its name (and the ladder's pin).
 CONFIGS: dict[str, RungConfig] = {
     "board-mlp-s v1": RungConfig(hidden=(16,), samples=2_000, steps=300),
-    "board-mlp-m v1": RungConfig(hidden=(128, 64), samples=12_000, steps=2_000),
-    "board-mlp-l v1": RungConfig(hidden=(512, 256, 128), samples=48_000, steps=6_000),
+    "board-mlp-m v1": RungConfig(hidden=(64, 32), samples=12_000, steps=1_500),
+    "board-mlp-l v1": RungConfig(hidden=(256, 128), samples=44_000, steps=3_000),
 }
 
 
