@@ -22,7 +22,8 @@ def register(main: click.Group) -> None:
         "--methods",
         "method_names",
         default=None,
-        help="Comma-separated method names (default: naive; sft-naive for generative tasks).",
+        help="Comma-separated method names or submission folders (holding metadata.yaml) "
+        "(default: naive; sft-naive for generative tasks).",
     )
     @click.option("--seeds", default="0,1,2", show_default=True, help="Comma-separated seeds.")
     @click.option(
@@ -95,7 +96,7 @@ def register(main: click.Group) -> None:
             csv_list(task_ids),
             ladder_name,
             csv_list(pairs),
-            csv_list(method_names),
+            _methods(csv_list(method_names), cache_dir),
             [int(s) for s in csv_list(seeds) or []],
         )
         from w2sbench.running.executors import make_executor
@@ -111,3 +112,24 @@ def register(main: click.Group) -> None:
         )
         click.echo(summary_table(summarize(results)))
         click.echo(f"\n{len(results)} result records in {Path(results_dir).resolve()}")
+
+
+def _methods(names: list[str] | None, cache_dir: Path | None) -> list | None:
+    """Method names as given; a folder holding metadata.yaml is a submission. Its method runs, for
+    the length of the command, in an isolated worker as `w2sbench evaluate` runs it (bubblewrap
+    where it works, else a plain worker process), on whatever tasks, ladder and pairs were asked."""
+    if not names:
+        return names
+    from w2sbench.core.paths import use_cache
+    from w2sbench.submissions.harness import Harness, method_session
+    from w2sbench.submissions.metadata import load_submission
+
+    ctx = click.get_current_context()
+    methods = []
+    for name in names:
+        if (Path(name) / "metadata.yaml").is_file():
+            harness = Harness(use_cache(cache_dir), sandbox_mode="auto", extra_forbidden=(Path(name) / "results",))
+            methods.append(ctx.with_resource(method_session(load_submission(name), harness)))
+        else:
+            methods.append(name)
+    return methods

@@ -90,10 +90,11 @@ def build_grid(
     task_ids: list[str] | None,
     ladder_name: str,
     pairs: list[str] | None,
-    method_names: list[str] | None,
+    method_names: list[str | Method] | None,
     seeds: list[int],
 ) -> Grid:
-    """A grid from names, as the command line gives them; every unknown name is a user error."""
+    """A grid from names, as the command line gives them; every unknown name is a user error.
+    A method may also be given ready-made (a submission's method, opened by the command line)."""
     from w2sbench.methods.api import make_method
     from w2sbench.models.ladder import get_ladder
     from w2sbench.tasks.task import get_task, suite_tasks
@@ -116,7 +117,7 @@ def build_grid(
         raise W2SError("--seeds: give at least one seed")
     framings = {framing_of(t).default_method for t in tasks}
     default = framings.pop() if len(framings) == 1 else "naive"
-    methods = [make_method(m) for m in method_names or [default]]
+    methods = [m if isinstance(m, Method) else make_method(m) for m in method_names or [default]]
     clashes = [f"{m.name} ({m.framing}) on {t.id} ({t.framing})" for t in tasks for m in methods if m.framing != t.framing]
     if clashes:
         raise W2SError(f"methods run only on tasks of their framing: {'; '.join(clashes)}. Run binary and "
