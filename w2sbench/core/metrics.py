@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
 
 MIN_GAP = 0.02
 N_BOOT = 1000
@@ -27,6 +26,8 @@ def accuracy(probs: np.ndarray, labels: np.ndarray) -> float:
 
 
 def auroc(probs: np.ndarray, labels: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score  # imported here: a second of start-up the leaderboard never needs
+
     labels = np.asarray(labels)
     if labels.min() == labels.max():
         return float("nan")
@@ -86,8 +87,10 @@ class Resamples:
     @classmethod
     def draw(cls, k: int, n: int, n_boot: int = N_BOOT, seed: int = 0) -> Resamples:
         rng = np.random.default_rng(seed)
-        idx = rng.integers(0, n, (n_boot, n))  # examples first: k = 1 keeps the older draws
-        examples = _counts(idx, n)
+        examples = np.empty((n_boot, n), np.float32)
+        for start in range(0, n_boot, _BLOCK):  # examples first (k = 1 keeps the older draws), in cache-sized blocks
+            rows = min(_BLOCK, n_boot - start)
+            examples[start:start + rows] = _counts(rng.integers(0, n, (rows, n)), n)
         seeds = _counts(rng.integers(0, k, (n_boot, k)), k) if k > 1 else np.ones((n_boot, 1), np.float32)
         return cls(seeds, examples)
 
@@ -112,6 +115,9 @@ class Resamples:
         """(k, n) P(class 1) -> (B,) seed-averaged accuracy on each resample."""
         correct = (np.atleast_2d(np.asarray(probs)) > 0.5) == np.asarray(labels)
         return self.seed_mean(self.per_seed_accuracy(correct))
+
+
+_BLOCK = 512  # resamples drawn and counted at a time: the same stream as one draw, in cache
 
 
 def _counts(idx: np.ndarray, n: int) -> np.ndarray:
