@@ -42,3 +42,79 @@ def test_a_malformed_fixture_splits_file_names_itself(tmp_path):
     (tmp_path / FIXTURE_SPLITS).write_text("pool: train\n")
     with pytest.raises(W2SError, match="splits.yaml: expected a mapping of the roles pool and test"):
         load_task_data(get_task("chess_lichess"), tmp_path)
+
+
+# ----------------------------------------------------------------------- a local mirror
+
+
+def test_a_missing_mirror_folder_names_itself(tmp_path, monkeypatch):
+    from w2sbench.core.errors import DataError
+    from w2sbench.tasks.loading import DATA_DIR_ENV, data_dir, mirror
+
+    with pytest.raises(DataError, match=f"--data-dir {tmp_path / 'nowhere'}: no such folder"):
+        mirror(tmp_path / "nowhere")
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "gone"))
+    with pytest.raises(DataError, match=r"\$W2SBENCH_DATA_DIR .*gone: no such folder"):
+        mirror(None)
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
+    assert data_dir(None) == tmp_path and data_dir(tmp_path / ".") == tmp_path / "."
+    monkeypatch.delenv(DATA_DIR_ENV)
+    assert mirror(None) is None
+
+
+def test_a_hub_task_the_mirror_lacks_is_an_error_a_shipped_task_keeps_its_files(tmp_path):
+    from w2sbench.core.errors import DataError
+    from w2sbench.tasks.loading import mirror
+
+    (tmp_path / "boolq").mkdir()
+    folders = mirror(tmp_path)
+    assert folders.get("boolq") == tmp_path / "boolq" and list(folders) == ["boolq"]
+    assert folders.get("wordnet_wic") is None  # shipped files: read from tasks/
+    with pytest.raises(DataError, match=r"no folder glue_sst2/ for task glue_sst2 .*glue_sst2/<split>\.parquet"):
+        folders.get("glue_sst2")
+
+
+def test_a_missing_split_file_names_the_folder_and_the_file(tasks_env, tmp_path):
+    write_rows(tmp_path / "local/train.parquet", latent_rows(10, 2, "l"))
+    with pytest.raises(W2SError, match=r"local: no parquet file for split 'test' .*expected test\.parquet; found train"):
+        load_task_data(get_task("toy"), local_dir=tmp_path / "local")
+
+
+def test_a_schema_mismatch_names_the_folder_split_and_column(tasks_env, tmp_path):
+    from w2sbench.core.errors import DataError
+
+    rows = [{k if k != "text" else "sentence": v for k, v in r.items()} for r in latent_rows(10, 2, "l")]
+    write_rows(tmp_path / "local/train.parquet", rows)
+    write_rows(tmp_path / "local/test.parquet", rows)
+    with pytest.raises(DataError, match=r"split 'train' from .*local has no column 'text' .*its columns: .*sentence"):
+        load_task_data(get_task("toy"), local_dir=tmp_path / "local")
+
+
+def test_the_same_rows_anywhere_have_the_same_identity(tasks_env, tmp_path):
+    """The data identity is the hash of the converted examples: where the rows were read from is
+    recorded apart (source), so a mirror and the Hub give the same experiment keys."""
+    for folder in ("a", "b"):
+        write_rows(tmp_path / folder / "train.parquet", latent_rows(40, 2, "l"))
+        write_rows(tmp_path / folder / "test.parquet", latent_rows(20, 3, "m"))
+    a, b = (load_task_data(get_task("toy"), local_dir=tmp_path / f) for f in ("a", "b"))
+    assert a.data_revision == b.data_revision and a.data_revision.startswith("examples:")
+    assert a.source != b.source and a.source.endswith("/a")
+    write_rows(tmp_path / "b" / "test.parquet", latent_rows(20, 4, "m"))
+    assert load_task_data(get_task("toy"), local_dir=tmp_path / "b").data_revision != a.data_revision
+    shipped = load_task_data(get_task("toy"))
+    assert shipped.data_revision.startswith("sha256:") and shipped.source == "files:data/toy/test.parquet,data/toy/train.parquet"
+
+
+def test_a_mirror_splits_file_may_carve(tasks_env, tmp_path):
+    """splits.yaml may carve pool and test from pooled splits on groups, as a task definition may."""
+    from tests.conftest import latent_rows as rows
+
+    write_rows(tmp_path / "train.parquet", [{**r, "group": f"g{i % 10}"} for i, r in enumerate(rows(60, 2, "l"))])
+    write_rows(tmp_path / "test.parquet", [{**r, "group": f"h{i % 5}"} for i, r in enumerate(rows(30, 3, "m"))])
+    (tmp_path / "splits.yaml").write_text("carve: [train, test]\ntest_share: 0.2\n")
+    data = load_task_data(get_task("toy").model_copy(update={"balance": False}), local_dir=tmp_path)
+    assert {e.group for e in data.pool}.isdisjoint({e.group for e in data.test})
+    assert len({e.group for e in data.test}) == 3  # a fifth of the 15 groups
+    (tmp_path / "splits.yaml").write_text("carve: [train]\ntest_share: 2\n")
+    with pytest.raises(W2SError, match="splits.yaml: invalid carve"):
+        load_task_data(get_task("toy"), local_dir=tmp_path)

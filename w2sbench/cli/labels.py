@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from w2sbench.cli.tasks import data_dir_option
+
 
 def _csv(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
@@ -39,7 +41,8 @@ def register(main: click.Group) -> None:
         type=click.Path(path_type=Path),
         help="Cache folder (default: $W2SBENCH_CACHE or ~/.cache/w2sbench); cached weak labels are reused.",
     )
-    def export(suite, task_ids, ladder_name, rungs, seeds, out_dir, cache_dir):
+    @data_dir_option
+    def export(suite, task_ids, ladder_name, rungs, seeds, out_dir, cache_dir, data_dir):
         """Write one parquet table per (task, weak rung, seed), a manifest of sha256 sums and
         provenance, and a dataset card whose `configs:` let `datasets.load_dataset(OUT, TASK)` read it.
 
@@ -50,13 +53,14 @@ def register(main: click.Group) -> None:
         from w2sbench.labels.export import default_weak_rungs, export_labels
         from w2sbench.models.ladder import get_ladder
         from w2sbench.protocol.workspace import Workspace
+        from w2sbench.tasks.loading import mirror
         from w2sbench.tasks.task import get_task, suite_tasks
 
         ladder = get_ladder(ladder_name)
         tasks = [get_task(t) for t in _csv(task_ids)] if task_ids else suite_tasks(suite)
         weak = [ladder.rung(r) for r in _csv(rungs)] if rungs else default_weak_rungs(ladder)
         cache = use_cache(cache_dir)
-        ws = Workspace(cache, cache / "export-results")
+        ws = Workspace(cache, cache / "export-results", local_data=mirror(data_dir))
         manifest = export_labels(
             ws,
             tasks,

@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 
 from w2sbench.cli.group import csv_list
+from w2sbench.cli.tasks import data_dir_option
 
 
 def register(main: click.Group) -> None:
@@ -67,6 +68,7 @@ def register(main: click.Group) -> None:
         "the cache) instead of training the weak supervisor.",
     )
     @click.option("--no-progress", is_flag=True, help="Do not draw progress bars.")
+    @data_dir_option
     def run(
         suite,
         task_ids,
@@ -81,6 +83,7 @@ def register(main: click.Group) -> None:
         workers,
         weak_labels,
         no_progress,
+        data_dir,
     ):
         """Run the weak-to-strong protocol over a grid and print PGR per task and rung pair.
 
@@ -90,6 +93,7 @@ def register(main: click.Group) -> None:
         from w2sbench.protocol.workspace import Workspace
         from w2sbench.reporting.report import summarize, summary_table
         from w2sbench.running.sweep import build_grid, run_grid
+        from w2sbench.tasks.loading import mirror
 
         grid = build_grid(
             suite,
@@ -106,7 +110,8 @@ def register(main: click.Group) -> None:
             from w2sbench.labels.hub import pull_ref
 
             source = pull_ref(weak_labels)
-        ws = Workspace(use_cache(cache_dir), results_dir, regime=regime, weak_label_source=source)
+        ws = Workspace(use_cache(cache_dir), results_dir, regime=regime, weak_label_source=source,
+                       local_data=mirror(data_dir))
         results = run_grid(
             ws, grid, show_progress=not no_progress, executor=make_executor(executor_name, workers=workers)
         )

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from w2sbench.cli.tasks import data_dir_option
+
 _SANDBOX_OPTION = click.option(
     "--unsandboxed",
     is_flag=True,
@@ -30,15 +32,17 @@ _TIME_OPTION = click.option(
 )
 
 
-def _harness(cache_dir, unsandboxed, time_limit, extra_forbidden=()):
+def _harness(cache_dir, unsandboxed, time_limit, extra_forbidden=(), data_dir=None):
     from w2sbench.core.paths import use_cache
     from w2sbench.submissions.harness import Harness
+    from w2sbench.tasks.loading import data_dir as resolve_data_dir
 
     return Harness(
         use_cache(cache_dir),
         unsandboxed=unsandboxed,
         time_limit_s=time_limit,
         extra_forbidden=tuple(extra_forbidden),
+        data_dir=resolve_data_dir(data_dir),
     )
 
 
@@ -132,7 +136,8 @@ def register(main: click.Group) -> None:
         help="Delete records in results/ that belong to no grid of the entry's tracks (stale code or parameters).",
     )
     @click.option("--no-progress", is_flag=True, help="Do not draw progress bars.")
-    def evaluate_cmd(path, tracks, cache_dir, unsandboxed, time_limit, prune, no_progress):
+    @data_dir_option
+    def evaluate_cmd(path, tracks, cache_dir, unsandboxed, time_limit, prune, no_progress, data_dir):
         """Run the grid of each track the submission enters and write records to PATH/results/.
 
         A track's grid is every (task, weak:strong pair, seed) in w2sbench/tracks.yaml. Records
@@ -142,7 +147,7 @@ def register(main: click.Group) -> None:
         from w2sbench.reporting.report import summarize, summary_table
         from w2sbench.submissions.evaluate import evaluate
 
-        harness = _harness(cache_dir, unsandboxed, time_limit, [Path(path) / "results"])
+        harness = _harness(cache_dir, unsandboxed, time_limit, [Path(path) / "results"], data_dir)
         report = evaluate(path, harness, list(tracks) or None, prune=prune, show_progress=not no_progress)
         for name, results in report.results.items():
             click.echo(f"\ntrack {name}:")
@@ -187,6 +192,7 @@ def register(main: click.Group) -> None:
         "--allow-incomplete", is_flag=True, help="Report a track with missing records as a warning, not a failure."
     )
     @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+    @data_dir_option
     def validate_cmd(
         paths,
         root,
@@ -198,6 +204,7 @@ def register(main: click.Group) -> None:
         accept_changes,
         allow_incomplete,
         as_json,
+        data_dir,
     ):
         from w2sbench.submissions.checks import ValidateOptions
         from w2sbench.submissions.history import removed_entries
@@ -215,7 +222,7 @@ def register(main: click.Group) -> None:
         )
         reports = []
         for folder in folders:
-            harness = _harness(cache_dir, unsandboxed, time_limit, [Path(folder) / "results", Path(root)])
+            harness = _harness(cache_dir, unsandboxed, time_limit, [Path(folder) / "results", Path(root)], data_dir)
             reports.append(validate(folder, harness, options))
         global_checks = [removed_entries(root, options)] if not paths else []
         ok = all(r.ok for r in reports) and all(c.status != "fail" for c in global_checks)

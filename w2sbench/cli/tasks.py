@@ -8,6 +8,16 @@ import click
 
 from w2sbench.cli.group import Group
 
+# One --data-dir for every command that loads task rows (tasks audit, run, evaluate, validate,
+# labels export); w2sbench.tasks.loading.mirror resolves it (and $W2SBENCH_DATA_DIR).
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Read each Hub task's upstream rows from DATA_DIR/<task id>/<split>.parquet (a local mirror in the "
+    "upstream schema, optional splits.yaml) instead of the Hub; default $W2SBENCH_DATA_DIR.",
+)
+
 
 def register(main: click.Group) -> None:
     @main.group(cls=Group, invoke_without_command=True)
@@ -53,12 +63,7 @@ def register(main: click.Group) -> None:
     @tasks.command("audit")
     @click.argument("task_ids", nargs=-1)
     @click.option("--suite", default=None, help="Audit every task of this suite (default: the given ids, else all).")
-    @click.option(
-        "--data-dir",
-        type=click.Path(path_type=Path),
-        default=None,
-        help="Read each task's upstream rows from DATA_DIR/<task id>/ (parquet fixtures) instead of its source.",
-    )
+    @data_dir_option
     @click.option(
         "--results",
         "results_dir",
@@ -74,16 +79,17 @@ def register(main: click.Group) -> None:
         """
         from w2sbench.core.result import ResultStore
         from w2sbench.tasks.audit import audit_table, audit_task, ceiling_checks
-        from w2sbench.tasks.loading import load_task_data
+        from w2sbench.tasks.loading import load_task_data, mirror
         from w2sbench.tasks.task import all_tasks, get_task, suite_tasks
 
         chosen = (
             [get_task(t) for t in task_ids] if task_ids else suite_tasks(suite) if suite else list(all_tasks().values())
         )
         records = ResultStore(results_dir).all() if results_dir else []
+        folders = mirror(data_dir) or {}
         checks = {}
         for task in chosen:
-            local = data_dir / task.id if data_dir else None
+            local = folders.get(task.id)
             checks[task.id] = audit_task(task, load_task_data(task, local)) + ceiling_checks(
                 r for r in records if r.task.id == task.id
             )

@@ -35,6 +35,9 @@ class TaskRef(Record):
     version: int
     data_revision: str
     n_test: int
+    data_source: str | None = Field(
+        None, description="where the rows were read from (hub:, files:, mirror:); absent in older records"
+    )
 
 
 class RungRef(Record):
@@ -104,7 +107,9 @@ class Result(Record):
     sha256: str = ""
 
     def content_sha256(self) -> str:
-        body = self.model_dump(mode="json", exclude={"sha256"})
+        # an absent data_source stays out of the body, so records written before it keep their checksums
+        exclude = {"sha256": True, **({"task": {"data_source"}} if self.task.data_source is None else {})}
+        body = self.model_dump(mode="json", exclude=exclude)
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 

@@ -76,7 +76,8 @@ def run_experiment(ws: Workspace, exp: Experiment) -> Result:
     result = Result(
         key=key,
         task=TaskRef(
-            id=exp.task.id, version=exp.task.version, data_revision=data.data_revision, n_test=len(splits.test)
+            id=exp.task.id, version=exp.task.version, data_revision=data.data_revision, n_test=len(splits.test),
+            data_source=data.source,
         ),
         weak=rung_ref(ws, exp.weak),
         strong=rung_ref(ws, exp.strong),

@@ -43,6 +43,7 @@ class Harness:
     memory_limit: int | None = None  # bytes of address space per worker (default worker.MEMORY_LIMIT)
     threads: int | None = None
     extra_forbidden: tuple[Path, ...] = ()
+    data_dir: Path | None = None  # a local mirror of Hub tasks' rows (w2sbench.tasks.loading.mirror)
     _sandbox: object = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
@@ -58,7 +59,10 @@ class Harness:
     def workspace(self, results_dir: Path):
         from w2sbench.protocol.workspace import Workspace
 
-        return Workspace(self.cache_dir, results_dir, encoder_factory=self.encoder_factory)
+        from w2sbench.tasks.loading import mirror
+
+        return Workspace(self.cache_dir, results_dir, encoder_factory=self.encoder_factory,
+                         local_data=mirror(self.data_dir))
 
     def forbidden(self) -> tuple[str, ...]:
         from w2sbench.core.paths import tasks_dir

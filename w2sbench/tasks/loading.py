@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 import random
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,20 +46,41 @@ def data_dir(option: Path | str | None = None) -> Path | None:
     return path
 
 
-def mirror_folders(tasks: Iterable[Task], mirror: Path | None) -> dict[str, Path]:
-    """Task id -> its folder in the mirror. A Hub task the mirror lacks is an error (its rows
-    would otherwise come from somewhere else than asked); a task with shipped files keeps its
-    files unless the mirror holds a folder for it."""
-    if mirror is None:
-        return {}
-    folders = {}
-    for task in tasks:
-        folder = Path(mirror) / task.id
+class Mirror(Mapping):
+    """A local mirror as a task id -> folder map (what Workspace.local_data takes).
+
+    A Hub task the mirror lacks is an error (its rows would otherwise come from somewhere else
+    than asked); a task with shipped files keeps its files unless the mirror holds a folder
+    for it (``get`` gives None)."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def __getitem__(self, task_id: str) -> Path:
+        from w2sbench.tasks.task import get_task
+
+        folder = self.root / task_id
         if folder.is_dir():
-            folders[task.id] = folder
-        elif isinstance(task.source, HubSource):
-            raise DataError(f"{mirror}: no folder {task.id}/ for task {task.id} (expected {folder}/<split>.parquet)")
-    return folders
+            return folder
+        if isinstance(get_task(task_id).source, HubSource):
+            raise DataError(f"{self.root}: no folder {task_id}/ for task {task_id} (expected {folder}/<split>.parquet)")
+        raise KeyError(task_id)
+
+    def __iter__(self):
+        return iter(sorted(p.name for p in self.root.iterdir() if p.is_dir()))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __bool__(self) -> bool:  # a mirror with no folder yet is still the place to read from
+        return True
+
+
+def mirror(option: Path | str | None = None) -> Mirror | None:
+    """The mirror chosen by ``--data-dir`` (else $W2SBENCH_DATA_DIR), or None: every command's
+    one way to turn the option into where each task's rows come from."""
+    root = data_dir(option)
+    return None if root is None else Mirror(root)
 
 
 @dataclass(frozen=True)
