@@ -8,6 +8,7 @@ project's own code (scores and checksum recomputed), and what refuses each.
 | push 3 of 300 wrong predictions across 0.5, scores recomputed (within the old 0.01 drift) | **caught** | validate re-runs every record: hard predictions identical |
 | replace one record of several by the truth (outside a random sample) | **caught**, naming the file | validate re-runs every record, not a sample |
 | lower the ceiling in one record (drops the cell for every entry) | **caught** | weak and ceiling predictions compared with the harness's own |
+| scores past the ceiling however reached (carried labels, matched pairs) | **flagged**: needs review, not ranked until accepted | submissions.review |
 """
 
 from __future__ import annotations
@@ -141,3 +142,34 @@ def test_every_record_is_re_run_not_a_sample(arena, tmp_path):
 def test_skipping_the_re_run_is_a_warning_never_a_pass(arena, entry):
     status, detail = reproduce(validate(entry, toy_harness(arena["cache"], TRACKS), ValidateOptions(rerun=False)))
     assert status == "warn" and "not re-run" in detail
+
+
+def test_scores_past_the_ceiling_are_flagged_until_a_maintainer_accepts_them(entry):
+    """However a method got there (labels carried in, the matched-pair shortcut), acc_w2s above the
+    ceiling's interval is not ranked; an acceptance for its exact code hash ranks it."""
+    from w2sbench.leaderboard.board import build_leaderboard
+
+    path, record = only_record(entry)
+    forge(path, lambda p, labels: p["w2s"].__setitem__(slice(None), labels.astype(float)))
+    board = build_leaderboard(entry.parent, TRACKS).boards[0]
+    assert not board.rows
+    [(name, why)] = board.invalid
+    assert name == "honest" and why.startswith("needs review") and "acc_w2s 1.000 above the ceiling's 95% upper bound" in why
+    assert "PGR" in why and record.method.code_hash in why
+    (entry.parent / "reviewed.yaml").write_text(f"accepted:\n  honest: [{record.method.code_hash}]\n")
+    board = build_leaderboard(entry.parent, TRACKS).boards[0]
+    assert [r.name for r in board.rows] == ["honest"] and not board.invalid
+
+
+@pytest.mark.parametrize("name", ["naive", "bootstrap", "conf-filter", "early-stop-gt"])
+def test_the_reference_entries_are_not_flagged(name):
+    """The shipped reference records (offline-quick, real features) stay under the ceiling's interval.
+    (On the toy task's fake encoder naive training does beat its ceiling: flagged there, as it should be.)"""
+    from pathlib import Path
+
+    from w2sbench.submissions.review import review_flags
+
+    results = Path(__file__).resolve().parents[2] / "submissions" / name / "results"
+    records, bad = read_records(results)
+    assert records and not bad
+    assert review_flags(list(records.values())) == []

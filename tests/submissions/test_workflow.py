@@ -58,6 +58,7 @@ def pull_request(tmp_path):
     (repo / "submissions" / "fair-entry" / "metadata.yaml").write_text("name: fair-entry\n")
     (repo / "submissions" / HOSTILE).mkdir()
     (repo / "submissions" / HOSTILE / "metadata.yaml").write_text("name: x\n")
+    (repo / "submissions" / "reviewed.yaml").write_text("accepted: {fair-entry: [abc]}\n")
     run("add", ".")
     run("commit", "-qm", "pull request")
     stubs = tmp_path / "bin"
@@ -86,9 +87,13 @@ def test_a_hostile_folder_name_runs_nothing(pull_request):
     assert changed.returncode == 0, changed.stderr
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
     assert "refused submission folder name" in changed.stdout and outputs.get("refused") == "1"
+    assert outputs.get("reviewed_changed") == "1", "an acceptance added by the pull request itself"
+    refused = [line for line in changed.stdout.splitlines() if line.startswith("refused")]
+    assert len(refused) == 1 and "CI-PWNED" in refused[0], "only the hostile folder is refused"
     # what a step output would carry if the workflow still pasted names into a script
     context.update({"steps.changed.outputs.base": outputs["base"], "steps.changed.outputs.names": HOSTILE,
-                    "steps.changed.outputs.refused": outputs["refused"], "steps.validate.outcome": "success",
+                    "steps.changed.outputs.refused": outputs["refused"],
+                    "steps.changed.outputs.reviewed_changed": outputs["reviewed_changed"], "steps.validate.outcome": "success",
                     "steps.board.outcome": "success"})
     for name in ("w2sbench validate (every submission, as .ci/run)", "Write the comment",
                  "Fail when a check failed"):

@@ -33,6 +33,7 @@ from w2sbench.reporting.paired import PairedBootstrap
 from w2sbench.reporting.ranking import Ranking
 from w2sbench.running.tracks import Track
 from w2sbench.submissions.metadata import Metadata, load_metadata
+from w2sbench.submissions.review import flag_for_review
 
 Cell = tuple[str, str, str]  # (task, weak, strong)
 
@@ -236,6 +237,7 @@ class Leaderboard:
 def build_leaderboard(root: Path, tracks: dict[str, Track]) -> Leaderboard:
     """Every track's board from the submission folders under root."""
     entries = load_entries(root)
+    flag_for_review(entries, root)  # acc above the ceiling's interval, or PGR > 1: not ranked until accepted
     invalid, usable = [], []
     for e in entries:
         unknown = [t for t in e.metadata.tracks if t not in tracks] if e.metadata is not None else []
