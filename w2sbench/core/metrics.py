@@ -26,7 +26,8 @@ def accuracy(probs: np.ndarray, labels: np.ndarray) -> float:
 
 
 def auroc(probs: np.ndarray, labels: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score  # imported here: a second of start-up the leaderboard never needs
+    # imported here: a second of start-up that the leaderboard, which never computes AUROC, would pay
+    from sklearn.metrics import roc_auc_score
 
     labels = np.asarray(labels)
     if labels.min() == labels.max():

@@ -211,7 +211,7 @@ def _plots(board: Board) -> str:
     no_cells = {task for task in t.tasks if not any(c[0] == task for c in board.scored_cells)}
     figures = [
         (svg.forest(forest_rows, f"{t.name}: PGR per entry"),
-         "Each entry's PGR (dot) and 95% paired bootstrap interval (bar); hollow dots are oracles."),
+         "Each entry's PGR (dot) and 95% hierarchical paired bootstrap interval over seeds and test examples (bar); hollow dots are oracles."),
         (svg.size_plot(series, board.strong_sizes, f"{t.name}: PGR against strong rung size"),
          "PGR averaged over the scored cells whose strong rung is the one on the x axis (parameters measured "
          "from the weights, as recorded), with 95% intervals."),

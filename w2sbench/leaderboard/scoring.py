@@ -46,7 +46,7 @@ def score_entries(entries: dict[str, dict[Cell, list[Result]]], reference: dict[
         total = score(points.values())
         samples = mean_over_cells([per_cell[c].pgr[name] for c in cells]) if total is not None else None
 
-        def part(subset: list[Cell]) -> tuple[float | None, float | None, float | None]:
+        def part(subset: list[Cell], points=points, name=name) -> tuple[float | None, float | None, float | None]:
             s = score(points[c] for c in subset)
             if s is None:
                 return None, None, None

@@ -177,12 +177,12 @@ def comparison_table(report: Report, baseline: str = "naive") -> str:
                "p seeds+examples (Holm)", "p tasks (t, Holm)", "detectable at 80%"]
     notes = [
         "",
-        f"PGR per cell: ratio of seed-mean accuracies; mean and median over kept cells. 95% CIs and 'p seeds+examples': "
-        f"hierarchical paired bootstrap ({report.n_boot:,} resamples per task), tasks held fixed. 'p tasks': one-sample "
-        "t-test of the per-task mean differences, n = the 'tasks' column, tasks as the independent units; "
-        "'detectable at 80%': the smallest true difference in mean PGR that test detects with 80% power at "
-        f"alpha {ALPHA} (unadjusted), given the observed spread between tasks. Both p columns Holm-corrected over "
-        f"{report.n_compared} comparisons.",
+        (f"PGR per cell: ratio of seed-mean accuracies; mean and median over kept cells. 95% CIs and 'p "
+         f"seeds+examples': hierarchical paired bootstrap ({report.n_boot:,} resamples per task), tasks held fixed. "
+         "'p tasks': one-sample t-test of the per-task mean differences, n = the 'tasks' column, tasks as the "
+         "independent units; 'detectable at 80%': the smallest true difference in mean PGR that test detects with "
+         f"80% power at alpha {ALPHA} (unadjusted), given the observed spread between tasks. Both p columns "
+         f"Holm-corrected over {report.n_compared} comparisons."),
     ]
     if report.left_out:
         notes.append(f"Cells left out (95% interval of the gap not above {GAP_MARGIN}): {describe(report.left_out)}.")
