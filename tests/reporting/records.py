@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
 from w2sbench.core.metrics import accuracy, pgr
@@ -23,11 +25,11 @@ def correct_on(labels: np.ndarray, right: np.ndarray) -> list[float]:
 
 
 def record(task: str, seed: int, labels, weak, w2s, ceiling, method: str = "naive", params: dict | None = None,
-           weak_name: str = "weak", strong_name: str = "strong", oracle: bool = False) -> Result:
+           weak_name: str = "weak", strong_name: str = "strong", oracle: bool = False, ladder: str = "toy") -> Result:
     """A sealed record whose scores are computed from the given predictions."""
     labels = [int(v) for v in labels]
     acc = {m: accuracy(np.asarray(p), np.asarray(labels)) for m, p in (("weak", weak), ("w2s", w2s), ("ceiling", ceiling))}
-    key = f"{task}-{weak_name}-{strong_name}-{method}-{sorted((params or {}).items())}-{seed}".ljust(64, "0")
+    key = hashlib.sha256(f"{task}/{weak_name}/{strong_name}/{method}/{sorted((params or {}).items())}/{seed}".encode()).hexdigest()
     r = Result(
         key=key,
         task=TaskRef(id=task, version=1, data_revision="toy", n_test=len(labels)),
@@ -35,7 +37,7 @@ def record(task: str, seed: int, labels, weak, w2s, ceiling, method: str = "naiv
         strong=RungRef(name=strong_name, model="toy/strong", revision="toy", parameters=3),
         method=MethodRef(name=method, params=params or {}, code_hash="toy", oracle=oracle),
         seed=seed,
-        ladder="toy",
+        ladder=ladder,
         scores=Scores(acc_weak=acc["weak"], acc_w2s=acc["w2s"], acc_ceiling=acc["ceiling"], auroc_weak=None,
                       auroc_w2s=None, auroc_ceiling=None, pgr=pgr(acc["w2s"], acc["weak"], acc["ceiling"]),
                       pgr_ci=(None, None), pgr_auroc=None, agreement={"supervisor_wrong": None}),

@@ -1,0 +1,65 @@
+"""A board's cells, intervals and ranks on hand-made records with known answers.
+
+Two tasks of 400 test examples, two seeds. weak -> strong opens a gap of 0.20 (weak right on the
+first 280 examples, ceiling on the first 360); weak -> mid opens 0.005 (ceiling on the first 282),
+whose 95% interval does not lie above 0.02, so it is left out for every entry even though an entry's PGR
+there would be 1.0 or 0.5 on two examples. "hard" is right wherever "naive" is, plus 8 examples: PGR 0.6 against 0.5,
+significant by the paired test on every resample though the two intervals overlap.
+"""
+
+import numpy as np
+import pytest
+
+from tests.reporting.records import correct_on, record
+from tests.submissions.conftest import write_submission
+from w2sbench.core.result import ResultStore
+from w2sbench.leaderboard import generate
+from w2sbench.leaderboard.board import build_leaderboard
+from w2sbench.running.tracks import Track
+
+N = 400
+TRACK = Track(name="toy", title="toy track", status="provisional", description="hand-made records", suite="toy",
+              tasks=["a", "b"], ladder="fake", pairs=["weak:strong", "weak:mid"], seeds=[0, 1], time_limit_s=60)
+
+
+def write_entry(root, name, params, w2s_strong, w2s_mid):
+    folder = write_submission(root, name, builtin="naive", parameters=params)
+    store = ResultStore(folder / "results")
+    first = lambda k: np.arange(N) < k  # noqa: E731
+    for task in TRACK.tasks:
+        labels = np.random.default_rng(len(task)).integers(0, 2, N)
+        for strong, ceiling, w2s in (("strong", 360, w2s_strong), ("mid", 282, w2s_mid)):
+            for seed in TRACK.seeds:
+                store.write(record(task, seed, labels, correct_on(labels, first(280)), correct_on(labels, first(w2s)),
+                                   correct_on(labels, first(ceiling)), params=params, strong_name=strong,
+                                   ladder="fake"))
+
+
+@pytest.fixture
+def root(tmp_path):
+    write_entry(tmp_path, "naive", {}, 320, 282)
+    write_entry(tmp_path, "hard", {"hard": True}, 328, 281)
+    return tmp_path
+
+
+def test_cells_without_a_clear_gap_leave_the_board_and_every_entry_is_ranked(root):
+    [board] = build_leaderboard(root, {"toy": TRACK}).boards
+    assert board.reference == "naive"
+    assert board.scored_cells == [("a", "weak", "strong"), ("b", "weak", "strong")]
+    assert [g.cell for g in board.excluded_cells] == [("a", "weak", "mid"), ("b", "weak", "mid")]
+    assert all(g.gap == pytest.approx(0.005) and g.interval.low < 0.02 and not g.kept for g in board.excluded_cells)
+    rows = {r.name: r for r in board.rows}
+    assert rows["naive"].pgr == pytest.approx(0.5) and rows["hard"].pgr == pytest.approx(0.6)
+    assert rows["hard"].median == pytest.approx(0.6)
+    assert all(r.ci[0] is not None and r.ci[0] < r.pgr < r.ci[1] for r in rows.values())
+    assert rows["hard"].ci[0] < rows["naive"].ci[1]  # the unpaired intervals overlap
+    assert (rows["hard"].rank, rows["naive"].rank) == (1, 2)  # the paired difference is significant
+    assert board.ranking.n_comparisons == 1 and board.ranking.p[0][1] == pytest.approx(2 / (board.ranking.n_boot + 1))
+
+
+def test_the_board_states_its_rules(root):
+    files = generate(root, {"toy": TRACK})
+    md, page = files["README.md"].decode(), files["index.html"].decode()
+    assert "Cells left out (the 95% interval of the harness's gap does not lie above 0.02): a weak->mid" in md
+    assert "Holm-corrected across every pair of ranked entries" in md and "2 of 4 cells kept" in md
+    assert 'class="pairwise"' in page and "hard (rank 1)" in page
