@@ -73,3 +73,15 @@ def test_guides_point_only_at_files_inside_the_repository(guide):
         if not (here.is_relative_to(ROOT) and here.exists()) and not there.exists():
             missing.append(target)
     assert missing == [], f"{guide.name} names files that are not in the repository: {missing}"
+
+
+def test_the_ladder_of_docs_ladders_md_is_valid_and_shares_the_embedded_rungs():
+    import yaml
+
+    from w2sbench.models.ladder import Ladder, get_ladder
+
+    guide = (ROOT / "docs" / "ladders.md").read_text()
+    ladder = Ladder.model_validate(yaml.safe_load(_block(guide, "yaml", "name: embedded-wide")))
+    embedded = get_ladder("embedded")
+    assert [r.key() for r in ladder.rungs] == [embedded.rung(r.name).key() for r in ladder.rungs]  # same cache
+    assert [(w.name, s.name) for w, s in ladder.pairs()] == [("minilm-l3", "mpnet-base")]
