@@ -33,8 +33,9 @@ from w2sbench.tasks.task import get_task
 # Variants tried while choosing the ladder (name -> config); CONFIGS holds the chosen ones.
 VARIANTS: dict[str, RungConfig] = {
     **CONFIGS,
-    "tiny-16": RungConfig(hidden=(16,), samples=2_000, steps=300),
-    "mlp-64": RungConfig(hidden=(64,), samples=6_000, steps=1_000),
+    "s8-12k": RungConfig(hidden=(8,), samples=12_000, steps=1_000),
+    "m-wide": RungConfig(hidden=(128, 64), samples=24_000, steps=2_000),
+    "l-deep": RungConfig(hidden=(512, 256, 128), samples=44_000, steps=5_000),
 }
 
 

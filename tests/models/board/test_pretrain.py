@@ -1,11 +1,13 @@
 """Pretraining is deterministic: the same config writes the same bytes (on a tiny config)."""
 
 import random
+import shutil
 
 import numpy as np
 import pytest
 
 from w2sbench.core.errors import W2SError
+from w2sbench.models.board import positions
 from w2sbench.models.board.positions import DataConfig, moves_of, samples, walk
 from w2sbench.models.board.pretrain import RungConfig, batches, train, training_set
 from w2sbench.models.board.weights import save_weights
@@ -74,3 +76,40 @@ def test_moves_take_up_to_two_captures_and_two_quiet_moves():
     board = chess.Board("rnb1kbnr/ppp1pppp/8/3q4/8/2N5/PPPP1PPP/R1BQKBNR w KQkq - 0 3")
     moves = moves_of(board, random.Random(0))
     assert [board.is_capture(m) for m in moves] == [True, False, False]  # Nxd5 is the only capture
+
+
+needs_stockfish = pytest.mark.skipif(not (shutil.which("stockfish") or shutil.which("/usr/games/stockfish")),
+                                     reason="needs Debian's stockfish")
+
+
+@needs_stockfish
+def test_labels_are_cached_by_chunk_and_reused(tmp_path, monkeypatch):
+    monkeypatch.setenv("W2SBENCH_CACHE", str(tmp_path))
+    monkeypatch.setattr(positions, "CHUNK", 2)
+    small = positions.labelled(DataConfig(walks=2, nodes=16))
+    assert len(list((tmp_path / "board" / "data").glob("*.npz"))) == 1
+    assert np.all(np.abs(small["pawns"]) <= 10) and small["pawns"].dtype == np.float32
+
+    def no_engine(*args):
+        raise AssertionError("a cached chunk was labelled again")
+
+    monkeypatch.setattr(positions, "value_after", no_engine)
+    assert all(np.array_equal(a, b) for a, b in zip(small.values(), positions.labelled(DataConfig(walks=2, nodes=16)).values()))
+    monkeypatch.undo()
+    monkeypatch.setenv("W2SBENCH_CACHE", str(tmp_path))
+    monkeypatch.setattr(positions, "CHUNK", 2)
+    larger = positions.labelled(DataConfig(walks=4, nodes=16))
+    assert np.array_equal(larger["fen"][: len(small["fen"])], small["fen"])  # the smaller set is a prefix
+    with pytest.raises(W2SError, match="multiple of 2"):
+        positions.labelled(DataConfig(walks=3, nodes=16))
+
+
+@needs_stockfish
+def test_a_mating_move_is_worth_ten_pawns():
+    import chess
+    import chess.engine
+
+    board = chess.Board("6k1/5ppp/8/8/8/8/8/R5K1 w - - 0 1")
+    with chess.engine.SimpleEngine.popen_uci(positions.engine_path()) as engine:
+        assert positions.value_after(engine, board, chess.Move.from_uci("a1a8"), 16) == 10.0
+        assert positions.value_after(engine, board, chess.Move.from_uci("a1a2"), 16) < 10.0

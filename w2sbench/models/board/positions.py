@@ -22,6 +22,7 @@ import hashlib
 import json
 import random
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -30,11 +31,13 @@ import chess.engine
 import numpy as np
 import pyarrow.parquet as pq
 
+from w2sbench.core.errors import W2SError
 from w2sbench.core.paths import cache_dir, tasks_dir
 from w2sbench.core.store import load_arrays, save_arrays
 from w2sbench.models.chess_engine import MATE_PAWNS, engine_path, pawns
 
 GENERATOR = "random-walk moves v1"  # bump when the positions or labels change
+CHUNK = 2_000  # walks labelled and cached together
 PUZZLE_FILES = ("data/chess_puzzles/train.parquet", "data/chess_puzzles/test.parquet")
 
 
@@ -47,13 +50,14 @@ class DataConfig:
     nodes: int = 256
 
 
-def puzzle_positions() -> set[str]:
+@lru_cache(maxsize=1)
+def puzzle_positions() -> frozenset[str]:
     """Board and side to move of every shipped puzzle (what pretraining must not see)."""
     seen = set()
     for name in PUZZLE_FILES:
         for fen in pq.read_table(tasks_dir() / name, columns=["FEN"]).column("FEN").to_pylist():
             seen.add(" ".join(fen.split()[:2]))
-    return seen
+    return frozenset(seen)
 
 
 def walk(rng: random.Random) -> chess.Board | None:
@@ -75,8 +79,9 @@ def moves_of(board: chess.Board, rng: random.Random) -> list[chess.Move]:
     return rng.sample(captures, min(2, len(captures))) + rng.sample(quiet, min(2, len(quiet)))
 
 
-def samples(config: DataConfig, excluded: set[str]) -> Iterator[tuple[chess.Board, chess.Move]]:
-    for i in range(config.walks):
+def samples(config: DataConfig, excluded: frozenset[str] | set[str], first: int = 0) -> Iterator[tuple[chess.Board, chess.Move]]:
+    """The moves of walks first..config.walks-1 (each walk seeded by its index alone)."""
+    for i in range(first, config.walks):
         rng = random.Random(f"{config.seed}:{i}")
         board = walk(rng)
         if board is None or " ".join(board.fen().split()[:2]) in excluded:
@@ -96,24 +101,38 @@ def value_after(engine: chess.engine.SimpleEngine, board: chess.Board, move: che
     return pawns(engine.analyse(after, chess.engine.Limit(nodes=nodes), game=object())["score"], board.turn)
 
 
-def _key(config: DataConfig, engine_name: str) -> str:
-    ident = {"generator": GENERATOR, "engine": engine_name, **asdict(config)}
+def _key(config: DataConfig, engine_name: str, first: int) -> str:
+    ident = {"generator": GENERATOR, "engine": engine_name, **asdict(config), "walks": [first, first + CHUNK]}
     return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:32]
 
 
+def _label_chunk(engine: chess.engine.SimpleEngine, config: DataConfig, first: int) -> dict[str, np.ndarray]:
+    chunk = DataConfig(seed=config.seed, walks=min(first + CHUNK, config.walks), nodes=config.nodes)
+    fens, moves, values = [], [], []
+    for board, move in samples(chunk, puzzle_positions(), first):
+        fens.append(board.fen())
+        moves.append(move.uci())
+        values.append(value_after(engine, board, move, config.nodes))
+    return {"fen": np.array(fens), "move": np.array(moves), "pawns": np.array(values, dtype=np.float32)}
+
+
 def labelled(config: DataConfig = DataConfig()) -> dict[str, np.ndarray]:
-    """{"fen", "move" (UCI), "pawns"}: the labelled set, from the cache or labelled now."""
+    """{"fen", "move" (UCI), "pawns"}: the labelled set, chunk by chunk from the cache or labelled now.
+
+    Chunks of CHUNK walks are cached separately, so a larger set reuses a smaller one's
+    labels and a killed labelling run loses at most one chunk.
+    """
+    if config.walks % CHUNK:
+        raise W2SError(f"{config}: walks must be a multiple of {CHUNK} (labels are cached by chunk)")
+    parts = []
     with chess.engine.SimpleEngine.popen_uci(engine_path()) as engine:
-        path = Path(cache_dir()) / "board" / "data" / f"{_key(config, engine.id.get('name', ''))}.npz"
-        cached = load_arrays(path)
-        if cached is not None:
-            return cached
         engine.configure({"Threads": 1, "Hash": 16})
-        fens, moves, values = [], [], []
-        for board, move in samples(config, puzzle_positions()):
-            fens.append(board.fen())
-            moves.append(move.uci())
-            values.append(value_after(engine, board, move, config.nodes))
-    arrays = {"fen": np.array(fens), "move": np.array(moves), "pawns": np.array(values, dtype=np.float32)}
-    save_arrays(path, arrays)
-    return arrays
+        name = engine.id.get("name", "")
+        for first in range(0, config.walks, CHUNK):
+            path = Path(cache_dir()) / "board" / "data" / f"{_key(config, name, first)}.npz"
+            part = load_arrays(path)
+            if part is None:
+                part = _label_chunk(engine, config, first)
+                save_arrays(path, part)
+            parts.append(part)
+    return {k: np.concatenate([p[k] for p in parts]) for k in ("fen", "move", "pawns")}
