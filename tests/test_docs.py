@@ -85,3 +85,16 @@ def test_the_ladder_of_docs_ladders_md_is_valid_and_shares_the_embedded_rungs():
     embedded = get_ladder("embedded")
     assert [r.key() for r in ladder.rungs] == [embedded.rung(r.name).key() for r in ladder.rungs]  # same cache
     assert [(w.name, s.name) for w, s in ladder.pairs()] == [("minilm-l3", "mpnet-base")]
+
+
+def test_the_method_of_docs_methods_md_passes_a_mock_run(tmp_path):
+    from w2sbench.submissions.evaluate import mock_run
+    from w2sbench.submissions.scaffold import new_method
+
+    guide = (ROOT / "docs" / "methods.md").read_text()
+    new_method("confident-half", tmp_path / "submissions")
+    folder = tmp_path / "submissions" / "confident-half"
+    (folder / "method.py").write_text(_block(guide, "python", '"""confident-half:'))
+    report = mock_run(folder)
+    assert report.submission == "confident-half" and report.results
+    assert all(r.method.name == "confident-half" and r.method.params == {"keep": 0.5} for r in report.results)
