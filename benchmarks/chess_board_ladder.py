@@ -25,6 +25,7 @@ import numpy as np
 from w2sbench.core.example import Inputs
 from w2sbench.models.board.encoder import BATCH
 from w2sbench.models.board.planes import example_planes
+from w2sbench.models.board.positions import DataConfig
 from w2sbench.models.board.pretrain import CONFIGS, RungConfig, pretrain
 from w2sbench.models.probe import ProbeStudent as Student
 from w2sbench.tasks.loading import load_task_data
@@ -36,6 +37,7 @@ VARIANTS: dict[str, RungConfig] = {
     "s8-12k": RungConfig(hidden=(8,), samples=12_000, steps=1_000),
     "m-wide": RungConfig(hidden=(128, 64), samples=24_000, steps=2_000),
     "l-deep": RungConfig(hidden=(512, 256, 128), samples=44_000, steps=5_000),
+    "l-88k": RungConfig(hidden=(256, 128), samples=88_000, steps=6_000, data=DataConfig(walks=24_000)),
 }
 
 
