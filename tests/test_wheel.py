@@ -72,10 +72,14 @@ def test_the_wheel_carries_every_task_file_ladder_track_and_template(installed):
 def test_the_venv_imports_the_installed_wheel_not_the_checkout(installed):
     out = _run(
         [installed["python"], "-c",
-         "import w2sbench, w2sbench.core.paths as p; print(w2sbench.__file__); print(p.tasks_dir())"],
+         "import w2sbench, w2sbench.core.paths as p; print(w2sbench.__file__); print(p.tasks_dir())\n"
+         "from w2sbench.models.ladder import all_ladders; from w2sbench.running.tracks import all_tracks\n"
+         "print(','.join(all_ladders())); print(','.join(all_tracks()))"],
         cwd=installed["cwd"], env=installed["env"],
     )
-    module, tasks = out.stdout.split()
+    module, tasks, ladders, tracks = out.stdout.split()
+    assert ladders.split(",") == sorted(p.stem for p in (ROOT / "w2sbench/models/ladders").glob("*.yaml"))
+    assert "offline-embedded" in tracks.split(",")
     for path in (module, tasks):
         assert Path(path).resolve().is_relative_to(installed["venv"].resolve()), path
         assert not Path(path).resolve().is_relative_to(ROOT)
