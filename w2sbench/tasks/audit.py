@@ -27,6 +27,7 @@ common answer text, scored on test, must not beat picking a choice at random by 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from w2sbench.core.result import Result
 from w2sbench.tasks.hygiene import input_key as _key
 from w2sbench.tasks.hygiene import target as _target
 from w2sbench.tasks.loading import TaskData
+from w2sbench.tasks.shortcuts import shortcut_checks
 from w2sbench.tasks.task import Task
 
 BALANCE_TOLERANCE = 0.05  # positive rate within 0.5 +- this, when the task balances
@@ -138,26 +140,66 @@ def surface_features(e: Example) -> list[float]:
 MIN_PROBE_TEST = 50
 
 
-def _surface_leak(data: TaskData) -> Check:
+def _probe(name: str, data: TaskData, features, what: str) -> Check:
+    """A logistic-regression probe on ``features`` of each example, trained on the pool and scored
+    on test: it fails when it beats the majority rate by more than SURFACE_MARGIN."""
+    from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.preprocessing import MaxAbsScaler
 
     y_train = np.array([e.label for e in data.pool])
     y_test = np.array([e.label for e in data.test])
     majority = max(y_test.mean(), 1 - y_test.mean()) if len(y_test) else float("nan")
     threshold = float(majority + SURFACE_MARGIN)
     if len(set(y_train)) < 2 or not len(y_test):
-        return Check("surface_leak", True, None, threshold, "skipped: the pool has a single class")
+        return Check(name, True, None, threshold, "skipped: the pool has a single class")
     if len(y_test) < MIN_PROBE_TEST:
         # on a handful of fixture rows any probe can score 1.0 by chance: no verdict either way
-        return Check("surface_leak", True, None, threshold,
+        return Check(name, True, None, threshold,
                      f"skipped: {len(y_test)} test examples are too few to judge (need {MIN_PROBE_TEST})")
-    probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-    probe.fit(np.array([surface_features(e) for e in data.pool]), y_train)
-    accuracy = float(probe.score(np.array([surface_features(e) for e in data.test]), y_test))
-    return Check("surface_leak", accuracy <= threshold, accuracy, threshold,
-                 f"a surface-feature probe (pool -> test) scores {accuracy:.3f}; majority rate {majority:.3f}")
+    probe = make_pipeline(DictVectorizer(), MaxAbsScaler(), LogisticRegression(max_iter=1000))
+    probe.fit([features(i, e, len(data.pool)) for i, e in enumerate(data.pool)], y_train)
+    accuracy = float(probe.score([features(i, e, len(data.test)) for i, e in enumerate(data.test)], y_test))
+    return Check(name, accuracy <= threshold, accuracy, threshold,
+                 f"a probe of {what} (pool -> test) scores {accuracy:.3f}; majority rate {majority:.3f}")
+
+
+def _surface(i: int, e: Example, n: int) -> dict[str, float]:
+    return dict(enumerate(surface_features(e)))
+
+
+_ID_PARTS = re.compile(r"[^0-9A-Za-z]+")
+
+
+def id_features(e: Example) -> dict[str, float]:
+    """What an id could give away: each of its parts by position (from the start and from the
+    end), and the size of each numeric part (a row number, when upstream rows are sorted by label)."""
+    parts = [p for p in _ID_PARTS.split(e.id) if p]
+    out: dict[str, float] = {}
+    for k, part in enumerate(parts):
+        out[f"{k}={part}"] = out[f"-{len(parts) - k}={part}"] = 1.0
+        if part.isdigit():
+            out[f"num{k}"] = out[f"num-{len(parts) - k}"] = float(np.log1p(int(part[:12])))
+    return out
+
+
+def _position(i: int, e: Example, n: int) -> dict[str, float]:
+    return {"fraction": i / max(1, n), "odd": float(i % 2)}
+
+
+def _surface_leak(data: TaskData) -> Check:
+    return _probe("surface_leak", data, _surface, "surface features (lengths and form of text and text_pair)")
+
+
+def _id_leak(data: TaskData) -> Check:
+    """Methods see ids: an id naming the right choice's position (SciQ's was always 0) is a label."""
+    return _probe("id_leak", data, lambda i, e, n: id_features(e), "the example ids")
+
+
+def _position_leak(data: TaskData) -> Check:
+    """Methods see examples in order: labels must not follow it (alternating pairs, sorted blocks)."""
+    return _probe("position_leak", data, _position, "each example's position in its role")
 
 
 def _answer_baseline(data: TaskData) -> Check:
@@ -192,6 +234,9 @@ def audit_task(task: Task, data: TaskData) -> list[Check]:
         _duplicates_across(data),
         _group_leakage(data),
         _surface_leak(data),
+        _id_leak(data),
+        _position_leak(data),
+        *shortcut_checks(data.pool, data.test, SURFACE_MARGIN, Check),
     ]
 
 

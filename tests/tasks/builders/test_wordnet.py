@@ -16,6 +16,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from w2sbench.tasks.builders import wordnet as W
+from w2sbench.tasks.builders import wordnet_relations as R
+from w2sbench.tasks.builders.wordnet_lexicon import parse_data_file
 from w2sbench.tasks.loading import load_task_data, sha256_file
 from w2sbench.tasks.task import load_task_file
 
@@ -34,7 +36,7 @@ LINE = ("02084071 05 n 03 dog 0 domestic_dog 0 Canis_familiaris 0 002 @ 02083346
 def test_parses_a_data_line(tmp_path):
     path = tmp_path / "data.noun"
     path.write_text("  1 This is a licence header line\n" + LINE)
-    s = W.parse_data_file(path, "n")["n:02084071"]
+    s = parse_data_file(path, "n")["n:02084071"]
     assert s.lemmas == ["dog", "domestic dog", "Canis familiaris"]
     assert s.lexfile == 5 and s.hypernyms == ["n:02083346", "n:01317541"]
     assert s.definition == "a member of the genus Canis"
@@ -76,6 +78,33 @@ def test_known_hypernym_question(wn):
     assert dog[0].startswith("Is a dog a kind of ") and dog[0] != dog[1]
 
 
+@pytest.mark.parametrize(("task", "x", "y"), [
+    ("wordnet_meronym", "bulkhead", "ship"), ("wordnet_meronym", "finger", "hand"),
+    ("wordnet_member", "dog", "Canis"), ("wordnet_member", "margay", "Felis"),
+    ("wordnet_instance", "Mozart", "composer"), ("wordnet_instance", "Suva", "national capital"),
+    ("wordnet_domain", "bunt", "baseball"), ("wordnet_domain", "fry", "cooking"),
+    ("wordnet_troponym", "snicker", "laugh"), ("wordnet_troponym", "stroll", "walk"),
+])
+def test_known_relation_pairs(wn, task, x, y):
+    assert (x, y) in {(a, b) for a, b, _ in R.related_pairs(wn, task)[x.lower()]}
+
+
+def test_pairs_that_share_a_stem_are_left_out(wn):
+    """"Canis" is a member of "Canidae" in WordNet, "doorknob" a part of "door": spelling answers those."""
+    members = {b for _, b, _ in R.related_pairs(wn, "wordnet_member").get("canis", [])}
+    assert "Canidae" not in members
+    assert "doorknob" not in R.related_pairs(wn, "wordnet_meronym")
+    assert any(p.symbol == "#m" and "Canidae" in wn.synsets[p.target].lemmas
+               for k in wn.senses["canis"] for p in wn.synsets[k].pointers)
+
+
+def test_relation_negative_is_another_items_partner(wn):
+    rows = R.relation_examples("wordnet_instance")(wn, ["mozart", "einstein"], random.Random(0))
+    mozart = {r["label"]: r["text_pair"] for r in rows if r["group"] == "mozart"}
+    assert mozart[1] == "composer" and mozart[0] not in R.related_names(wn, "Mozart", ("@i",))
+    assert sorted(r["text_pair"] for r in rows if r["label"] == 1) == sorted(r["text_pair"] for r in rows if r["label"] == 0)
+
+
 def _gloss_truth(wn, r):
     return r["text_pair"] in {wn.synsets[k].definition for k in wn.senses[r["text"]]}
 
@@ -92,7 +121,23 @@ def _wic_truth(wn, r):
                for k in wn.senses[lemma])
 
 
-TRUTH = {"wordnet_gloss": _gloss_truth, "wordnet_hypernym": _hypernym_truth, "wordnet_wic": _wic_truth}
+def _relation_truth(task):
+    symbols = R.RELATIONS[task].symbols
+
+    def truth(wn, r):
+        x, y = r["text"], r["text_pair"]
+        pointed = {wn.synsets[p.target].lemmas[0] for s in wn.synsets.values() if s.lemmas[0] == x
+                   for p in s.pointers if p.symbol in symbols}
+        if y in pointed:
+            return True
+        assert y.lower() not in R.related_names(wn, x, symbols), r  # a negative names nothing related
+        return False
+
+    return truth
+
+
+TRUTH = {"wordnet_gloss": _gloss_truth, "wordnet_hypernym": _hypernym_truth, "wordnet_wic": _wic_truth,
+         **{task: _relation_truth(task) for task in R.RELATIONS}}
 
 
 @pytest.mark.parametrize("task", sorted(W.TASKS))
@@ -109,7 +154,7 @@ def test_splits_grouped_balanced_sized(built, task):
     assert not groups["train"] & groups["test"]
     assert all(W.in_test(g) for g in groups["test"]) and not any(W.in_test(g) for g in groups["train"])
     for split, rs in rows.items():
-        assert len(rs) == W.SIZES[split]
+        assert len(rs) == W.sizes_of(task)[split]
         assert 2 * sum(r["label"] for r in rs) == len(rs)
         for g in groups[split]:  # each lemma brings as many positives as negatives
             labels = [r["label"] for r in rs if r["group"] == g]
