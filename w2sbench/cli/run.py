@@ -100,7 +100,7 @@ def register(main: click.Group) -> None:
             csv_list(task_ids),
             ladder_name,
             csv_list(pairs),
-            _methods(csv_list(method_names), cache_dir),
+            _methods(csv_list(method_names), cache_dir, results_dir),
             [int(s) for s in csv_list(seeds) or []],
         )
         from w2sbench.running.executors import make_executor
@@ -119,10 +119,11 @@ def register(main: click.Group) -> None:
         click.echo(f"\n{len(results)} result records in {Path(results_dir).resolve()}")
 
 
-def _methods(names: list[str] | None, cache_dir: Path | None) -> list | None:
+def _methods(names: list[str] | None, cache_dir: Path | None, results_dir: Path) -> list | None:
     """Method names as given; a folder holding metadata.yaml is a submission. Its method runs, for
     the length of the command, in an isolated worker as `w2sbench evaluate` runs it (bubblewrap
-    where it works, else a plain worker process), on whatever tasks, ladder and pairs were asked."""
+    where it works, else a plain worker process), on whatever tasks, ladder and pairs were asked;
+    the run's records (they hold test labels) are out of its reach, as the caches are."""
     if not names:
         return names
     from w2sbench.core.paths import use_cache
@@ -133,7 +134,8 @@ def _methods(names: list[str] | None, cache_dir: Path | None) -> list | None:
     methods = []
     for name in names:
         if (Path(name) / "metadata.yaml").is_file():
-            harness = Harness(use_cache(cache_dir), sandbox_mode="auto", extra_forbidden=(Path(name) / "results",))
+            harness = Harness(use_cache(cache_dir), sandbox_mode="auto",
+                              extra_forbidden=(Path(name) / "results", Path(results_dir)))
             methods.append(ctx.with_resource(method_session(load_submission(name), harness)))
         else:
             methods.append(name)
