@@ -50,7 +50,7 @@ def context(student, weak, *, intermediates=(), validation_weak=None, validation
     fields = dict(
         student=student, transfer=inputs(len(weak)), weak_labels=weak,
         validation=inputs(len(validation_weak), "v"), validation_weak_labels=validation_weak,
-        unlabeled=inputs(3, "u"), intermediates=tuple(intermediates), seed=seed,
+        intermediates=tuple(intermediates), seed=seed,
     )
     if validation_labels is not None:
         return OracleContext(**fields, validation_labels=np.asarray(validation_labels, dtype=np.float64))

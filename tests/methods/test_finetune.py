@@ -232,7 +232,7 @@ def test_methods_run_unchanged_on_a_finetune_student(tiny_encoder, name, params)
     validation, _ = sentiment(6, seed=1, prefix="v")
     test, _ = sentiment(5, seed=2, prefix="u")
     ctx = MethodContext(student=strong, transfer=transfer, weak_labels=np.clip(labels, 0.2, 0.8),
-                        validation=validation, validation_weak_labels=np.full(6, 0.6), unlabeled=test,
+                        validation=validation, validation_weak_labels=np.full(6, 0.6),
                         intermediates=(mid,), seed=0)
     p = make_method(name, params).fit(ctx)(test)
     assert p.shape == (5,) and np.all((p >= 0) & (p <= 1))
@@ -286,7 +286,7 @@ def test_generative_ft_method_end_to_end(tiny_llama):
     transfer, labels = sentiment(16)
     test, _ = sentiment(5, seed=2, prefix="u")
     ctx = MethodContext(student=s, transfer=transfer, weak_labels=np.clip(labels, 0.2, 0.8), validation=test,
-                        validation_weak_labels=np.full(5, 0.5), unlabeled=test, intermediates=(), seed=0)
+                        validation_weak_labels=np.full(5, 0.5), intermediates=(), seed=0)
     p = make_method("generative-ft", {"lr": 1e-3}).fit(ctx)(test)
     assert p.shape == (5,) and np.all((p >= 0) & (p <= 1))
 
@@ -305,7 +305,7 @@ def test_few_shot_weak_prompts_with_hard_weak_labels(tiny_llama):
     weak = np.where(labels == 1, 0.7, 0.2)
     test, _ = sentiment(5, seed=2, prefix="u")
     ctx = MethodContext(student=s, transfer=transfer, weak_labels=weak, validation=test,
-                        validation_weak_labels=np.full(5, 0.5), unlabeled=test, intermediates=(), seed=0)
+                        validation_weak_labels=np.full(5, 0.5), intermediates=(), seed=0)
     predictor = make_method("few-shot-weak", {"k": 4}).fit(ctx)
     prompt = predictor.prompts(test.subset([0]))[0]
     assert prompt.count("\nAnswer: Yes\n\n") == 2 and prompt.count("\nAnswer: No\n\n") == 2
@@ -327,7 +327,7 @@ def test_finetune_only_methods_refuse_the_probe_regime_and_encoders(tiny_encoder
     encoder = student_of(tiny_encoder)
     transfer, labels = sentiment(4)
     ctx = MethodContext(student=encoder, transfer=transfer, weak_labels=labels, validation=transfer,
-                        validation_weak_labels=labels, unlabeled=transfer, intermediates=(), seed=0)
+                        validation_weak_labels=labels, intermediates=(), seed=0)
     with pytest.raises(W2SError, match="causal language model"):
         make_method(name).fit(ctx)
 
@@ -351,7 +351,7 @@ def test_ft_weak_lp_gt_probes_the_weakly_tuned_backbone_with_validation_ground_t
 
     def ctx(validation_labels):
         return OracleContext(student=strong, transfer=transfer, weak_labels=np.clip(labels, 0.2, 0.8),
-                             validation=validation, validation_weak_labels=np.full(12, 0.6), unlabeled=test,
+                             validation=validation, validation_weak_labels=np.full(12, 0.6),
                              intermediates=(), seed=0, validation_labels=validation_labels)
 
     method = make_method("ft-weak-lp-gt")

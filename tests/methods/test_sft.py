@@ -27,7 +27,7 @@ def context(weak, intermediates=()) -> GenerativeContext:
                       tuple(tuple(str(j) for j in range(len(w))) for w in weak))
     return GenerativeContext(student=RecordingLM(), transfer=prompts, weak_labels=tuple(np.array(w) for w in weak),
                              validation=prompts, validation_weak_labels=tuple(np.array(w) for w in weak),
-                             unlabeled=prompts, intermediates=tuple(intermediates), seed=0)
+                             intermediates=tuple(intermediates), seed=0)
 
 
 WEAK = [[0.1, 0.9], [0.5, 0.2, 0.3], [0.05, 0.05, 0.9], [0.4, 0.6]]

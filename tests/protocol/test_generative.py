@@ -87,7 +87,10 @@ def test_the_method_sees_prompts_and_weak_distributions_never_answers(tiny_lm_la
     [r] = run_grid(ws, grid(tiny_lm_ladder, [Spy()]), show_progress=False)
     ctx = Spy.seen[0]
     splits = ws.splits(small_task(), 0)
-    assert ctx.transfer == Prompts.of(splits.transfer) and not hasattr(ctx, "validation_labels")
+    transfer = Prompts.of(splits.transfer)
+    assert (ctx.transfer.prompts, ctx.transfer.choices) == (transfer.prompts, transfer.choices)
+    assert ctx.transfer.ids != transfer.ids  # opaque (protocol.blind)
+    assert not hasattr(ctx, "validation_labels") and not hasattr(ctx, "unlabeled")
     assert not any(hasattr(v, "answer") or hasattr(v, "answers") for v in vars(ctx).values())
     for dist, e in zip(ctx.weak_labels, splits.transfer):
         assert dist.shape == (len(e.choices),) and abs(dist.sum() - 1) < 1e-6 and not dist.flags.writeable
@@ -98,7 +101,7 @@ def test_the_method_sees_prompts_and_weak_distributions_never_answers(tiny_lm_la
 
 
 @pytest.mark.parametrize("answer,match", [("shape", "expected \\(\\d+,\\)"), ("nan", "not a probability"),
-                                          ("count", "0 distributions for 40 prompts")])
+                                          ("count", "0 predictions for a batch of")])
 def test_bad_predictions_name_the_method(tiny_lm_ladder, workspace, answer, match):
     with pytest.raises(W2SError, match=f"broken-generative.*{match}"):
         run_grid(workspace(), grid(tiny_lm_ladder, [Broken(answer)]), show_progress=False)

@@ -65,11 +65,10 @@ def fit(self, ctx):
             errors.append(f"{what}: {type(e).__name__}")
             continue
         if what == "tasks/data parquet":
-            labels = dict(zip(got["id"], got["label"]))
-            stolen = np.array([float(labels[i]) for i in ctx.unlabeled.ids])
+            stolen = dict(zip(got["text"], got["label"]))
     if stolen is None:
         raise RuntimeError("ATTACK FAILED: " + "; ".join(errors))
-    return lambda inputs: stolen
+    return lambda inputs: np.array([float(stolen[t]) for t in inputs.texts])
 """
 LOAD_VIA_HARNESS = """
 def load_via_harness():
@@ -104,13 +103,12 @@ def fit(self, ctx):
     from w2sbench.core.example import Example
     from w2sbench.tasks.loading import TaskData
     from w2sbench.core.splits import Splits
-    n = len(ctx.unlabeled)
     found = []
     for o in gc.get_objects():
         if isinstance(o, (Example, TaskData, Splits, protocol.Workspace)):
             found.append(type(o).__name__)
-        elif isinstance(o, np.ndarray) and o.dtype.kind in "iub" and o.shape == (n,):
-            found.append("int array of test length")
+        elif isinstance(o, np.ndarray) and o.dtype.kind in "iub" and o.ndim == 1 and len(o) >= 100:
+            found.append("a long int array")
     for frame in sys._current_frames().values():
         while frame is not None:
             for key in ("labels", "splits", "data", "ws", "exp"):

@@ -275,7 +275,7 @@ def test_validate_help_lists_exactly_the_checks_it_runs():
 def test_validate_cli_json_and_exit_status(evaluated, tmp_path, monkeypatch):
     import w2sbench.cli.submissions as cmd
 
-    monkeypatch.setattr(cmd, "_harness", lambda cache, unsandboxed, limit, extra=(): toy_harness(
+    monkeypatch.setattr(cmd, "_harness", lambda cache, unsandboxed, limit, extra=(), data_dir=None: toy_harness(
         evaluated[1], TWO_SEEDS, unsandboxed=unsandboxed, time_limit_s=limit))
     good = fresh_copy(evaluated, tmp_path)
     out = CliRunner().invoke(main, ["validate", str(good), "--unsandboxed", "--json"])

@@ -42,9 +42,12 @@ class MethodContext:
 
     transfer / weak_labels: the inputs the student learns from and the weak supervisor's soft
     labels (P(class 1)) on them. validation / validation_weak_labels: a held-out, weak-labelled
-    split for early stopping or model selection. unlabeled: the test inputs, without labels,
-    for transductive methods. intermediates: students of the rungs between weak and strong,
-    for bootstrapping. seed: for any randomness the method needs.
+    split for early stopping or model selection. intermediates: students of the rungs between
+    weak and strong, for bootstrapping. seed: for any randomness the method needs.
+
+    Prediction is inductive: the test inputs are not here; the predictor fit returns is called
+    on shuffled batches of them afterwards. Every id is an opaque salted hash, drawn afresh
+    each run: an id names an example, nothing more (w2sbench.protocol.blind).
     """
 
     student: Student
@@ -52,7 +55,6 @@ class MethodContext:
     weak_labels: np.ndarray
     validation: Inputs
     validation_weak_labels: np.ndarray
-    unlabeled: Inputs
     intermediates: tuple[Student, ...]
     seed: int
 
@@ -90,7 +92,6 @@ class GenerativeContext:
     weak_labels: tuple[np.ndarray, ...]
     validation: Prompts
     validation_weak_labels: tuple[np.ndarray, ...]
-    unlabeled: Prompts
     intermediates: tuple
     seed: int
 

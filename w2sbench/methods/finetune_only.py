@@ -47,8 +47,8 @@ def concat(a: Inputs, b: Inputs) -> Inputs:
 class GenerativeFT(UsesCode):
     """Language-model fine-tuning on the task's unlabelled text, then naive weak-label fine-tuning.
 
-    The text is the transfer inputs, plus the unlabeled test inputs if include_unlabeled; the
-    weak-label phase starts from the adapted weights. epochs and lr (None: the regime's size rule) set the LM phase; the rest
+    The text is the transfer and validation inputs (prediction is inductive: the test inputs
+    are never in fit); the weak-label phase starts from the adapted weights. epochs and lr (None: the regime's size rule) set the LM phase; the rest
     of its settings are the student's FinetuneConfig. Fine-tuning regime, causal LMs only.
     """
 
@@ -57,7 +57,6 @@ class GenerativeFT(UsesCode):
     uses = (generative_finetune,)
     epochs: int = 1
     lr: float | None = None
-    include_unlabeled: bool = True
 
     def __post_init__(self):
         check_range(self.name, "epochs", self.epochs, 1, 1000)
@@ -66,7 +65,7 @@ class GenerativeFT(UsesCode):
 
     def fit(self, ctx: MethodContext):
         student = finetune_student(self.name, ctx.student)
-        inputs = concat(ctx.transfer, ctx.unlabeled) if self.include_unlabeled else ctx.transfer
+        inputs = concat(ctx.transfer, ctx.validation)
         config = dataclasses.replace(student.config, epochs=self.epochs, lr=self.lr)
         adapted = generative_finetune(student, student.texts(inputs), config)
         return adapted.fit(ctx.transfer, ctx.weak_labels)

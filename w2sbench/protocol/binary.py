@@ -14,6 +14,7 @@ from w2sbench.core.result import (
 from w2sbench.core.splits import WEAK_LABELLED_ROLES, Splits
 from w2sbench.methods.api import MethodContext, OracleContext
 from w2sbench.models.ladder import Rung
+from w2sbench.protocol.blind import opaque, predict_shuffled
 from w2sbench.protocol.scoring import check_predictions, ids_sha256, score
 
 if TYPE_CHECKING:
@@ -22,17 +23,17 @@ if TYPE_CHECKING:
 
 
 def method_context(ws: Workspace, exp: Experiment, splits: Splits, weak: dict[str, np.ndarray]) -> MethodContext:
-    """What the method may see: inputs and weak labels, built from label-free views only.
+    """What the method may see: inputs and weak labels, built from label-free views only, with
+    opaque ids; never the test inputs (blind.predict_shuffled asks for those after fit).
 
     Only a method that declares itself an oracle gets the validation split's ground truth.
     """
     fields = dict(
         student=ws.student(exp.strong, exp.seed),
-        transfer=Inputs.of(splits.transfer),
+        transfer=opaque(Inputs.of(splits.transfer)),
         weak_labels=weak["transfer"],
-        validation=Inputs.of(splits.validation),
+        validation=opaque(Inputs.of(splits.validation)),
         validation_weak_labels=weak["validation"],
-        unlabeled=Inputs.of(splits.test),
         intermediates=tuple(ws.student(r, exp.seed) for r in exp.ladder.between(exp.weak, exp.strong)),
         seed=exp.seed,
     )
@@ -75,8 +76,8 @@ class BinaryFraming:
     context = staticmethod(method_context)
 
     @staticmethod
-    def test_inputs(splits: Splits) -> Inputs:
-        return Inputs.of(splits.test)
+    def predict(predictor, splits: Splits, method: str) -> list:
+        return predict_shuffled(predictor, Inputs.of(splits.test), method)
 
     @staticmethod
     def score(exp: Experiment, splits: Splits, weak_test, raw, ceiling) -> tuple[Scores, Predictions]:

@@ -65,7 +65,7 @@ def run_experiment(ws: Workspace, exp: Experiment) -> Result:
     clock = time.perf_counter()
     try:
         predictor = exp.method.fit(framing.context(ws, exp, splits, weak))
-        raw = predictor(framing.test_inputs(splits))
+        raw = framing.predict(predictor, splits, exp.method.name)
     except W2SError:
         raise
     except Exception as e:

@@ -35,8 +35,8 @@ class Framing(Protocol):
     def context(self, ws: Workspace, exp: Experiment, splits: Splits, weak: dict) -> Any:
         """What the method receives: inputs and weak labels, never ground truth."""
 
-    def test_inputs(self, splits: Splits) -> Any:
-        """The label-free test inputs the method's predictor is applied to."""
+    def predict(self, predictor, splits: Splits, method: str) -> Any:
+        """The predictor's raw answers on the test inputs (opaque ids, shuffled batches: protocol.blind)."""
 
     def score(self, exp: Experiment, splits: Splits, weak_test, raw, ceiling) -> tuple[Scores, Predictions]:
         """The record's scores and predictions from the method's raw test predictions."""

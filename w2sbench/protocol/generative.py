@@ -20,6 +20,7 @@ from w2sbench.core.splits import WEAK_LABELLED_ROLES, Splits
 from w2sbench.methods.api import GenerativeContext
 from w2sbench.models.ladder import Rung
 from w2sbench.models.language_model import LanguageModel
+from w2sbench.protocol.blind import opaque, predict_shuffled
 from w2sbench.protocol.scoring import ids_sha256
 
 
@@ -108,18 +109,17 @@ class GenerativeFraming:
             raise W2SError(f"method {exp.method.name}: oracle methods are not defined for generative tasks")
         return GenerativeContext(
             student=language_model(ws, exp.strong, exp.seed),
-            transfer=Prompts.of(splits.transfer),
+            transfer=opaque(Prompts.of(splits.transfer)),
             weak_labels=tuple(weak["transfer"]),
-            validation=Prompts.of(splits.validation),
+            validation=opaque(Prompts.of(splits.validation)),
             validation_weak_labels=tuple(weak["validation"]),
-            unlabeled=Prompts.of(splits.test),
             intermediates=tuple(language_model(ws, r, exp.seed) for r in exp.ladder.between(exp.weak, exp.strong)),
             seed=exp.seed,
         )
 
     @staticmethod
-    def test_inputs(splits: Splits) -> Prompts:
-        return Prompts.of(splits.test)
+    def predict(predictor, splits: Splits, method: str) -> list:
+        return predict_shuffled(predictor, Prompts.of(splits.test), method)
 
     @staticmethod
     def score(exp, splits: Splits, weak_test, raw, ceiling) -> tuple[Scores, Predictions]:

@@ -26,7 +26,8 @@ class FeatureSource:
     """In-memory, picklable features of one rung for exactly the texts a method may see.
 
     It has what :class:`w2sbench.models.probe.ProbeStudent` reads of a feature store: ``.rung.name`` and
-    ``.get(texts)``. A text outside the transfer, validation and test inputs has no features.
+    ``.get(texts)``. A text outside the transfer and validation inputs, and the test batches
+    asked so far, has no features.
     """
 
     def __init__(self, rung_name: str, texts: list[str], vectors: np.ndarray):
@@ -45,6 +46,15 @@ class FeatureSource:
                 "transfer, validation and test texts only"
             )
         return self._vectors[rows]
+
+    def add(self, texts: list[str], vectors: np.ndarray) -> None:
+        """Features of more texts (a test batch, sent after fit)."""
+        new = []
+        for i, t in enumerate(texts):
+            if t not in self._row:
+                self._row[t] = len(self._vectors) + len(new)
+                new.append(i)
+        self._vectors = np.concatenate([self._vectors, np.asarray(vectors)[new]])
 
     def __len__(self) -> int:
         return len(self._row)
@@ -78,10 +88,18 @@ class FitJob:
     weak_labels: np.ndarray
     validation: Inputs
     validation_weak_labels: np.ndarray
-    unlabeled: Inputs
     seed: int
     validation_labels: np.ndarray | None = None  # only for a method that declares oracle = True
     threads: int = 1
+
+
+@dataclass(frozen=True)
+class PredictJob:
+    """One batch of test inputs (opaque ids, shuffled), sent after fit, with the features of its
+    texts for each rung the method holds a student of (rung name -> texts, vectors)."""
+
+    inputs: Inputs
+    features: dict[str, tuple[list[str], np.ndarray]]
 
 
 class Reply(BaseModel):
@@ -107,16 +125,21 @@ class Identity(BaseModel):
     class_code_hash: str
 
 
+def texts_of(*views: Inputs) -> list[str]:
+    """Every distinct text and text_pair of the views (what features are sent for)."""
+    return list(dict.fromkeys(t for v in views for t in (*v.texts, *(v.text_pairs or ()))))
+
+
+def features_of(student, texts: list[str]) -> np.ndarray:
+    return student.features(Inputs(ids=tuple(texts), texts=tuple(texts)))
+
+
 def fit_job(ctx, spec: MethodSpec, oracle: bool, threads: int) -> FitJob:
     """The worker's copy of a MethodContext: features for exactly the texts it contains."""
-    texts: list[str] = []
-    for inputs in (ctx.transfer, ctx.validation, ctx.unlabeled):
-        texts += list(inputs.texts) + list(inputs.text_pairs or ())
-    texts = list(dict.fromkeys(texts))
+    texts = texts_of(ctx.transfer, ctx.validation)
 
     def student_spec(student) -> StudentSpec:
-        vectors = student.features(Inputs(ids=tuple(texts), texts=tuple(texts)))
-        return StudentSpec(FeatureSource(student.name, texts, vectors), student.seed, student.config)
+        return StudentSpec(FeatureSource(student.name, texts, features_of(student, texts)), student.seed, student.config)
 
     return FitJob(
         spec=spec,
@@ -126,7 +149,6 @@ def fit_job(ctx, spec: MethodSpec, oracle: bool, threads: int) -> FitJob:
         weak_labels=np.asarray(ctx.weak_labels),
         validation=ctx.validation,
         validation_weak_labels=np.asarray(ctx.validation_weak_labels),
-        unlabeled=ctx.unlabeled,
         seed=ctx.seed,
         validation_labels=np.asarray(ctx.validation_labels) if oracle else None,
         threads=threads,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Literal
@@ -128,28 +129,31 @@ class SubmissionMethod(Method):
                 f"only (features are shipped to the worker); got a {type(ctx.student).__name__}"
             )
         job = fit_job(ctx, self.spec, self.oracle, self.threads)
-        try:
-            reply = self.worker.call("fit", job, self.limit_s, what=f"submission {self.submission.name}")
-        finally:
-            self.worker.close()  # one fresh worker per experiment: nothing carries over to the next
+        self.worker.close()  # one fresh worker per experiment: nothing carries over from the last one
+        deadline = time.monotonic() + self.limit_s
+        self.worker.call("fit", job, self.limit_s, what=f"submission {self.submission.name}")
+        return _Remote(self, (ctx.student, *ctx.intermediates), deadline)
 
+
+class _Remote:
+    """The predictor handed back to the protocol: each test batch goes to the fitted worker, with
+    its texts' features; fit and every batch share the method's time limit."""
+
+    def __init__(self, method: SubmissionMethod, students, deadline: float):
+        self.method, self.students, self.deadline = method, students, deadline
+
+    def __call__(self, inputs):
+        from w2sbench.submissions.contract import PredictJob, features_of, texts_of
+
+        texts = texts_of(inputs)
+        job = PredictJob(inputs, {s.name: (texts, features_of(s, texts)) for s in self.students})
+        left = max(self.deadline - time.monotonic(), 0.001)
+        reply = self.method.worker.call("predict", job, left, what=f"submission {self.method.submission.name}")
         shape = tuple(reply.shape or ())
         values = np.asarray(reply.values or [], dtype=np.float64)
         if int(np.prod(shape)) != values.size:
             raise ValueError(f"the worker reported shape {shape} for {values.size} values")
-        return _Answered(ctx.unlabeled, values.reshape(shape))
-
-
-class _Answered:
-    """The predictor handed back to the protocol: the worker's answer for the test inputs."""
-
-    def __init__(self, inputs, probs: np.ndarray):
-        self._ids, self._probs = inputs.ids, probs
-
-    def __call__(self, inputs):
-        if inputs.ids != self._ids:
-            raise ValueError("an isolated method answers for the test inputs only")
-        return self._probs
+        return values.reshape(shape)
 
 
 @contextlib.contextmanager

@@ -3,12 +3,13 @@
 The harness never imports submitted code. A worker process (``python -m``-style bootstrap of
 ``worker_main.main``) receives, pickled on its stdin, only what the method API allows:
 
-- features of the strong rung (and of the intermediate rungs) for exactly the transfer,
-  validation and test texts, as an in-memory :class:`FeatureSource` (``.get(texts)``,
+- features of the strong rung (and of the intermediate rungs) for exactly the transfer
+  and validation texts (and, after fit, of each test batch), as an in-memory :class:`FeatureSource` (``.get(texts)``,
   ``.rung.name``) that :class:`w2sbench.models.probe.ProbeStudent` trains on;
 - the transfer inputs and their weak labels, the validation inputs and their weak labels, the
-  test inputs without labels (``unlabeled``), the seed; an oracle method also gets the
-  validation split's ground truth (never the test labels).
+  seed; an oracle method also gets the validation split's ground truth (never the test labels);
+- after fit returns, the test inputs in shuffled batches with opaque ids (``predict`` calls,
+  each with its texts' features), answered by the predictor fit returned.
 
 It answers with JSON lines on a private copy of its stdout (the method's own prints go to
 stderr): ``{"ready": true}`` once it has started, then one result. The harness parses JSON

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from w2sbench.submissions.contract import FitJob, MethodSpec, StudentSpec
+from w2sbench.submissions.contract import FitJob, MethodSpec, PredictJob, StudentSpec
 
 # ---------------------------------------------------------------------------------------------
 # The worker side (runs inside the sandbox)
@@ -19,6 +19,7 @@ from w2sbench.submissions.contract import FitJob, MethodSpec, StudentSpec
 
 
 _LOADED: dict[tuple[str, str], type] = {}
+_FITTED: dict = {}  # this worker's one experiment: the predictor fit returned, the feature sources
 
 
 def _load_class(spec: MethodSpec):
@@ -103,7 +104,6 @@ def _fit(job: FitJob) -> dict:
         weak_labels=job.weak_labels,
         validation=job.validation,
         validation_weak_labels=job.validation_weak_labels,
-        unlabeled=job.unlabeled,
         intermediates=tuple(student(s) for s in job.intermediates),
         seed=job.seed,
     )
@@ -114,7 +114,17 @@ def _fit(job: FitJob) -> dict:
     predictor = method.fit(ctx)
     if not callable(predictor):
         raise TypeError(f"fit returned {type(predictor).__name__}, expected a predictor (a callable on Inputs)")
-    raw = predictor(job.unlabeled)
+    _FITTED.update(predictor=predictor, sources={s.features.rung.name: s.features for s in (job.student, *job.intermediates)})
+    return {}
+
+
+def _predict(job: PredictJob) -> dict:
+    """The fitted predictor on one test batch (its features added to the students' sources first)."""
+    if "predictor" not in _FITTED:
+        raise RuntimeError("predict before fit")
+    for rung, (texts, vectors) in job.features.items():
+        _FITTED["sources"][rung].add(texts, vectors)
+    raw = _FITTED["predictor"](job.inputs)
     try:
         probs = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError):
@@ -168,6 +178,8 @@ def main() -> None:
                 reply = {"ok": True, "identity": _describe(payload)}
             elif kind == "fit":
                 reply = {"ok": True, **_fit(payload)}
+            elif kind == "predict":
+                reply = {"ok": True, **_predict(payload)}
             else:
                 reply = {"ok": False, "error": f"unknown request {kind!r}"}
         except BaseException as e:  # noqa: BLE001 - every failure of submitted code becomes an answer
