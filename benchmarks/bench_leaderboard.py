@@ -10,12 +10,14 @@ time (user + system of the child) are printed, with the ratio before / after.
     python benchmarks/bench_leaderboard.py --rounds 3
     python benchmarks/bench_leaderboard.py --after-only   # the current code alone (seconds)
 
-Where the time went before (cProfile of `generate('submissions')`, 432 records): the paired
-bootstrap gathered a (seeds, 1000, 800) boolean array per cell and model, once in
-report.summarize (about half the time) and again in the board (the other half); reading and
-checking the records took about 1 s. After: per task one (B, n) matrix of resample counts,
-each record's accuracies as one matrix product (shared by every track), sklearn no longer
-imported.
+Where the time went before (cProfile of `generate('submissions')` on the 432 committed records,
+2026-12-01, 31.8 s under load): the paired bootstrap gathered a (seeds, 1000, 800) boolean
+array per cell and model, once in report.summarize via core.metrics.bootstrap_pgr (16.6 s)
+and again in the board's own _boot_pgr (13.9 s); reading and checking the records took 0.9 s;
+importing sklearn about 1 s more in the command. After (same profile, 2.2 s CPU): per task one
+(B, n) float32 matrix of resample counts drawn once (0.6 s for three tasks at B = 20,000), each
+record's per-seed accuracies as one matrix product shared by every track (about 1 s), the
+records' checksums (0.6 s); sklearn is imported only where AUROC is computed.
 """
 
 from __future__ import annotations
