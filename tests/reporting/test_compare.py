@@ -84,3 +84,12 @@ def test_compare_command_reads_several_folders_and_filters_pairs(tmp_path):
     assert "Holm-corrected over 1 comparisons" in both.output
     none = CliRunner().invoke(main, [*args, "--pairs", "mid:weak"])
     assert none.exit_code != 0 and "no result records for pairs mid:weak" in none.output
+
+
+def test_two_versions_of_a_method_in_one_cell_are_an_error_naming_them():
+    from w2sbench.core.errors import W2SError
+
+    stale = [r.model_copy(update={"method": r.method.model_copy(update={"code_hash": "oldversion123"})})
+             for r in cell("a", 320, "m")]
+    with pytest.raises(W2SError, match=r"m: several records for a toy weak strong .*oldversion12"):
+        compare([*toy(), *stale], boot=PairedBootstrap(n_boot=100))

@@ -28,6 +28,7 @@ import numpy as np
 from scipy import optimize, stats
 from tabulate import tabulate
 
+from w2sbench.core.errors import W2SError
 from w2sbench.core.metrics import Interval, percentile_interval
 from w2sbench.core.result import Result
 from w2sbench.models.ladder import is_ensemble_name
@@ -105,6 +106,14 @@ def compare(results: list[Result], baseline: str = "naive", boot: PairedBootstra
         methods[row_label(r)].append(r)
         oracle[row_label(r)] = r.method.oracle
     grids = {name: by_cell(rs) for name, rs in methods.items()}
+    for name, grid in grids.items():
+        for cell, rs in grid.items():
+            seeds = [r.seed for r in rs]
+            if len(set(seeds)) < len(seeds):
+                versions = sorted({r.method.code_hash[:12] for r in rs})
+                raise W2SError(f"{name}: several records for {' '.join(cell)} and one seed (method code versions "
+                               f"{', '.join(versions)}); compare one version: remove the stale records or pass "
+                               "their folders separately")
 
     def base_of(name: str) -> str:
         return baseline + (ENSEMBLE if name.endswith(ENSEMBLE) else "")
