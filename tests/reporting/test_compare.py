@@ -91,5 +91,5 @@ def test_two_versions_of_a_method_in_one_cell_are_an_error_naming_them():
 
     stale = [r.model_copy(update={"method": r.method.model_copy(update={"code_hash": "oldversion123"})})
              for r in cell("a", 320, "m")]
-    with pytest.raises(W2SError, match=r"m: several records for a toy weak strong .*oldversion12"):
+    with pytest.raises(W2SError, match=r"m: several records for a toy weak strong .*code oldversion12"):
         compare([*toy(), *stale], boot=PairedBootstrap(n_boot=100))

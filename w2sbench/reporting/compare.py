@@ -110,10 +110,9 @@ def compare(results: list[Result], baseline: str = "naive", boot: PairedBootstra
         for cell, rs in grid.items():
             seeds = [r.seed for r in rs]
             if len(set(seeds)) < len(seeds):
-                versions = sorted({r.method.code_hash[:12] for r in rs})
-                raise W2SError(f"{name}: several records for {' '.join(cell)} and one seed (method code versions "
-                               f"{', '.join(versions)}); compare one version: remove the stale records or pass "
-                               "their folders separately")
+                versions = sorted({f"code {r.method.code_hash[:12]}, regime {r.provenance.regime}" for r in rs})
+                raise W2SError(f"{name}: several records for {' '.join(cell)} and one seed ({'; '.join(versions)}); "
+                               "compare one version: remove the stale records or pass their folders separately")
 
     def base_of(name: str) -> str:
         return baseline + (ENSEMBLE if name.endswith(ENSEMBLE) else "")
