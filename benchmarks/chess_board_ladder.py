@@ -37,7 +37,7 @@ VARIANTS: dict[str, RungConfig] = {
     "s8-12k": RungConfig(hidden=(8,), samples=12_000, steps=1_000),
     "m-wide": RungConfig(hidden=(128, 64), samples=24_000, steps=2_000),
     "l-deep": RungConfig(hidden=(512, 256, 128), samples=44_000, steps=5_000),
-    "l-88k": RungConfig(hidden=(256, 128), samples=88_000, steps=6_000, data=DataConfig(walks=24_000)),
+    "board-mlp-l v1": RungConfig(hidden=(256, 128), samples=44_000, steps=3_000),  # the first top rung
 }
 
 

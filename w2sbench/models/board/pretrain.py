@@ -48,7 +48,7 @@ class RungConfig:
 CONFIGS: dict[str, RungConfig] = {
     "board-mlp-s v1": RungConfig(hidden=(16,), samples=2_000, steps=300),
     "board-mlp-m v1": RungConfig(hidden=(64, 32), samples=12_000, steps=1_500),
-    "board-mlp-l v1": RungConfig(hidden=(256, 128), samples=44_000, steps=3_000),
+    "board-mlp-l v2": RungConfig(hidden=(256, 128), samples=88_000, steps=6_000, data=DataConfig(walks=24_000)),
 }
 
 
