@@ -43,9 +43,10 @@ def _sentence(rng: random.Random, n: int) -> str:
 def _examples(role: str, n: int, seed: int, leak_length=False) -> list[Example]:
     """Balanced pair examples whose form is independent of the label (unless leak_length)."""
     rng = random.Random(seed)
+    labels = [i % 2 for i in range(n)]
+    rng.shuffle(labels)  # balanced, but neither the position nor the id's row number tells the label
     out = []
-    for i in range(n):
-        label = i % 2
+    for i, label in enumerate(labels):
         words = rng.randint(3, 12)
         if leak_length:
             words = rng.randint(10, 14) if label else rng.randint(2, 5)
@@ -68,7 +69,7 @@ def test_clean_task_passes_every_check():
     checks = audit_task(task, data)
     assert [c.name for c in checks] == [
         "balance/pool", "balance/test", "majority_baseline", "duplicates/pool", "duplicates/test",
-        "duplicates/across_roles", "group_leakage", "surface_leak",
+        "duplicates/across_roles", "group_leakage", "surface_leak", "id_leak", "position_leak",
     ]
     assert audit_passed(checks), audit_table({"clean": checks})
 
@@ -107,6 +108,27 @@ def test_letter_versus_text_leak_is_caught():
     assert not _by_name(audit_task(task, data))["surface_leak"].passed
 
 
+def test_an_id_naming_the_answer_is_caught():
+    """SciQ's pair ids ended in the right choice's index, always 0 there: '<row>/0' was label 1."""
+    def named(examples):
+        return [Example(id=f"{e.id}/{0 if e.label else e.id[-1]}", text=e.text, text_pair=e.text_pair,
+                        label=e.label, group=e.group) for e in examples]
+    task, data = _data(named(_examples("pool", 600, 0)), named(_examples("test", 400, 1)))
+    checks = _by_name(audit_task(task, data))
+    assert not checks["id_leak"].passed and checks["id_leak"].value > 0.8
+    assert checks["surface_leak"].passed and checks["position_leak"].passed
+
+
+def test_labels_that_follow_the_order_are_caught():
+    """Undersampling that kept the earliest examples of the larger class: position told the class."""
+    def sorted_by_label(examples):
+        return sorted(examples, key=lambda e: (e.label, random.Random(e.id).random()))
+    task, data = _data(sorted_by_label(_examples("pool", 600, 0)), sorted_by_label(_examples("test", 400, 1)))
+    checks = _by_name(audit_task(task, data))
+    assert not checks["position_leak"].passed and checks["position_leak"].value > 0.9
+    assert checks["id_leak"].passed
+
+
 def test_imbalance_and_majority_baseline():
     pool = [Example(id=f"p{i}", text=f"pool text {i}", label=int(i % 4 == 0)) for i in range(400)]
     test = [Example(id=f"t{i}", text=f"test text {i}", label=int(i % 4 == 0)) for i in range(200)]
@@ -139,7 +161,7 @@ def test_audit_table_lists_every_check():
     task, data = _data(_examples("pool", 100, 0), _examples("test", 60, 1))
     table = audit_table({"toy": audit_task(task, data)})
     lines = table.splitlines()
-    assert lines[0].split("|")[1].strip() == "task" and len(lines) == 2 + 8
+    assert lines[0].split("|")[1].strip() == "task" and len(lines) == 2 + 10
     assert "surface_leak" in table and ("PASS" in table or "FAIL" in table)
     assert audit_table([("a", [Check("c", False, None, None, "m")])]).count("FAIL") == 1
 

@@ -118,3 +118,16 @@ def test_a_mirror_splits_file_may_carve(tasks_env, tmp_path):
     (tmp_path / "splits.yaml").write_text("carve: [train]\ntest_share: 2\n")
     with pytest.raises(W2SError, match="splits.yaml: invalid carve"):
         load_task_data(get_task("toy"), local_dir=tmp_path)
+
+
+def test_undersampling_does_not_put_the_larger_class_first(tasks_env):
+    """Which examples of the larger class are kept is drawn apart from their order, so the kept
+    ones are spread over the order instead of being its earliest (position would tell the class)."""
+    from w2sbench.core.example import Example
+    from w2sbench.tasks.loading import balance_and_cap
+
+    examples = [Example(id=f"r{i}", text=f"t{i}", label=int(i < 100)) for i in range(500)]
+    kept = balance_and_cap(get_task("toy"), examples, cap=1000)
+    assert sum(e.label for e in kept) == 100 and len(kept) == 200
+    negatives = [i for i, e in enumerate(kept) if e.label == 0]
+    assert 70 < sum(negatives) / len(negatives) < 130  # their mean position near the middle (99.5)

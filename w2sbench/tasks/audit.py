@@ -14,6 +14,10 @@ passed. They guard the failures the reference code bases shipped (research/ancho
   scored on test. EleutherAI's openbookqa showed the answer letter for right answers and the
   distractor text for wrong ones, and every model scored AUC 1.0; such a probe finds that at
   once. It fails when it beats the majority rate by more than 0.10.
+- id and position leaks: the same probe on what else a method sees of an example, its id
+  (the parts of the id by position, and the size of its row numbers) and its position in
+  its role. SciQ's pair ids once ended in the right choice's index, which is always 0 there,
+  and undersampling once kept the earliest examples of the larger class, so position told it.
 
 Given a run's result records (``--results``), each (ladder, weak -> strong) pair of the task is
 also checked for a gap: the seed-averaged ceiling must beat the weak supervisor by at least
@@ -146,7 +150,7 @@ def _probe(name: str, data: TaskData, features, what: str) -> Check:
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import MaxAbsScaler
+    from sklearn.preprocessing import StandardScaler
 
     y_train = np.array([e.label for e in data.pool])
     y_test = np.array([e.label for e in data.test])
@@ -158,7 +162,8 @@ def _probe(name: str, data: TaskData, features, what: str) -> Check:
         # on a handful of fixture rows any probe can score 1.0 by chance: no verdict either way
         return Check(name, True, None, threshold,
                      f"skipped: {len(y_test)} test examples are too few to judge (need {MIN_PROBE_TEST})")
-    probe = make_pipeline(DictVectorizer(), MaxAbsScaler(), LogisticRegression(max_iter=1000))
+    # scaling without centring keeps the id tokens sparse; the unpenalised intercept absorbs the mean
+    probe = make_pipeline(DictVectorizer(), StandardScaler(with_mean=False), LogisticRegression(max_iter=1000))
     probe.fit([features(i, e, len(data.pool)) for i, e in enumerate(data.pool)], y_train)
     accuracy = float(probe.score([features(i, e, len(data.test)) for i, e in enumerate(data.test)], y_test))
     return Check(name, accuracy <= threshold, accuracy, threshold,

@@ -167,8 +167,9 @@ def convert_rows(task: Task, rows, split: str, where: str = "its source") -> lis
     return out
 
 
-def _order_key(task: Task, example: Example) -> str:
-    return hashlib.sha256(f"{task.id}/{example.id}".encode()).hexdigest()
+def _order_key(task: Task, example: Example, purpose: str = "") -> str:
+    salt = f"{purpose}/" if purpose else ""
+    return hashlib.sha256(f"{task.id}/{salt}{example.id}".encode()).hexdigest()
 
 
 def balance_and_cap(task: Task, examples: list[Example], cap: int) -> list[Example]:
@@ -182,8 +183,11 @@ def balance_and_cap(task: Task, examples: list[Example], cap: int) -> list[Examp
                        f"{task.conversion.name!r} is generative; set balance: false")
     if not task.balance:
         return ordered[:cap]
-    pos = [e for e in ordered if e.label == 1]
-    neg = [e for e in ordered if e.label == 0]
+    # which examples of the larger class are kept is drawn by a second hash: kept by the order key
+    # itself, they would be the earliest in the order, and position would tell the class
+    chosen = sorted(examples, key=lambda e: _order_key(task, e, "select"))
+    pos = [e for e in chosen if e.label == 1]
+    neg = [e for e in chosen if e.label == 0]
     n = min(len(pos), len(neg), cap // 2)
     kept = {e.id for e in pos[:n] + neg[:n]}
     return [e for e in ordered if e.id in kept]

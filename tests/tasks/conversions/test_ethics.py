@@ -19,14 +19,16 @@ from tests.tasks.conversions.helpers import (
     row_key,
 )
 from w2sbench.tasks.conversions import get_converter
+from w2sbench.tasks.conversions.ethics import opaque_id
 
 EXPECTED = {
     "ethics_justice": {"pool": {"0": 1, "1": 0, "2": 1, "3": 0, "4": 0}, "test": {"0": 1, "1": 0, "2": 1}},
     "ethics_deontology": {"pool": {"0": 1, "1": 0, "2": 1, "3": 0}, "test": {"0": 1, "1": 0}},
 }
 # virtue is carved from every split on sentence groups: labels by '<split>/<row>'
-VIRTUE = {"train/0": 1, "train/1": 0, "train/2": 0, "train/3": 1, "train/4": 0,
-          "validation/0": 1, "validation/1": 0, "validation/2": 0, "test/0": 1, "test/1": 1, "test/2": 0}
+VIRTUE = {opaque_id(*key.split("/")[:1], int(key.split("/")[1])): label for key, label in {
+    "train/0": 1, "train/1": 0, "train/2": 0, "train/3": 1, "train/4": 0,
+    "validation/0": 1, "validation/1": 0, "validation/2": 0, "test/0": 1, "test/1": 1, "test/2": 0}.items()}
 
 MORE = {  # hendrycks/ethics utilitarianism: baseline is the more pleasant scenario
     "I ate a warm slice of pizza with friends.", "My flight landed early and my bag came out first.",

@@ -190,3 +190,12 @@ def test_surface_check_catches_the_openbookqa_letter_leak():
     prefixed += [Example(id=f"{i}n", text="Q", text_pair=t, label=0) for i, t in enumerate(["z", "w"])]
     with pytest.raises(AssertionError, match="share prefix"):
         assert_same_surface(prefixed)
+
+
+def test_ids_name_candidates_by_text_never_by_position():
+    """A method sees ids: SciQ's right answer is always choice 0, so '<row>/0' would be its label."""
+    from w2sbench.tasks.conversions._fields import group_key
+
+    data = load("sciq")
+    for e in data.pool + data.test:
+        assert e.id.rsplit("/", 1)[1] == group_key(e.text_pair)[:8]

@@ -62,7 +62,13 @@ def ethics_virtue(row, index, split, rng):
             raise ValueError(f"virtue scenario has no single '[SEP]' between sentence and trait: {row['scenario']!r}")
         sentence, trait = parts
     sentence, trait = sentence.strip(), trait.strip()
-    yield Example(id=f"{split}/{index}", text=sentence, text_pair=trait, label=_label(row), group=group_key(sentence))
+    yield Example(id=opaque_id(split, index), text=sentence, text_pair=trait, label=_label(row), group=group_key(sentence))
+
+
+def opaque_id(split: str, index: int) -> str:
+    """An id that names the row without its number: Virtue's files list each sentence's candidate
+    traits in a fixed pattern, so the row number (a method sees ids) told the label."""
+    return f"{split}/{group_key(f'{split}/{index}')[:12]}"
 
 
 @converter("ethics_utilitarianism")

@@ -118,4 +118,7 @@ def multiple_choice(
     shared_by = render(group, row) if group else ""
     shared = group_key(shared_by) if shared_by else f"{split}/{row_id}"  # an empty key would merge every such row
     for k, label in ((correct, 1), (distractor, 0)):
-        yield Example(id=f"{split}/{row_id}/{k}", text=context, text_pair=texts[k], label=label, group=shared)
+        # the id names the candidate by a hash of its text, never its position: a method sees ids,
+        # and SciQ's correct answer is always choice 0 (its ids ended in /0 exactly when label 1)
+        yield Example(id=f"{split}/{row_id}/{group_key(texts[k])[:8]}", text=context, text_pair=texts[k],
+                      label=label, group=shared)
