@@ -108,3 +108,51 @@ def test_a_predictor_returning_no_sequence_is_a_clear_error():
     view = Inputs(ids=("a",), texts=("x",))
     with pytest.raises(W2SError, match="method m: predictor returned no sequence"):
         predict_shuffled(lambda inputs: 0.5, view, "m")
+
+
+@pytest.fixture
+def first_answer_task(tmp_path, monkeypatch):
+    """A SciQ-like multiple-choice task whose correct answer is always listed first."""
+    import yaml
+
+    from tests.conftest import write_rows
+    from w2sbench.tasks.task import _registry
+
+    rng = np.random.default_rng(0)
+
+    def rows(n, prefix):
+        return [{"question": f"question {prefix}{i}?", "right": f"answer value {v:.3f}",
+                 "wrong": f"answer value {-v:.3f}"} for i, v in enumerate(np.abs(rng.normal(size=n)) + 0.1)]
+
+    folder = tmp_path / "tasks"
+    shas = {s: write_rows(folder / f"data/mc/{s}.parquet", rows(n, s)) for s, n in (("train", 300), ("test", 150))}
+    (folder / "mc.yaml").write_text(yaml.safe_dump({
+        "id": "mc", "version": 1, "description": "multiple choice, answer first",
+        "source": {"kind": "files", "build_command": "fixture",
+                   "splits": {s: {"path": f"data/mc/{s}.parquet", "sha256": h} for s, h in shas.items()}},
+        "splits": {"pool": "train", "test": "test"},
+        "conversion": {"name": "multiple_choice",
+                       "params": {"text": "{question}", "choices": ["right", "wrong"], "answer_is": "first"}},
+        "sizes": {"pool": 600, "test": 300}, "suites": ["toy"], "licence": "CC0-1.0", "citation": "none",
+        "homepage": "none"}))
+    monkeypatch.setenv("W2SBENCH_TASKS", str(folder))
+    _registry.cache_clear()
+    yield get_task("mc")
+    _registry.cache_clear()
+
+
+@dataclass(frozen=True)
+class FirstChoice(Method):
+    """The id-suffix classifier: on a task whose answer is listed first, `/0` ids are the positives."""
+
+    name = "first-choice"
+
+    def fit(self, ctx):
+        return lambda inputs: np.array([1.0 if re.search(r"/0$", i) else 0.0 for i in inputs.ids])
+
+
+def test_an_id_suffix_classifier_scores_chance_on_a_first_answer_task(first_answer_task, tmp_path):
+    ladder = fake_ladder()
+    exp = Experiment(first_answer_task, ladder, ladder.rungs[0], ladder.rungs[2], FirstChoice(), 0)
+    record = run_experiment(workspace(tmp_path), exp)
+    assert record.scores.acc_w2s == 0.5  # every id opaque: no "/0" suffix, every prediction 0

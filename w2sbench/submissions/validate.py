@@ -28,9 +28,12 @@ from w2sbench.submissions.history import check_history
 from w2sbench.submissions.metadata import Submission, load_submission
 
 # A re-run reproduces a record when every hard prediction (p > 0.5) is the same and every
-# probability moves by at most one unit of the sixth decimal records keep: far below anything
-# that moves a prediction across 0.5, and above the rounding of identical computations.
-PROB_EPS = 1e-6
+# probability moves by at most PROB_EPS. Re-running the naive, bootstrap and aux-conf reference
+# records (99 records, offline tracks) on another machine than the one that made them moved
+# probabilities by at most 2.1e-5 (weak 2e-6, ceiling 4e-6) and changed no hard prediction;
+# 1e-4 allows five times that and is far below anything that moves a prediction across 0.5
+# (measured with benchmarks/rerun_drift.py).
+PROB_EPS = 1e-4
 
 # ---------------------------------------------------------------------------------------------
 # validate
@@ -285,8 +288,7 @@ def mismatch(record: Result, again: Result) -> str | None:
         if a.shape != b.shape:
             return f"{WHOSE[m]}: {a.size} predictions in the record, {b.size} in the re-run"
         flips = int(((a > 0.5) != (b > 0.5)).sum())
-        units = np.abs(np.round(a * 1e6) - np.round(b * 1e6))  # in the sixth decimal records keep
-        worst = float(units.max() / 1e6) if a.size else 0.0
+        worst = float(np.abs(a - b).max()) if a.size else 0.0
         if flips or worst > PROB_EPS:
             return f"{WHOSE[m]}: {flips} hard prediction(s) changed, largest probability change {worst:.2g} (allowed {PROB_EPS:g})"
     return None
