@@ -156,3 +156,40 @@ def test_an_id_suffix_classifier_scores_chance_on_a_first_answer_task(first_answ
     exp = Experiment(first_answer_task, ladder, ladder.rungs[0], ladder.rungs[2], FirstChoice(), 0)
     record = run_experiment(workspace(tmp_path), exp)
     assert record.scores.acc_w2s == 0.5  # every id opaque: no "/0" suffix, every prediction 0
+
+
+@dataclass(frozen=True)
+class MatchedPairs(Method):
+    """The matched-pair shortcut: each question has one right and one wrong candidate, so within
+    a question the higher-scored candidate is the positive. It needs both in view at once."""
+
+    name = "matched-pairs"
+
+    def fit(self, ctx):
+        head = ctx.student.fit(ctx.transfer, ctx.weak_labels)
+
+        def predictor(inputs):
+            p = np.asarray(head(inputs), dtype=float)
+            for text in set(inputs.texts):
+                rows = [i for i, t in enumerate(inputs.texts) if t == text]
+                if len(rows) == 2:
+                    best = max(rows, key=lambda i: p[i])
+                    p[rows] = 0.0
+                    p[best] = 1.0
+            return p
+
+        return predictor
+
+
+def test_the_matched_pair_shortcut_stays_within_the_ceiling_or_is_flagged(first_answer_task, tmp_path):
+    """Shuffled batches of 32 leave a question's two candidates together only about one time in ten,
+    so the shortcut gains little; a record past the ceiling's interval would be flagged anyway."""
+    from w2sbench.submissions.review import ceiling_upper, review_flags
+
+    ladder = fake_ladder()
+    runs = {m.name: run_experiment(workspace(tmp_path / m.name), Experiment(
+        first_answer_task, ladder, ladder.rungs[0], ladder.rungs[2], m, 0)) for m in (Watch(), MatchedPairs())}
+    shortcut = runs["matched-pairs"].scores
+    within = shortcut.acc_w2s <= ceiling_upper(shortcut.acc_ceiling, runs["matched-pairs"].task.n_test)
+    assert within or review_flags([runs["matched-pairs"]])
+    assert shortcut.acc_w2s - runs["watch"].scores.acc_w2s < 0.1
