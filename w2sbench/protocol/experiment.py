@@ -101,5 +101,6 @@ def rung_ref(ws: Workspace, rung: Rung | Ensemble) -> RungRef:
             revision=JOIN.join(r.revision for r in refs),
             parameters=None if None in (r.parameters for r in refs) else sum(r.parameters for r in refs),
         )
-    revision = rung.revision or (f"packaged:{rung.packaged}" if rung.packaged else "unpinned")
+    revision = rung.revision or (f"packaged:{rung.packaged}" if rung.packaged
+                                 else f"sha256:{rung.weights}" if rung.weights else "unpinned")
     return RungRef(name=rung.name, model=rung.model, revision=revision, parameters=ws.features(rung).parameter_count())
