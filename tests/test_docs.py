@@ -4,6 +4,7 @@ in the repository."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import sys
@@ -13,13 +14,17 @@ import pytest
 from click.testing import CliRunner
 
 from w2sbench.cli import main
+from w2sbench.methods.api import MethodContext
+from w2sbench.models.ladder import Rung
+from w2sbench.tasks import conversions
+from w2sbench.tasks.task import Task
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
 def _block(text: str, language: str, first_line: str) -> str:
-    blocks = re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
+    blocks = re.findall(rf"```{language}\n(.*?)```", text, flags=re.DOTALL)
     (found,) = [b for b in blocks if b.startswith(first_line)]
     return found
 
@@ -29,7 +34,7 @@ def test_the_worked_example_of_docs_tasks_md_loads_and_passes_its_audit(tmp_path
     (tmp_path / "make_arith_check.py").write_text(_block(guide, "python", "# make_arith_check.py"))
     out = subprocess.run([sys.executable, "make_arith_check.py"], cwd=tmp_path, capture_output=True, text=True,
                          timeout=120, check=True).stdout
-    printed = dict(re.findall(r"^(train|test) \d+ rows, sha256 ([0-9a-f]{64})$", out, flags=re.M))
+    printed = dict(re.findall(r"^(train|test) \d+ rows, sha256 ([0-9a-f]{64})$", out, flags=re.MULTILINE))
     assert set(printed) == {"train", "test"}
     for line in out.splitlines():
         assert line.split(", sha256")[0] in guide  # the row counts the guide announces
@@ -98,3 +103,30 @@ def test_the_method_of_docs_methods_md_passes_a_mock_run(tmp_path):
     report = mock_run(folder)
     assert report.submission == "confident-half" and report.results
     assert all(r.method.name == "confident-half" and r.method.params == {"keep": 0.5} for r in report.results)
+
+
+
+def _fields(model) -> list[str]:
+    return sorted(f.name for f in dataclasses.fields(model)) if dataclasses.is_dataclass(model) else sorted(model.model_fields)
+
+
+def _conversions() -> list[str]:
+    conversions.get_converter("standard")  # imports every converter module
+    return sorted(conversions._CONVERTERS)
+
+
+@pytest.mark.parametrize(
+    "guide, names",
+    [
+        ("tasks.md", _conversions),
+        ("tasks.md", lambda: _fields(Task)),
+        ("ladders.md", lambda: _fields(Rung)),
+        ("methods.md", lambda: _fields(MethodContext)),
+    ],
+    ids=["conversions", "task fields", "rung fields", "context fields"],
+)
+def test_the_guides_name_every_conversion_and_field(guide, names):
+    """A converter, a schema field or a context field added to the code without a word in its
+    guide fails here."""
+    text = (ROOT / "docs" / guide).read_text()
+    assert [n for n in names() if f"`{n}`" not in text] == []

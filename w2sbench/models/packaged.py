@@ -21,10 +21,11 @@ import shutil
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterator, Literal
+from typing import Literal
 
 from w2sbench.core.errors import W2SError, unknown_name
 from w2sbench.core.paths import cache_dir
