@@ -25,7 +25,6 @@ import numpy as np
 from w2sbench.core.example import Inputs
 from w2sbench.models.board.encoder import BATCH
 from w2sbench.models.board.planes import example_planes
-from w2sbench.models.board.positions import DataConfig
 from w2sbench.models.board.pretrain import CONFIGS, RungConfig, pretrain
 from w2sbench.models.probe import ProbeStudent as Student
 from w2sbench.tasks.loading import load_task_data
@@ -102,11 +101,10 @@ def main() -> None:
         weak_heads = {n: Student(stores[n], seed).fit(inputs(train), gt_train) for n in names}
         for n in names:
             ceilings[n].append(accuracy(Student(stores[n], seed).fit(inputs(transfer), gt_transfer), dev))
-        for weak, strong in rows:
+        for (weak, strong), out in rows.items():
             soft = weak_heads[weak](inputs(transfer))
             w2s = accuracy(Student(stores[strong], seed).fit(inputs(transfer), soft), dev)
-            acc_weak = accuracy(weak_heads[weak], dev)
-            rows[(weak, strong)].append((acc_weak, w2s, ceilings[strong][-1]))
+            out.append((accuracy(weak_heads[weak], dev), w2s, ceilings[strong][-1]))
     print(f"dev: {len(dev)} examples (seed {seeds[-1]}); seeds {seeds}")
     for n in names:
         print(f"ceiling {n:>16}: {np.mean(ceilings[n]):.3f} {np.round(ceilings[n], 3).tolist()}")

@@ -7,8 +7,8 @@ the skill is latent, for a probe to elicit, rather than a search's verdict.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import cached_property
-from typing import Callable, Sequence
 
 import numpy as np
 import torch

@@ -15,8 +15,8 @@ import argparse
 import contextlib
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import chess
 import numpy as np
