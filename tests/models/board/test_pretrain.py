@@ -113,3 +113,15 @@ def test_a_mating_move_is_worth_ten_pawns():
     with chess.engine.SimpleEngine.popen_uci(positions.engine_path()) as engine:
         assert positions.value_after(engine, board, chess.Move.from_uci("a1a8"), 16) == 10.0
         assert positions.value_after(engine, board, chess.Move.from_uci("a1a2"), 16) < 10.0
+
+
+def test_rebuild_compares_with_the_pin(tmp_path, monkeypatch, capsys):
+    from w2sbench.models.board import pretrain as module
+    from w2sbench.models.board.network import BoardNet
+
+    monkeypatch.setenv("W2SBENCH_CACHE", str(tmp_path))
+    monkeypatch.setattr(module, "pretrain", lambda config: BoardNet(config.hidden))  # not the pinned training
+    assert module.main(["--rung", "board-s"]) == 1
+    assert "DIFFERS from the pin" in capsys.readouterr().out
+    assert module.main(["--rung", "no-such-rung"]) == W2SError.exit_code
+    assert "unknown rung of ladder chess-board" in capsys.readouterr().err
