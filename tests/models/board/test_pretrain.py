@@ -125,3 +125,21 @@ def test_rebuild_compares_with_the_pin(tmp_path, monkeypatch, capsys):
     assert "DIFFERS from the pin" in capsys.readouterr().out
     assert module.main(["--rung", "no-such-rung"]) == W2SError.exit_code
     assert "unknown rung of ladder chess-board" in capsys.readouterr().err
+
+
+def test_pretraining_needs_the_puzzles_it_must_skip(tmp_path, monkeypatch):
+    from w2sbench.core.errors import DataError
+
+    monkeypatch.setenv("W2SBENCH_TASKS", str(tmp_path))
+    positions.puzzle_positions.cache_clear()
+    try:
+        with pytest.raises(DataError, match="chess_puzzles/train.parquet: board pretraining skips"):
+            positions.puzzle_positions()
+    finally:
+        positions.puzzle_positions.cache_clear()
+
+
+def test_the_shipped_puzzles_are_skipped():
+    skipped = positions.puzzle_positions()
+    assert len(skipped) >= 1000
+    assert "rnbq1b2/1ppp1kp1/p1r5/1P5p/2QBnp1P/2PPPP2/P5P1/RN2KBNR b" in skipped  # the first training puzzle

@@ -31,7 +31,7 @@ import chess.engine
 import numpy as np
 import pyarrow.parquet as pq
 
-from w2sbench.core.errors import W2SError
+from w2sbench.core.errors import DataError, W2SError
 from w2sbench.core.paths import cache_dir, tasks_dir
 from w2sbench.core.store import load_arrays, save_arrays
 from w2sbench.models.chess_engine import MATE_PAWNS, engine_path, pawns
@@ -55,7 +55,10 @@ def puzzle_positions() -> frozenset[str]:
     """Board and side to move of every shipped puzzle (what pretraining must not see)."""
     seen = set()
     for name in PUZZLE_FILES:
-        for fen in pq.read_table(tasks_dir() / name, columns=["FEN"]).column("FEN").to_pylist():
+        path = tasks_dir() / name
+        if not path.exists():
+            raise DataError(f"{path}: board pretraining skips the shipped puzzles' positions and needs this file")
+        for fen in pq.read_table(path, columns=["FEN"]).column("FEN").to_pylist():
             seen.add(" ".join(fen.split()[:2]))
     return frozenset(seen)
 
