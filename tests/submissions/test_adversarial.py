@@ -19,6 +19,12 @@ what it met. Each test states the outcome:
 | declare itself an oracle to get validation labels | **caught**: marked oracle in every record, shown apart, never ranked | the method API |
 | ship a symbolic link to tasks/data in the folder | **fails**: refused before anything runs | staging refuses links |
 | send back a pickle that runs code when loaded | impossible: answers are JSON lines, strictly parsed | worker protocol |
+| carry the public test labels in a helper module (a 27 kB string) | **refused** before anything runs, naming file and line | staging: 4 kB literal cap |
+| ship WordNet's files to rebuild the labels with the project's builder | **refused**, naming the file | staging: only code and small text |
+| carry a label table within the caps (short literals) | scores 1.0, then **flagged**: needs review, not ranked | submissions.review |
+| keep state from one experiment for the next | **fails** (the global is empty) | a fresh worker per experiment |
+| flood stderr (40 MiB) | **capped**: 64 kB kept, the tail in the message | worker.StderrTail |
+| allocate past the memory limit | **fails** with MemoryError | RLIMIT_AS on the worker |
 """
 
 from __future__ import annotations
@@ -413,3 +419,27 @@ def test_a_worker_cannot_allocate_past_its_memory_limit(arena):
     harness.memory_limit = 2 << 30
     with pytest.raises(W2SError, match="ATTACK FAILED: MemoryError"):
         evaluate(folder, harness, show_progress=False)
+
+
+def test_labels_carried_within_the_caps_are_flagged_not_ranked(arena):
+    """What the caps cannot stop: a label table keyed by 8 hex digits of each test text's hash
+    (a few kB of short literals) scores perfectly; the board lists it as needs review, unranked."""
+    import hashlib
+
+    import pyarrow.parquet as pq
+
+    from w2sbench.leaderboard.board import build_leaderboard
+
+    rows = pq.read_table(arena["tasks"] / "data" / "toy" / "test.parquet").to_pydict()
+    short = {hashlib.sha256(t.encode()).hexdigest()[:8]: y for t, y in zip(rows["text"], rows["label"])}
+    prelude = f"import hashlib\nTABLE = {short!r}\n"
+    body = """
+    def fit(self, ctx):
+        return lambda inputs: np.array([float(TABLE[hashlib.sha256(t.encode()).hexdigest()[:8]]) for t in inputs.texts])
+    """
+    assert len(short) == len(rows["text"]) and len(prelude) < 16_000
+    record = attack(arena, "small-table", body, prelude=prelude)
+    assert record.scores.acc_w2s == 1.0
+    board = build_leaderboard(arena["root"], TRACKS).boards[0]
+    assert "small-table" not in [r.name for r in board.rows]
+    assert any(name == "small-table" and why.startswith("needs review") for name, why in board.invalid)
