@@ -44,7 +44,7 @@ def _column(task_id: str, split: str, column: str) -> list:
 
 
 def test_virtue_is_carved_because_its_official_files_share_sentences():
-    sentence = lambda s: normalise(s.split("[SEP]")[0])  # noqa: E731  (as the group key compares them)
+    sentence = lambda s: normalise(s.split("[SEP]")[0])  # as the group key compares them
     train = {sentence(s) for s in _column("ethics_virtue", "train", "scenario")}
     validation = [sentence(s) for s in _column("ethics_virtue", "validation", "scenario")]
     assert sum(v in train for v in validation) == 4555 and len(validation) == 4975  # rows, as the mirror's README
@@ -57,7 +57,7 @@ def test_wic_is_carved_because_its_official_split_shares_words():
     train = set(_column("superglue_wic", "train", "word"))
     assert sum(w in train for w in _column("superglue_wic", "validation", "word")) == 254
     data = load_task_data(get_task("superglue_wic"), real("superglue_wic"))
-    words = lambda xs: {e.text.split(":")[0] for e in xs}  # noqa: E731
+    words = lambda xs: {e.text.split(":")[0] for e in xs}
     assert words(data.pool).isdisjoint(words(data.test))
 
 
