@@ -58,7 +58,7 @@ def test_a_second_record_for_the_same_cell_is_refused_naming_both_files(entry):
 
     path, record = only_record(entry)
     other = record.model_copy(
-        update={"key": "f" * 64, "method": record.method.model_copy(update={"params": {"stale": 1}})}
+        update={"key": "f" * 64, "method": record.method.model_copy(update={"code_hash": "0" * 64})}
     )
     second = ResultStore(entry / "results").write(other)
     second_path = ResultStore(entry / "results").path(second.key)

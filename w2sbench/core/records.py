@@ -4,6 +4,7 @@ and the two rules every reader applies: a record lives in the file its key names
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -35,8 +36,10 @@ def misnamed(path: Path, r: Result) -> str | None:
 
 
 def cell_of(r: Result) -> tuple:
-    """What one record stands for: (task, ladder, weak, strong, method, seed, regime)."""
-    return (r.task.id, r.ladder, r.weak.name, r.strong.name, r.method.name, r.seed, r.provenance.regime)
+    """What one record stands for: (task, ladder, weak, strong, method and its parameters, seed,
+    regime). Two parameter settings of one method (naive and naive hard=True) are two cells."""
+    params = json.dumps(r.method.params, sort_keys=True)
+    return (r.task.id, r.ladder, r.weak.name, r.strong.name, r.method.name, params, r.seed, r.provenance.regime)
 
 
 def duplicates(found: dict[Path, Result]) -> list[tuple[Path, str]]:
@@ -48,7 +51,8 @@ def duplicates(found: dict[Path, Result]) -> list[tuple[Path, str]]:
     for cell, paths in by_cell.items():
         if len(paths) < 2:
             continue
-        task, _, weak, strong, method, seed, regime = cell
+        task, _, weak, strong, method, params, seed, regime = cell
+        method = method if params == "{}" else f"{method} {params}"
         for p in paths:
             others = ", ".join(q.name for q in paths if q != p)
             why = (
