@@ -45,3 +45,16 @@ def test_corrupted_file_is_never_loaded(saved):
 def test_weights_of_other_widths(saved):
     with pytest.raises(CacheError, match=r"does not fit widths \(5,\)"):
         load_weights("board-s", saved[1], (5,))
+
+
+def test_every_pinned_rung_ships_its_weights(tmp_path, monkeypatch):
+    """The chess-board ladder runs from a fresh install: each pinned file is in the package, intact."""
+    from w2sbench.models.board.encoder import BoardEncoder  # noqa: F401  (the rung kind's encoder)
+    from w2sbench.models.board.weights import find_weights
+    from w2sbench.models.ladder import get_ladder
+
+    monkeypatch.setenv("W2SBENCH_CACHE", str(tmp_path))  # an empty cache: nothing rebuilt
+    for rung in get_ladder("chess-board").rungs:
+        path = find_weights(rung.weights)
+        assert path.exists() and "shipped" in path.parts, rung.name
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == rung.weights

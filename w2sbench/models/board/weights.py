@@ -1,4 +1,6 @@
-"""Board rungs' weights, stored by content: ``cache_dir()/board/weights/<sha256>.safetensors``.
+"""Board rungs' weights, stored by content: ``<sha256>.safetensors``, shipped with the package
+(``w2sbench/models/board/shipped/``, 2.4 MB for the three pinned rungs) or rebuilt into
+``cache_dir()/board/weights/``.
 
 safetensors rather than torch.save: its bytes depend only on the tensors (names sorted, no
 timestamps), so a rebuild that computes the same numbers writes the same file and the same
@@ -9,6 +11,7 @@ loaded: the error names it and the command that rebuilds it.
 from __future__ import annotations
 
 import hashlib
+from importlib import resources
 from pathlib import Path
 
 import torch
@@ -25,7 +28,14 @@ REBUILD = "python -m w2sbench.models.board.pretrain --rung {rung}"
 
 
 def weights_path(digest: str) -> Path:
+    """Where a rebuild writes the weights (the cache)."""
     return Path(cache_dir()) / "board" / "weights" / f"{digest}.safetensors"
+
+
+def find_weights(digest: str) -> Path:
+    """The shipped copy of the pinned weights if the package has one, else the cache's."""
+    shipped = Path(str(resources.files("w2sbench.models.board") / "shipped" / f"{digest}.safetensors"))
+    return shipped if shipped.exists() else weights_path(digest)
 
 
 def save_weights(net: BoardNet) -> tuple[Path, str]:
@@ -39,7 +49,7 @@ def save_weights(net: BoardNet) -> tuple[Path, str]:
 
 def load_weights(rung_name: str, digest: str, hidden: tuple[int, ...]) -> BoardNet:
     """The pinned network of a board rung, checked against its sha256 before it is read."""
-    path = weights_path(digest)
+    path = find_weights(digest)
     rebuild = REBUILD.format(rung=rung_name)
     if not path.exists():
         raise CacheError(f"board rung {rung_name}: weight file {path} is missing; rebuild it with: {rebuild}")
