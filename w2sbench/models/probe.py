@@ -58,17 +58,17 @@ class ProbeStudent:
     (bootstrapping) have the same interface."""
 
     def __init__(self, store: FeatureStore, seed: int, config: TrainConfig = TrainConfig()):
-        self._store = store
+        self.store = store
         self.name = store.rung.name
         self.seed = seed
         self.config = config
 
     def features(self, inputs: Inputs) -> np.ndarray:
         """Frozen pooled features; pair inputs become [u, v, |u-v|, u*v] (findings.md: beats one text)."""
-        u = self._store.get(inputs.texts)
+        u = self.store.get(inputs.texts)
         if inputs.text_pairs is None:
             return u
-        v = self._store.get(inputs.text_pairs)
+        v = self.store.get(inputs.text_pairs)
         return np.concatenate([u, v, np.abs(u - v), u * v], axis=1)
 
     def fit(

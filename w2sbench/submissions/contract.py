@@ -3,12 +3,14 @@ the one serialised form of the method contract, built by fit_job from a method's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from w2sbench.core.example import Inputs
+from w2sbench.methods.api import MethodContext, OracleContext
+from w2sbench.models.probe import ProbeStudent
 
 # ---------------------------------------------------------------------------------------------
 # What the worker receives (pickled by the trusted harness) and returns (JSON, parsed strictly)
@@ -71,25 +73,12 @@ class MethodSpec:
 
 
 @dataclass(frozen=True)
-class StudentSpec:
-    features: FeatureSource
-    seed: int
-    config: object  # w2sbench.models.probe.TrainConfig
-
-
-@dataclass(frozen=True)
 class FitJob:
-    """One method call: everything a MethodContext holds, with students as feature sources."""
+    """One fit call: the method's own MethodContext (the one definition of what a method sees,
+    methods.api), its students made portable (probe students over in-memory feature sources)."""
 
     spec: MethodSpec
-    student: StudentSpec
-    intermediates: tuple[StudentSpec, ...]
-    transfer: Inputs
-    weak_labels: np.ndarray
-    validation: Inputs
-    validation_weak_labels: np.ndarray
-    seed: int
-    validation_labels: np.ndarray | None = None  # only for a method that declares oracle = True
+    context: MethodContext
     threads: int = 1
 
 
@@ -134,22 +123,20 @@ def features_of(student, texts: list[str]) -> np.ndarray:
     return student.features(Inputs(ids=tuple(texts), texts=tuple(texts)))
 
 
-def fit_job(ctx, spec: MethodSpec, oracle: bool, threads: int) -> FitJob:
-    """The worker's copy of a MethodContext: features for exactly the texts it contains."""
+def portable_student(student, texts: list[str]) -> ProbeStudent:
+    """A probe student that carries the features of exactly these texts, and nothing else."""
+    return ProbeStudent(FeatureSource(student.name, texts, features_of(student, texts)), student.seed, student.config)
+
+
+def fit_job(ctx: MethodContext, spec: MethodSpec, oracle: bool, threads: int) -> FitJob:
+    """The worker's copy of a MethodContext: features for exactly the texts it contains; the
+    validation labels only for a method that declares itself an oracle."""
     texts = texts_of(ctx.transfer, ctx.validation)
-
-    def student_spec(student) -> StudentSpec:
-        return StudentSpec(FeatureSource(student.name, texts, features_of(student, texts)), student.seed, student.config)
-
-    return FitJob(
-        spec=spec,
-        student=student_spec(ctx.student),
-        intermediates=tuple(student_spec(s) for s in ctx.intermediates),
-        transfer=ctx.transfer,
-        weak_labels=np.asarray(ctx.weak_labels),
-        validation=ctx.validation,
-        validation_weak_labels=np.asarray(ctx.validation_weak_labels),
-        seed=ctx.seed,
-        validation_labels=np.asarray(ctx.validation_labels) if oracle else None,
-        threads=threads,
+    if not oracle and isinstance(ctx, OracleContext):
+        ctx = MethodContext(**{f.name: getattr(ctx, f.name) for f in fields(MethodContext)})
+    context = replace(
+        ctx,
+        student=portable_student(ctx.student, texts),
+        intermediates=tuple(portable_student(s, texts) for s in ctx.intermediates),
     )
+    return FitJob(spec=spec, context=context, threads=threads)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from w2sbench.submissions.contract import FitJob, MethodSpec, PredictJob, StudentSpec
+from w2sbench.submissions.contract import FitJob, MethodSpec, PredictJob
 
 # ---------------------------------------------------------------------------------------------
 # The worker side (runs inside the sandbox)
@@ -88,33 +88,14 @@ def _describe(spec: MethodSpec) -> dict:
 def _fit(job: FitJob) -> dict:
     import torch
 
-    from w2sbench.methods.api import MethodContext, OracleContext
-    from w2sbench.models.probe import ProbeStudent
-
     torch.set_num_threads(max(1, job.threads))
     cls = _load_class(job.spec)
     method = cls(**job.spec.params)
-
-    def student(s: StudentSpec) -> ProbeStudent:
-        return ProbeStudent(s.features, s.seed, s.config)
-
-    fields = dict(
-        student=student(job.student),
-        transfer=job.transfer,
-        weak_labels=job.weak_labels,
-        validation=job.validation,
-        validation_weak_labels=job.validation_weak_labels,
-        intermediates=tuple(student(s) for s in job.intermediates),
-        seed=job.seed,
-    )
-    if cls.oracle and job.validation_labels is not None:
-        ctx = OracleContext(**fields, validation_labels=job.validation_labels)
-    else:
-        ctx = MethodContext(**fields)
+    ctx = job.context
     predictor = method.fit(ctx)
     if not callable(predictor):
         raise TypeError(f"fit returned {type(predictor).__name__}, expected a predictor (a callable on Inputs)")
-    _FITTED.update(predictor=predictor, sources={s.features.rung.name: s.features for s in (job.student, *job.intermediates)})
+    _FITTED.update(predictor=predictor, sources={s.name: s.store for s in (ctx.student, *ctx.intermediates)})
     return {}
 
 
