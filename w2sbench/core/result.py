@@ -13,6 +13,7 @@ import json
 import platform
 import subprocess
 import sys
+from collections import defaultdict
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -146,6 +147,53 @@ def provenance(config_hash: str, regime: str) -> Provenance:
     )
 
 
+# The rules every reader of records applies (ResultStore here, core.records for read-only reads).
+
+
+def record_file_name(key: str) -> str:
+    """The file a record of this key lives in (ResultStore.path)."""
+    return f"{key[:32]}.json"
+
+
+def misnamed(path: Path, r: Result) -> str | None:
+    """Why a record's file name is not its key's (a copy counted as another seed), or None."""
+    if path.name == record_file_name(r.key):
+        return None
+    return (
+        f"its key names {record_file_name(r.key)}, not {path.name} (a copy or a rename of that record); "
+        f"records are never renamed: delete {path.name} and re-run evaluate"
+    )
+
+
+def cell_of(r: Result) -> tuple:
+    """What one record stands for: (task, ladder, weak, strong, method and its parameters, seed,
+    regime). Two parameter settings of one method (naive and naive hard=True) are two cells."""
+    params = json.dumps(r.method.params, sort_keys=True)
+    return (r.task.id, r.ladder, r.weak.name, r.strong.name, r.method.name, params, r.seed, r.provenance.regime)
+
+
+def duplicates(found: dict[Path, Result]) -> list[tuple[Path, str]]:
+    """Every record of a cell that has more than one, each naming the others."""
+    by_cell: dict[tuple, list[Path]] = defaultdict(list)
+    for path, r in found.items():
+        by_cell[cell_of(r)].append(path)
+    bad = []
+    for cell, paths in by_cell.items():
+        if len(paths) < 2:
+            continue
+        task, _, weak, strong, method, params, seed, regime = cell
+        method = method if params == "{}" else f"{method} {params}"
+        for p in paths:
+            others = ", ".join(q.name for q in paths if q != p)
+            why = (
+                f"a second record for {task} {weak}->{strong} {method} seed {seed} ({regime}): also in {others}; "
+                "keep the one of the current code (`w2sbench evaluate ... --prune` removes stale ones)"
+            )
+            bad.append((p, why))
+    return bad
+
+
+
 class ResultStore:
     """A folder of result records, one file per content key."""
 
@@ -178,8 +226,6 @@ class ResultStore:
         except (ValueError, OSError) as e:
             why = f"unreadable: {e}"
         else:
-            from w2sbench.core.records import misnamed
-
             if result.sha256 == result.content_sha256():
                 if misnamed(path, result):  # not corruption: a copy, counted as another experiment
                     raise CacheError(f"result record {path}: {misnamed(path, result)}")
@@ -193,8 +239,6 @@ class ResultStore:
 
     def all(self) -> list[Result]:
         """Every intact record; a misnamed record, or two records of one cell, is a CacheError naming the files."""
-        from w2sbench.core.records import duplicates
-
         found = {p: self._load(p) for p in sorted(self.root.glob("*.json"))}
         found = {p: r for p, r in found.items() if r is not None}
         twice = duplicates(found)

@@ -11,8 +11,8 @@ import numpy as np
 
 from w2sbench import __version__
 from w2sbench.core.errors import W2SError
-from w2sbench.core.records import read_records, record_file_name, relative_name
-from w2sbench.core.result import Result
+from w2sbench.core.records import read_records, relative_name
+from w2sbench.core.result import Result, record_file_name
 from w2sbench.methods.api import Method
 from w2sbench.running.tracks import get_track
 from w2sbench.submissions.checks import ValidateOptions, ValidationReport
