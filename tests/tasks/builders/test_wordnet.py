@@ -136,8 +136,30 @@ def _relation_truth(task):
     return truth
 
 
+def _question_truth(task):
+    pattern = re.escape(R.QUESTIONS[task]).replace(r"\{x\}", "(?P<x>.+)").replace(r"\{y\}", "(?P<y>.+)")
+    pattern = pattern.replace(r"\{a\}", "an?")
+    pair_truth = _relation_truth(task)
+
+    def truth(wn, r):
+        m = re.fullmatch(pattern, r["text"])
+        assert m and r["text_pair"] is None, r
+        return pair_truth(wn, {"text": m["x"], "text_pair": m["y"]})
+
+    return truth
+
+
 TRUTH = {"wordnet_gloss": _gloss_truth, "wordnet_hypernym": _hypernym_truth, "wordnet_wic": _wic_truth,
-         **{task: _relation_truth(task) for task in R.RELATIONS}}
+         **{task: _relation_truth(task) for task in R.RELATIONS},
+         **{f"{task}_q": _question_truth(task) for task in R.QUESTIONS}}
+
+
+def test_questions_ask_the_same_pairs(wn):
+    groups = ["mozart", "einstein", "suva", "everest"]
+    pairs = R.relation_examples("wordnet_instance")(wn, groups, random.Random(0))
+    questions = R.relation_examples("wordnet_instance", question=True)(wn, groups, random.Random(0))
+    assert [(r["label"], r["group"]) for r in pairs] == [(r["label"], r["group"]) for r in questions]
+    assert {"text": "Is Mozart a composer?", "text_pair": None, "label": 1, "group": "mozart"} in questions
 
 
 @pytest.mark.parametrize("task", sorted(W.TASKS))
@@ -201,7 +223,7 @@ def test_update_task_file_rewrites_only_the_checksum(tmp_path):
 @pytest.mark.parametrize("task", sorted(W.TASKS))
 def test_shipped_files_match_their_task_file_and_load(task):
     definition = load_task_file(TASKS / f"{task}.yaml")
-    for split, shipped in definition.source.splits.items():
+    for shipped in definition.source.splits.values():
         path = TASKS / shipped.path
         assert sha256_file(path) == shipped.sha256, f"{path}: rebuild with {definition.source.build_command}"
         assert pq.read_schema(path).names == ["id", "text", "text_pair", "label", "group"]

@@ -10,6 +10,10 @@ Each task is one WordNet pointer type read as a pair (text X, text_pair Y), grou
 - wordnet_domain: X is a term of Y's topic domain (";c");
 - wordnet_troponym: to X is a way to Y (verb hypernym "@": "whisper" / "talk").
 
+Three also come as one-text questions, task id + "_q" ("Is Suva a national capital?", "Is
+stokehold a term of seafaring?", "Is to snicker a way to laugh?"): same groups and pairs,
+measured to open wider gaps than the word pairs (README).
+
 Antonymy is not among them: after the stem exclusion WordNet has 1,366 words with an antonym,
 about 700 pairs once "a"/"b" and "b"/"a" share a group, too few for a 2,000-example test set.
 
@@ -91,8 +95,22 @@ def related_names(wn: WordNet, x: str, symbols: tuple[str, ...]) -> set[str]:
     return {name.lower() for k in reached for name in wn.synsets[k].lemmas} | {x.lower()}
 
 
-def relation_examples(task_id: str):
-    """The rows function of one relation task (the builder's TASKS interface)."""
+QUESTIONS = {  # the one-text form (task id + "_q"): the encoder reads X and Y together
+    "wordnet_instance": "Is {x} {a} {y}?",
+    "wordnet_domain": "Is {x} a term of {y}?",
+    "wordnet_troponym": "Is to {x} a way to {y}?",
+}
+
+
+def _text(task_id: str, x: str, y: str, question: bool) -> tuple[str, str | None]:
+    if not question:
+        return x, y
+    return QUESTIONS[task_id].format(x=x, y=y, a="an" if y[0].lower() in "aeiou" else "a"), None
+
+
+def relation_examples(task_id: str, question: bool = False):
+    """The rows function of one relation task (the builder's TASKS interface): pairs (X, Y), or
+    with ``question`` one text asking whether the relation holds."""
     symbols = RELATIONS[task_id].symbols
 
     def make(wn: WordNet, groups: list[str], rng: random.Random) -> list[dict]:
@@ -103,8 +121,9 @@ def relation_examples(task_id: str):
                        lambda a, b: b[1].lower() not in barred[a[0]] and not shared_stem(a[0], b[1]))
         rows = []
         for (x, y, _), (_, other, _) in kept:
-            rows.append({"text": x, "text_pair": y, "label": 1, "group": x.lower()})
-            rows.append({"text": x, "text_pair": other, "label": 0, "group": x.lower()})
+            for partner, label in ((y, 1), (other, 0)):
+                text, text_pair = _text(task_id, x, partner, question)
+                rows.append({"text": text, "text_pair": text_pair, "label": label, "group": x.lower()})
         return rows
 
     return make
