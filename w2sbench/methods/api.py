@@ -14,6 +14,8 @@ import hashlib
 import importlib
 import inspect
 import pkgutil
+import re
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -121,14 +123,42 @@ class Method:
 
     @classmethod
     def code_hash(cls) -> str:
-        """Hash of the class's source, so editing a method invalidates its cached results."""
-        return source_hash(cls)
+        """Hash of the class's source and of the helpers it calls in w2sbench.methods, so editing
+        a method, or a function it relies on, invalidates its cached results."""
+        return source_hash(cls, *helpers_of(cls))
 
     def identity(self) -> dict:
         return {"name": self.name, "params": self.params(), "code_hash": self.code_hash(), "oracle": self.oracle}
 
 
 _METHODS: dict[str, type[Method]] = {}
+
+
+def helpers_of(cls: type) -> tuple:
+    """The functions and classes of w2sbench.methods that a builtin method's source refers to,
+    followed through their own sources; not this API module, not argument validators
+    (``check_*``), not the class's bases."""
+    found: dict[int, object] = {}
+    todo = [cls]
+    while todo:
+        obj = todo.pop()
+        module = sys.modules.get(getattr(obj, "__module__", ""), None)
+        try:
+            source = inspect.getsource(obj)
+        except (OSError, TypeError):
+            continue
+        for name in sorted(set(re.findall(r"\b[A-Za-z_]\w*\b", source))):
+            ref = getattr(module, name, None)
+            if not (inspect.isfunction(ref) or inspect.isclass(ref)) or ref is cls or id(ref) in found:
+                continue
+            where = getattr(ref, "__module__", "")
+            if not where.startswith("w2sbench.methods.") or where == __name__ or name.startswith("check_"):
+                continue
+            if inspect.isclass(ref) and issubclass(cls, ref):
+                continue
+            found[id(ref)] = ref
+            todo.append(ref)
+    return tuple(sorted(found.values(), key=lambda o: (o.__module__, o.__qualname__)))
 
 
 @functools.lru_cache(maxsize=None)

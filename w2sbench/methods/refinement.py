@@ -80,17 +80,21 @@ class ConfReweight(UsesCode):
 
 
 def knn_labels(features: np.ndarray, labels: np.ndarray, k: int, block: int = 1024) -> np.ndarray:
-    """Each example's new label: the mean label of its k nearest other examples (Euclidean)."""
-    x = torch.from_numpy(np.array(features, dtype=np.float32))
+    """Each example's new label: the mean label of its k nearest other examples (Euclidean).
+
+    Distances in float64 without the matrix-product shortcut, ties broken by position (a stable
+    sort): matched pairs put many examples at equal distances, and the shortcut's rounding, which
+    moves with the thread count, otherwise picks different neighbours on a re-run."""
+    x = torch.from_numpy(np.array(features, dtype=np.float64))
     y = torch.from_numpy(np.array(labels, dtype=np.float64))
     n = len(x)
     k = min(k, n - 1)
     out = np.empty(n, dtype=np.float64)
     for start in range(0, n, block):
-        d = torch.cdist(x[start : start + block], x)
+        d = torch.cdist(x[start : start + block], x, compute_mode="donot_use_mm_for_euclid_dist")
         rows = torch.arange(d.shape[0])
         d[rows, rows + start] = float("inf")  # leave the example itself out
-        nearest = d.topk(k, largest=False).indices
+        nearest = torch.sort(d, dim=1, stable=True).indices[:, :k]
         out[start : start + block] = y[nearest].mean(1).numpy()
     return out
 

@@ -1,0 +1,59 @@
+"""The method API's identity: a method's code hash covers the helpers it calls."""
+
+import importlib.util
+import sys
+
+from w2sbench.methods.api import helpers_of, source_hash
+
+MODULE = '''
+from dataclasses import dataclass
+
+from w2sbench.methods._common import check_range
+from w2sbench.methods.api import Method
+
+
+def helper(x):
+    return inner(x) + {offset}
+
+
+def inner(x):
+    return x
+
+
+@dataclass(frozen=True)
+class Probe(Method):
+    name = "probe-test"
+
+    def fit(self, ctx):
+        check_range(self.name, "x", 1, 0, 2)
+        return helper
+'''
+
+
+def load(tmp_path, offset: int, tag: str):
+    """A method module under w2sbench.methods (where builtins live), its helper's body varied."""
+    path = tmp_path / f"m{tag}.py"
+    path.write_text(MODULE.format(offset=offset))
+    name = f"w2sbench.methods.helper_probe_{tag}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module.Probe
+
+
+def test_the_code_hash_follows_helpers_through_their_sources(tmp_path):
+    probe = load(tmp_path, 1, "a")
+    assert [h.__name__ for h in helpers_of(probe)] == ["helper", "inner"]  # not Method, not check_range
+    assert probe.code_hash() == source_hash(probe, *helpers_of(probe)) != source_hash(probe)
+
+
+def test_editing_only_a_helper_changes_the_code_hash(tmp_path):
+    assert load(tmp_path, 1, "b").code_hash() != load(tmp_path, 2, "c").code_hash()
+
+
+def test_knn_relabels_neighbour_search_is_part_of_its_identity():
+    """knn-relabel's records once outlived a change of its neighbour search (knn_labels)."""
+    from w2sbench.methods.refinement import KnnRelabel, knn_labels
+
+    assert knn_labels in helpers_of(KnnRelabel)
