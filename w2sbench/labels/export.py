@@ -129,7 +129,7 @@ def export_labels(
 
 def _export(ws, tasks, ladder, rungs, seeds, out: Path, progress) -> Manifest:
     say = progress or (lambda message: None)
-    for rung in rungs if ws.regime == "probe" else []:  # fine-tuned rungs have no feature cache
+    for rung in rungs if ws.regime.caches_features else []:  # fine-tuned rungs have no feature cache
         texts = [t for task in tasks for t in task_texts(ws, task)]
         store = ws.features(rung)
         todo = store.missing(texts)

@@ -123,7 +123,7 @@ class Workspace:
             parts = [self.weak_labels(task, m, seed, splits) for m in weak.members]
             return {role: np.mean([p[role] for p in parts], axis=0) for role in parts[0]}
         if self.weak_label_source is not None:
-            if task.framing == "generative":
+            if not framing_of(task).standard_labels:
                 raise W2SError(
                     f"task {task.id}: standard weak labels are binary; a generative task trains its supervisor"
                 )
