@@ -20,7 +20,7 @@ import random
 from pathlib import Path
 
 from w2sbench.submissions.staging import FOLDER_CAP
-from w2sbench.tasks.builders.wordnet import TASKS, in_test, sizes_of
+from w2sbench.tasks.builders.wordnet import SIZES, TASKS, in_test
 from w2sbench.tasks.builders.wordnet_lexicon import load_wordnet
 
 
@@ -31,7 +31,7 @@ def measure(task_id: str, wn) -> dict:
     table = {hashlib.sha256(f"{r['text']}\0{r['text_pair']}".encode()).hexdigest()[:8]: r["label"] for r in rows}
     packed = lzma.compress(json.dumps(sorted(table.items())).encode(), preset=9)
     return {"task": task_id, "candidate_groups": len(groups), "candidate_rows": len(rows),
-            "shipped_test_rows": sizes_of(task_id)["test"], "lower_bound_bytes": len(rows) // 8,
+            "shipped_test_rows": SIZES["test"], "lower_bound_bytes": len(rows) // 8,
             "xz_table_bytes": len(packed), "folder_cap_bytes": FOLDER_CAP}
 
 

@@ -103,7 +103,7 @@ def test_run_from_an_unrelated_folder_reproduces_the_reference_record(installed,
     record of the same experiment (same key), score for score and prediction for prediction."""
     results = tmp_path / "results"
     out = _run(
-        [installed["cli"], "run", "--tasks", "wordnet_wic", "--pairs", "minilm-l3:minilm-l6", "--seeds", "0",
+        [installed["cli"], "run", "--tasks", "wordnet_wic", "--pairs", "minilm-l3:mpnet-base", "--seeds", "0",
          "--results", results, "--no-progress"],
         cwd=installed["cwd"], env=installed["env"],
     )
@@ -111,7 +111,7 @@ def test_run_from_an_unrelated_folder_reproduces_the_reference_record(installed,
     (record_file,) = results.glob("*.json")
     record = json.loads(record_file.read_text())
     assert (record["task"]["id"], record["weak"]["name"], record["strong"]["name"], record["seed"]) == (
-        "wordnet_wic", "minilm-l3", "minilm-l6", 0)
+        "wordnet_wic", "minilm-l3", "mpnet-base", 0)
     reference = json.loads((ROOT / "submissions" / "naive" / "results" / record_file.name).read_text())
     assert record["key"] == reference["key"]
     exact = ("acc_weak", "acc_w2s", "acc_ceiling", "pgr", "agreement")

@@ -45,6 +45,6 @@ def record(task: str, seed: int, labels, weak, w2s, ceiling, method: str = "naiv
                                 ceiling=list(ceiling)),
         timings_s={},
         provenance=Provenance(w2sbench="toy", python="3", libraries={}, git_revision=None, config_hash="toy",
-                              regime="probe"),
+                              regime="probe", budget={"epochs": 5}),
     )
     return r.model_copy(update={"sha256": r.content_sha256()})

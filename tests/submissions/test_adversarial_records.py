@@ -5,6 +5,7 @@ project's own code (scores and checksum recomputed), and what refuses each.
 |---|---|---|
 | copy a record under another experiment's file name (counted twice) | **refused**, naming both files | records.misnamed, in read_records and ResultStore |
 | a second record for the same cell (other parameters, re-sealed) | **refused**, naming both files | records.duplicates |
+| records of one method trained with two budgets (or regimes), pooled into one score | **refused**, naming the files | records.duplicates |
 | push 3 of 300 wrong predictions across 0.5, scores recomputed (within the old 0.01 drift) | **caught** | validate re-runs every record: hard predictions identical |
 | replace one record of several by the truth (outside a random sample) | **caught**, naming the file | validate re-runs every record, not a sample |
 | lower the ceiling in one record (drops the cell for every entry) | **caught** | weak and ceiling predictions compared with the harness's own |
@@ -70,6 +71,24 @@ def test_a_second_record_for_the_same_cell_is_refused_naming_both_files(entry):
         ResultStore(entry / "results").all()
     board = build_board(TRACKS["toy"], load_entries(entry.parent))
     assert [name for name, _ in board.invalid] == ["honest"] and not board.rows
+
+
+def test_records_of_one_method_trained_with_two_budgets_are_refused_naming_the_files(entry):
+    """Another seed's record trained with another budget would be pooled into the same score."""
+    path, record = only_record(entry)
+    budget = {**record.provenance.budget, "epochs": record.provenance.budget["epochs"] + 1}
+    other = record.model_copy(update={"key": "e" * 64, "seed": record.seed + 1,
+                                      "provenance": record.provenance.model_copy(update={"budget": budget})})
+    ResultStore(entry / "results").write(other)
+    other_path = ResultStore(entry / "results").path(other.key)
+    found, bad = read_records(entry / "results")
+    assert found == {}
+    assert {p for p, _ in bad} == {path, other_path}
+    for p, why in bad:
+        assert "one folder holds one regime and budget" in why
+        assert (other_path if p == path else path).name in why
+    with pytest.raises(CacheError, match="budget"):
+        ResultStore(entry / "results").all()
 
 
 def forge(path, edit) -> None:

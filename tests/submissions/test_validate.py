@@ -112,6 +112,38 @@ def test_a_builtin_entry_validates_without_a_sandbox(evaluated, tmp_path):
     assert statuses(report)["sandbox"] == "skip"
 
 
+def test_a_track_whose_hub_rows_cannot_be_read_is_a_warning_naming_the_task(evaluated, tmp_path, monkeypatch):
+    """Where the Hub is unreachable and no mirror is given, a Hub track's records are not
+    checked: a warning that names the task and the way to supply its rows, never a pass, and its
+    records are not called stray; the toy track is still checked in full."""
+    import datasets
+    import yaml
+
+    from w2sbench.tasks.task import get_task
+
+    local = datasets.load_dataset
+
+    def unreachable(path, *args, **kwargs):  # shipped parquet files still load; the Hub does not
+        if path == "parquet":
+            return local(path, *args, **kwargs)
+        raise ConnectionError("no network")
+
+    monkeypatch.setattr(datasets, "load_dataset", unreachable)
+    monkeypatch.delenv("W2SBENCH_DATA_DIR", raising=False)
+    folder = fresh_copy(evaluated, tmp_path, "naive-ref")
+    meta = yaml.safe_load((folder / "metadata.yaml").read_text())
+    (folder / "metadata.yaml").write_text(yaml.safe_dump({**meta, "tracks": ["toy", "hub"]}))
+    tracks = {**TWO_SEEDS, "hub": toy_track("hub").model_copy(update={"tasks": ["glue_sst2"]})}
+    harness = toy_harness(evaluated[1], tracks)
+    repo_tasks = Path(__file__).resolve().parents[2] / "tasks"
+    toy_task = harness.task
+    harness.task = lambda task_id: get_task(task_id, repo_tasks) if task_id == "glue_sst2" else toy_task(task_id)
+    report = validate(folder, harness, ValidateOptions())
+    assert report.ok, report.checks
+    assert statuses(report)["records hub"] == "warn" and statuses(report)["records toy"] == "pass"
+    assert "glue_sst2" in detail(report, "records hub") and "--data-dir" in detail(report, "records hub")
+
+
 def test_incomplete_records_fail_unless_allowed(evaluated, tmp_path):
     folder = fresh_copy(evaluated, tmp_path, "naive-ref")
     next(iter(sorted((folder / "results").glob("*.json")))).unlink()

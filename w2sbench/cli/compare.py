@@ -23,7 +23,8 @@ def register(main: click.Group) -> None:
         help="Only these comma-separated weak:strong pairs (default: all; PGR over a gap of a "
         "few points is mostly noise, so a summary may keep the pairs with a real gap).",
     )
-    def compare_command(results_dirs, baseline, pairs):
+    @click.option("--tasks", default=None, help="Only these comma-separated task ids (default: every task in the records).")
+    def compare_command(results_dirs, baseline, pairs, tasks):
         """Mean and median PGR per method, and its difference from the baseline.
 
         Per cell the ratio of seed-mean accuracies; cells kept where the baseline's gap is
@@ -40,10 +41,13 @@ def register(main: click.Group) -> None:
         if pairs:
             wanted = {tuple(p.split(":", 1)) for p in pairs.split(",") if p}
             results = [r for r in results if (r.weak.name, r.strong.name) in wanted]
+        if tasks:
+            results = [r for r in results if r.task.id in tasks.split(",")]
         if not results:
             raise W2SError(
                 f"{', '.join(map(str, results_dirs))}: no result records"
                 + (f" for pairs {pairs}" if pairs else "")
+                + (f" of tasks {tasks}" if tasks else "")
                 + "; run `w2sbench run` first"
             )
         click.echo(comparison_table(compare(results, baseline), baseline))

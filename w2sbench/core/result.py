@@ -90,6 +90,7 @@ class Provenance(Record):
     git_revision: str | None
     config_hash: str
     regime: str
+    budget: dict  # the regime's training settings (epochs, lr, ...): a cell's identity, never pooled
 
 
 class Result(Record):
@@ -130,20 +131,26 @@ def git_revision() -> str | None:
         return None
 
 
-def provenance(config_hash: str, regime: str) -> Provenance:
+def library_versions() -> dict[str, str]:
+    """The installed versions of the libraries a result depends on."""
     libs = {}
     for lib in ("torch", "transformers", "datasets", "numpy", "scikit-learn"):
         try:
             libs[lib] = metadata.version(lib)
         except metadata.PackageNotFoundError:
             pass
+    return libs
+
+
+def provenance(config_hash: str, regime: str, budget: dict) -> Provenance:
     return Provenance(
         w2sbench=__version__,
         python=platform.python_version(),
-        libraries=libs,
+        libraries=library_versions(),
         git_revision=git_revision(),
         config_hash=config_hash,
         regime=regime,
+        budget=budget,
     )
 
 
@@ -165,15 +172,19 @@ def misnamed(path: Path, r: Result) -> str | None:
     )
 
 
+def settings_of(r: Result) -> str:
+    """How a record's heads were trained: its regime and budget, as one comparable string."""
+    return f"{r.provenance.regime} {json.dumps(r.provenance.budget, sort_keys=True)}"
+
+
 def cell_of(r: Result) -> tuple:
     """What one record stands for: (task, ladder, weak, strong, method and its parameters, seed,
-    regime). Two parameter settings of one method (naive and naive hard=True) are two cells."""
+    regime and budget). Two parameter settings of one method (naive and naive hard=True) are two cells."""
     params = json.dumps(r.method.params, sort_keys=True)
-    return (r.task.id, r.ladder, r.weak.name, r.strong.name, r.method.name, params, r.seed, r.provenance.regime)
+    return (r.task.id, r.ladder, r.weak.name, r.strong.name, r.method.name, params, r.seed, settings_of(r))
 
 
-def duplicates(found: dict[Path, Result]) -> list[tuple[Path, str]]:
-    """Every record of a cell that has more than one, each naming the others."""
+def _duplicates(found: dict[Path, Result]) -> list[tuple[Path, str]]:
     by_cell: dict[tuple, list[Path]] = defaultdict(list)
     for path, r in found.items():
         by_cell[cell_of(r)].append(path)
@@ -181,16 +192,42 @@ def duplicates(found: dict[Path, Result]) -> list[tuple[Path, str]]:
     for cell, paths in by_cell.items():
         if len(paths) < 2:
             continue
-        task, _, weak, strong, method, params, seed, regime = cell
+        task, _, weak, strong, method, params, seed, settings = cell
         method = method if params == "{}" else f"{method} {params}"
         for p in paths:
             others = ", ".join(q.name for q in paths if q != p)
             why = (
-                f"a second record for {task} {weak}->{strong} {method} seed {seed} ({regime}): also in {others}; "
+                f"a second record for {task} {weak}->{strong} {method} seed {seed} ({settings}): also in {others}; "
                 "keep the one of the current code (`w2sbench evaluate ... --prune` removes stale ones)"
             )
             bad.append((p, why))
     return bad
+
+
+def _mixed_settings(found: dict[Path, Result]) -> list[tuple[Path, str]]:
+    """Records of one method on one ladder trained with different regimes or budgets: pooled into
+    one score they would mix two experiments, so every one of them is named."""
+    groups: dict[tuple, dict[str, list[Path]]] = defaultdict(lambda: defaultdict(list))
+    for path, r in found.items():
+        groups[(r.ladder, r.method.name, json.dumps(r.method.params, sort_keys=True))][settings_of(r)].append(path)
+    bad = []
+    for (ladder, method, _), by_settings in groups.items():
+        if len(by_settings) < 2:
+            continue
+        for settings, paths in by_settings.items():
+            others = "; ".join(f"{s} in {', '.join(q.name for q in ps)}" for s, ps in by_settings.items() if s != settings)
+            for p in paths:
+                bad.append((p, f"{method} on ladder {ladder} trained as {settings}, but also as {others}: one folder "
+                               "holds one regime and budget; move one set of records to its own folder"))
+    return bad
+
+
+def duplicates(found: dict[Path, Result]) -> list[tuple[Path, str]]:
+    """Every record that may not be pooled with the others, with why, naming the other files: a
+    second record of a cell, or records of one method trained with different regimes or budgets."""
+    bad = dict(_duplicates(found))
+    bad.update((p, why) for p, why in _mixed_settings(found) if p not in bad)
+    return sorted(bad.items())
 
 
 

@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from w2sbench import __version__
 from w2sbench.core.errors import W2SError
 from w2sbench.core.example import Example
-from w2sbench.core.result import git_revision, provenance
+from w2sbench.core.result import git_revision, library_versions
 from w2sbench.core.splits import FRACTIONS, Splits
 from w2sbench.core.splits import WEAK_LABELLED_ROLES as ROLES
 from w2sbench.core.store import atomic_write_bytes
@@ -171,9 +171,8 @@ def _export(ws, tasks, ladder, rungs, seeds, out: Path, progress) -> Manifest:
                         ids_sha256={role: ids_sha256(getattr(splits, role)) for role in ROLES},
                     )
                 )
-    prov = provenance("", ws.regime.name)
     harness = Harness(
-        w2sbench=__version__, protocol=PROTOCOL_VERSION, git_revision=git_revision(), libraries=prov.libraries
+        w2sbench=__version__, protocol=PROTOCOL_VERSION, git_revision=git_revision(), libraries=library_versions()
     )
     card = dataset_card(tasks, ladder, entries, harness, ws.training_identity()).encode()
     atomic_write_bytes(out / CARD, card)

@@ -73,6 +73,7 @@ def run_experiment(ws: Workspace, exp: Experiment) -> Result:
     scores, predictions = framing.score(exp, splits, weak["test"], raw, ceiling)
     timings["method_s"] = time.perf_counter() - clock
     key = ws.experiment_key(exp)
+    training = ws.training_identity(exp.task)
     result = Result(
         key=key,
         task=TaskRef(
@@ -87,7 +88,7 @@ def run_experiment(ws: Workspace, exp: Experiment) -> Result:
         scores=scores,
         predictions=predictions,
         timings_s={k: round(v, 3) for k, v in timings.items()},
-        provenance=provenance(key, ws.training_identity(exp.task)["regime"]),
+        provenance=provenance(key, training["regime"], training["train"]),
     )
     return ws.results.write(result)
 

@@ -106,14 +106,15 @@ def smoke_run(
             method.limit_s, method.threads = saved
 
 
+def track_keys(name: str, method: Method, harness: Harness, ws) -> dict[str, object]:
+    """One track's grid: experiment key -> the experiment."""
+    grid = track_grid(get_track(name, harness.tracks), method, harness)
+    return {ws.experiment_key(exp): exp for exp in grid.experiments()}
+
+
 def expected_keys(sub: Submission, method: Method, harness: Harness, ws) -> dict[str, dict]:
     """For each track the entry enters: experiment key -> the experiment, for its whole grid."""
-    out = {}
-    for name in sub.metadata.tracks:
-        track = get_track(name, harness.tracks)
-        grid = track_grid(track, method, harness)
-        out[name] = {ws.experiment_key(exp): exp for exp in grid.experiments()}
-    return out
+    return {name: track_keys(name, method, harness, ws) for name in sub.metadata.tracks}
 
 
 @dataclass

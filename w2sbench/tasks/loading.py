@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from w2sbench.core.errors import DataError, W2SError
+from w2sbench.core.errors import DataError, HubError, W2SError
 from w2sbench.core.example import Example
 from w2sbench.core.paths import tasks_dir
 from w2sbench.tasks import hygiene
@@ -133,7 +133,7 @@ def _load_split(task: Task, split: str, local_dir: Path | None):
             src.dataset, src.config, split=split, revision=src.revision or src.ref, data_dir=src.data_dir
         )
     except Exception as e:  # datasets raises many types for an unreachable or missing dataset
-        raise W2SError(
+        raise HubError(
             f"task {task.id}: cannot load Hub dataset {src.dataset} ({src.config or 'default'}, "
             f"split {split!r}, revision {src.revision or 'unpinned'}): {type(e).__name__}: {e}"
         ) from None

@@ -176,7 +176,7 @@ def test_splits_grouped_balanced_sized(built, task):
     assert not groups["train"] & groups["test"]
     assert all(W.in_test(g) for g in groups["test"]) and not any(W.in_test(g) for g in groups["train"])
     for split, rs in rows.items():
-        assert len(rs) == W.sizes_of(task)[split]
+        assert len(rs) == W.SIZES[split]
         assert 2 * sum(r["label"] for r in rs) == len(rs)
         for g in groups[split]:  # each lemma brings as many positives as negatives
             labels = [r["label"] for r in rs if r["group"] == g]

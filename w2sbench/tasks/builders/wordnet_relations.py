@@ -8,11 +8,13 @@ Each task is one WordNet pointer type read as a pair (text X, text_pair Y), grou
 - wordnet_instance: X is an instance of Y (instance hypernym "@i": a person's occupation, a
   city's kind);
 - wordnet_domain: X is a term of Y's topic domain (";c");
-- wordnet_troponym: to X is a way to Y (verb hypernym "@": "whisper" / "talk").
+- wordnet_troponym: to X is a way to Y (verb hypernym "@": "whisper" / "talk");
+- wordnet_similar: adjective X is similar in meaning to Y (similar to "&", from a satellite
+  adjective to the head of its cluster: "ravenous" / "hungry").
 
-Three also come as one-text questions, task id + "_q" ("Is Suva a national capital?", "Is
-stokehold a term of seafaring?", "Is to snicker a way to laugh?"): same groups and pairs,
-measured to open wider gaps than the word pairs (README).
+Each also comes as a one-text question, task id + "_q" ("Is bulkhead part of ship?", "Is Suva
+a national capital?", "Is stokehold a term of seafaring?", "Is to snicker a way to laugh?"):
+same groups and pairs, measured to open wider gaps than the word pairs (README).
 
 Antonymy is not among them: after the stem exclusion WordNet has 1,366 words with an antonym,
 about 700 pairs once "a"/"b" and "b"/"a" share a group, too few for a 2,000-example test set.
@@ -52,6 +54,7 @@ RELATIONS = {
     "wordnet_instance": Relation(("@i",), kind="lexfile"),
     "wordnet_domain": Relation((";c",), kind="pos"),
     "wordnet_troponym": Relation(("@",), kind="lexfile", pos="v"),
+    "wordnet_similar": Relation(("&",), kind="pos", pos="a"),
 }
 
 
@@ -96,9 +99,12 @@ def related_names(wn: WordNet, x: str, symbols: tuple[str, ...]) -> set[str]:
 
 
 QUESTIONS = {  # the one-text form (task id + "_q"): the encoder reads X and Y together
+    "wordnet_meronym": "Is {x} part of {y}?",
+    "wordnet_member": "Is {x} a member of {y}?",
     "wordnet_instance": "Is {x} {a} {y}?",
     "wordnet_domain": "Is {x} a term of {y}?",
     "wordnet_troponym": "Is to {x} a way to {y}?",
+    "wordnet_similar": "Does {x} mean nearly the same as {y}?",
 }
 
 
