@@ -14,10 +14,11 @@ from w2sbench.running import budget_sensitivity as S
 def test_neighbours_step_once_along_the_grid():
     got = S.neighbours(TrainConfig(epochs=5, lr=1e-3, weight_decay=1e-2))
     assert [(c.epochs, c.lr, c.weight_decay) for c in got] == [
-        (5, 1e-3, 1e-2), (3, 1e-3, 1e-2), (10, 1e-3, 1e-2), (5, 3e-4, 1e-2), (5, 3e-3, 1e-2), (5, 1e-3, 1e-1)]
+        (5, 1e-3, 1e-2), (3, 1e-3, 1e-2), (10, 1e-3, 1e-2), (5, 3e-4, 1e-2), (5, 3e-3, 1e-2), (5, 1e-3, 1e-1),
+        (10, 1e-3, 1e-1)]  # the default last
     edge = S.neighbours(TrainConfig(epochs=1, lr=1e-4, weight_decay=1e-1))
     assert [(c.epochs, c.lr, c.weight_decay) for c in edge] == [
-        (1, 1e-4, 1e-1), (2, 1e-4, 1e-1), (1, 3e-4, 1e-1), (1, 1e-4, 1e-2), (5, 1e-3, 1e-2)]
+        (1, 1e-4, 1e-1), (2, 1e-4, 1e-1), (1, 3e-4, 1e-1), (1, 1e-4, 1e-2), (10, 1e-3, 1e-1)]
 
 
 def _record(method, seed, weak, w2s, ceiling, task="t"):

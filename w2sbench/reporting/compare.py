@@ -11,7 +11,7 @@ baseline's records (they do not depend on the method); per method the mean over 
   within each task first (seeds and pairs share a task's test set and ceiling, so they are not
   independent), and the n task-level differences are tested with a one-sample t-test on n - 1
   degrees of freedom (for a balanced design the same test as a mixed model with a random task
-  effect). With n = 3 tasks it has little power: each row states the smallest true difference
+  effect). With few tasks it has little power: each row states the smallest true difference
   it detects with 80% power (alpha 0.05, unadjusted), given the observed spread between tasks.
 
 Both p-values are Holm-corrected across all rows compared with a baseline. Oracle methods and
