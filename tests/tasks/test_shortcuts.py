@@ -65,3 +65,25 @@ def test_the_audit_runs_the_shortcut_probe():
     checks = {c.name: c for c in audit_task(task, data)}
     assert not checks["shortcut/negating_prefix"].passed
     assert not checks["shortcut/shared_stem"].passed  # "happy" / "unhappy" share a stem too
+
+
+def test_question_pairs_read_x_and_y_back_out_of_the_question():
+    read = S.question_pairs("Is {x} {a} {y}?")
+    assert read(Example("q", "Is Suva a national capital?", 1)) == ("Suva", "national capital")
+    assert read(Example("q", "Is Acapulco an estuary town?", 1)) == ("Acapulco", "estuary town")
+    assert read(Example("q", "Does it rain?", 1)) is None  # another shape: not a word-pair task
+    assert S.question_pairs("Is {x} part of {y}?")(Example("q", "Is bulkhead part of ship?", 1)) == ("bulkhead", "ship")
+
+
+def _question(e: Example) -> Example:
+    return Example(e.id, f"Does {e.text} mean nearly the same as {e.text_pair}?", e.label, None, e.group)
+
+
+def test_the_audit_runs_the_shortcut_probe_on_a_question_task():
+    """The prefix task asked as questions ("Does happy mean nearly the same as unhappy?"): one
+    text per example, yet the spelling rules read X and Y back out of it and fail the task."""
+    task = get_task("wordnet_similar_q")
+    data = TaskData(task=task, pool=[_question(e) for e in _prefix_task(0)],
+                    test=[_question(e) for e in _prefix_task(1000)], data_revision="toy")
+    checks = {c.name: c for c in audit_task(task, data)}
+    assert not checks["shortcut/negating_prefix"].passed and checks["shortcut/negating_prefix"].value == 1.0

@@ -44,7 +44,7 @@ from w2sbench.core.result import Result
 from w2sbench.tasks.hygiene import input_key as _key
 from w2sbench.tasks.hygiene import target as _target
 from w2sbench.tasks.loading import TaskData
-from w2sbench.tasks.shortcuts import shortcut_checks
+from w2sbench.tasks.shortcuts import question_pairs, shortcut_checks, text_and_pair
 from w2sbench.tasks.task import Task
 
 BALANCE_TOLERANCE = 0.05  # positive rate within 0.5 +- this, when the task balances
@@ -241,8 +241,16 @@ def audit_task(task: Task, data: TaskData) -> list[Check]:
         _surface_leak(data),
         _id_leak(data),
         _position_leak(data),
-        *shortcut_checks(data.pool, data.test, SURFACE_MARGIN, Check),
+        *shortcut_checks(data.pool, data.test, SURFACE_MARGIN, Check, _word_pair(task)),
     ]
+
+
+def _word_pair(task: Task):
+    """How the spelling probes read a word pair: both texts, or X and Y out of a relation question."""
+    from w2sbench.tasks.builders.wordnet_relations import QUESTIONS
+
+    template = QUESTIONS.get(task.id.removesuffix("_q")) if task.id.endswith("_q") else None
+    return question_pairs(template) if template else text_and_pair
 
 
 def ceiling_checks(results: Iterable[Result]) -> list[Check]:

@@ -11,6 +11,7 @@ It applies to tasks whose every example is a pair of short texts (at most MAX_WO
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
 
@@ -51,35 +52,65 @@ def shared_stem(a: str, b: str, length: int = SHARED_STEM) -> bool:
 RULES: dict[str, Callable[[str, str], bool]] = {"negating_prefix": negating_prefix, "shared_stem": shared_stem}
 
 
-def is_word_pair_task(examples: Sequence[Example]) -> bool:
+WordPair = Callable[[Example], "tuple[str, str] | None"]
+
+
+def text_and_pair(e: Example) -> tuple[str, str] | None:
+    """The word pair of a pair task's example: its two texts."""
+    return None if e.text_pair is None else (e.text, e.text_pair)
+
+
+def question_pairs(template: str) -> WordPair:
+    """The word pair of a one-text question built from ``template`` ("Is {x} part of {y}?", with
+    {a} for an article): X and Y read back out of the question, so the spelling rules probe a
+    question task as they probe its word-pair form."""
+    pattern = re.escape(template)
+    for field, group in (("x", "(?P<x>.+?)"), ("y", "(?P<y>.+)"), ("a", "(?:a|an)")):
+        pattern = pattern.replace(re.escape("{" + field + "}"), group)
+    compiled = re.compile(pattern)
+
+    def read(e: Example) -> tuple[str, str] | None:
+        m = compiled.fullmatch(e.text) if e.text_pair is None else None
+        return (m["x"], m["y"]) if m else None
+
+    return read
+
+
+def is_word_pair_task(examples: Sequence[Example], pair_of: WordPair = text_and_pair) -> bool:
+    pairs = [pair_of(e) for e in examples]
     return bool(examples) and all(
-        e.text_pair is not None and len(e.text.split()) <= MAX_WORDS and len(e.text_pair.split()) <= MAX_WORDS
-        for e in examples
+        p is not None and len(p[0].split()) <= MAX_WORDS and len(p[1].split()) <= MAX_WORDS for p in pairs
     )
 
 
-def rule_accuracy(rule: Callable[[str, str], bool], pool: Sequence[Example], test: Sequence[Example]) -> float:
+def _fired(rule: Callable[[str, str], bool], examples: Sequence[Example], pair_of: WordPair) -> np.ndarray:
+    return np.array([rule(*pair_of(e)) for e in examples])
+
+
+def rule_accuracy(rule: Callable[[str, str], bool], pool: Sequence[Example], test: Sequence[Example],
+                  pair_of: WordPair = text_and_pair) -> float:
     """The rule's test accuracy with its direction fitted on the pool (fires -> 1, or fires -> 0)."""
-    fired_pool = np.array([rule(e.text, e.text_pair) for e in pool])
     y_pool = np.array([e.label for e in pool])
-    direct = np.mean(fired_pool == y_pool) >= 0.5
-    fired = np.array([rule(e.text, e.text_pair) for e in test])
+    direct = np.mean(_fired(rule, pool, pair_of) == y_pool) >= 0.5
+    fired = _fired(rule, test, pair_of)
     y = np.array([e.label for e in test])
     return float(np.mean((fired if direct else ~fired) == y))
 
 
-def shortcut_checks(pool: Sequence[Example], test: Sequence[Example], margin: float, make_check) -> list:
-    """One check per rule for a word-pair task (none for other tasks): the rule's test accuracy
-    must not beat the majority rate by more than ``margin``. ``make_check(name, passed, value,
-    threshold, message)`` builds the audit's Check (passed in: the audit imports this module)."""
-    if not is_word_pair_task(pool) or not is_word_pair_task(test):
+def shortcut_checks(pool: Sequence[Example], test: Sequence[Example], margin: float, make_check,
+                    pair_of: WordPair = text_and_pair) -> list:
+    """One check per rule for a word-pair task, or a question task whose ``pair_of`` reads the
+    pair back (none for other tasks): the rule's test accuracy must not beat the majority rate by
+    more than ``margin``. ``make_check(name, passed, value, threshold, message)`` builds the
+    audit's Check (passed in: the audit imports this module)."""
+    if not is_word_pair_task(pool, pair_of) or not is_word_pair_task(test, pair_of):
         return []
     y = np.array([e.label for e in test])
     majority = float(max(y.mean(), 1 - y.mean()))
     checks = []
     for name, rule in RULES.items():
-        accuracy = rule_accuracy(rule, pool, test)
-        fires = float(np.mean([rule(e.text, e.text_pair) for e in test]))
+        accuracy = rule_accuracy(rule, pool, test, pair_of)
+        fires = float(np.mean(_fired(rule, test, pair_of)))
         checks.append(make_check(
             f"shortcut/{name}", accuracy <= majority + margin, accuracy, majority + margin,
             f"the spelling rule {name} (direction fitted on the pool) scores {accuracy:.3f} on test, "
