@@ -121,12 +121,25 @@ def _wic_truth(wn, r):
                for k in wn.senses[lemma])
 
 
+_FIRST_LEMMA: dict[int, dict[str, list]] = {}
+
+
+def _synsets_named(wn, x):
+    """The synsets whose first lemma is x (an index built once per WordNet, not a scan per row)."""
+    if id(wn) not in _FIRST_LEMMA:
+        index = {}
+        for s in wn.synsets.values():
+            index.setdefault(s.lemmas[0], []).append(s)
+        _FIRST_LEMMA[id(wn)] = index
+    return _FIRST_LEMMA[id(wn)].get(x, [])
+
+
 def _relation_truth(task):
     symbols = R.RELATIONS[task].symbols
 
     def truth(wn, r):
         x, y = r["text"], r["text_pair"]
-        pointed = {wn.synsets[p.target].lemmas[0] for s in wn.synsets.values() if s.lemmas[0] == x
+        pointed = {wn.synsets[p.target].lemmas[0] for s in _synsets_named(wn, x)
                    for p in s.pointers if p.symbol in symbols}
         if y in pointed:
             return True
