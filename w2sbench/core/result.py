@@ -172,6 +172,11 @@ def misnamed(path: Path, r: Result) -> str | None:
     )
 
 
+def params_of(r: Result) -> str:
+    """A record's method parameters, as one comparable string."""
+    return json.dumps(r.method.params, sort_keys=True)
+
+
 def settings_of(r: Result) -> str:
     """How a record's heads were trained: its regime and budget, as one comparable string."""
     return f"{r.provenance.regime} {json.dumps(r.provenance.budget, sort_keys=True)}"
@@ -180,8 +185,7 @@ def settings_of(r: Result) -> str:
 def cell_of(r: Result) -> tuple:
     """What one record stands for: (task, ladder, weak, strong, method and its parameters, seed,
     regime and budget). Two parameter settings of one method (naive and naive hard=True) are two cells."""
-    params = json.dumps(r.method.params, sort_keys=True)
-    return (r.task.id, r.ladder, r.weak.name, r.strong.name, r.method.name, params, r.seed, settings_of(r))
+    return (r.task.id, r.ladder, r.weak.name, r.strong.name, r.method.name, params_of(r), r.seed, settings_of(r))
 
 
 def _duplicates(found: dict[Path, Result]) -> list[tuple[Path, str]]:
@@ -209,7 +213,7 @@ def _mixed_settings(found: dict[Path, Result]) -> list[tuple[Path, str]]:
     one score they would mix two experiments, so every one of them is named."""
     groups: dict[tuple, dict[str, list[Path]]] = defaultdict(lambda: defaultdict(list))
     for path, r in found.items():
-        groups[(r.ladder, r.method.name, json.dumps(r.method.params, sort_keys=True))][settings_of(r)].append(path)
+        groups[(r.ladder, r.method.name, params_of(r))][settings_of(r)].append(path)
     bad = []
     for (ladder, method, _), by_settings in groups.items():
         if len(by_settings) < 2:
