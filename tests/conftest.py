@@ -69,8 +69,17 @@ def latent_rows(n: int, seed: int, prefix: str) -> list[dict]:
     ]
 
 
-def write_toy_task(folder: Path) -> Path:
-    """Write the 'toy' shipped-file task (standard schema, 600 pool / 300 test rows) into folder."""
+def draw_private(n: int, seed: int, shipped: list) -> pa.Table:
+    """The toy task's private draw (w2sbench.tasks.private's builder API): n fresh latent rows
+    whose ids and texts no shipped row has."""
+    taken = {t for table in shipped for t in table.column("text").to_pylist()}
+    rows = [r for r in latent_rows(n, seed % 2**32, f"p{seed % 10_000}-") if r["text"] not in taken]
+    return pa.Table.from_pylist(rows)
+
+
+def write_toy_task(folder: Path, private: dict | None = None) -> Path:
+    """Write the 'toy' shipped-file task (standard schema, 600 pool / 300 test rows) into folder;
+    ``private`` is its private: field (e.g. {"builder": "tests.conftest", "size": 300})."""
     shas = {
         "train": write_rows(folder / "data/toy/train.parquet", latent_rows(600, 0, "a")),
         "test": write_rows(folder / "data/toy/test.parquet", latent_rows(300, 1, "b")),
@@ -83,6 +92,7 @@ def write_toy_task(folder: Path) -> Path:
         "conversion": {"name": "standard"},
         "sizes": {"pool": 600, "test": 300},
         "suites": ["toy"], "licence": "CC0-1.0", "citation": "none", "homepage": "none",
+        **({"private": private} if private else {}),
     }
     (folder / "toy.yaml").write_text(yaml.safe_dump(definition))
     return folder

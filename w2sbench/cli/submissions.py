@@ -163,6 +163,38 @@ def register(main: click.Group) -> None:
         n = report.record_count()
         click.echo(f"\n{n} result records in {Path(path) / 'results'}; next: w2sbench validate {path}")
 
+    @main.command("rescore")
+    @click.option("--track", "track", required=True, help="The private track to score (tracks.yaml: private: true).")
+    @click.option("--entry", "entries", multiple=True, help="Rescore only this entry (repeatable; default: every entry of the track).")
+    @click.option("--submissions", "root", default="submissions", show_default=True, type=click.Path(path_type=Path),
+                  help="Folder holding the submissions.")
+    @click.option("--out", default="leaderboard/private", show_default=True, type=click.Path(path_type=Path),
+                  help="Folder of the private boards' records (OUT/TRACK/ENTRY/*.json and OUT/TRACK/split.json).")
+    @_CACHE_OPTION
+    @_SANDBOX_OPTION
+    @_TIME_OPTION
+    @click.option("--no-progress", is_flag=True, help="Do not draw progress bars.")
+    def rescore_cmd(track, entries, root, out, cache_dir, unsandboxed, time_limit, no_progress):
+        """Maintainers: score every entry of a private track on the test split drawn from the secret.
+
+        The secret is $W2SBENCH_PRIVATE_SEED (at least 16 characters; keep it out of the
+        repository, and rotate it when it leaks). The draw is cached under the cache folder, the
+        records go to OUT/TRACK/ENTRY/ and the split's sha256 to OUT/TRACK/split.json; then run
+        `w2sbench leaderboard` and commit both. A rescore resumes where it stopped.
+        """
+        from w2sbench.submissions.rescore import rescore
+        from w2sbench.tasks.private import secret
+
+        harness = _harness(cache_dir, unsandboxed, time_limit, [Path(out), Path(root)])
+        report = rescore(root, track, harness, secret(), out, list(entries) or None, show_progress=not no_progress)
+        for task, drawn in sorted(report.split.items()):
+            click.echo(f"{task}: private split of {drawn['n_test']} test examples, sha256 {drawn['test_sha256']}")
+        for name, n in sorted(report.records.items()):
+            click.echo(f"{name}: {n} records on the private split")
+        for p in report.removed:
+            click.echo(f"removed {p}")
+        click.echo(f"\nnext: w2sbench leaderboard, and commit {out}/{track}/ with leaderboard/")
+
     @main.command("validate", help=_validate_help())
     @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
     @click.option(

@@ -27,6 +27,7 @@ import numpy as np
 from w2sbench.core.errors import W2SError
 from w2sbench.core.records import read_records
 from w2sbench.core.result import Result
+from w2sbench.leaderboard.private import private_entries, read_split
 from w2sbench.leaderboard.scoring import rank_entries, score_entries
 from w2sbench.reporting.cells import GapCheck, check_gaps
 from w2sbench.reporting.paired import PairedBootstrap
@@ -84,6 +85,7 @@ class Board:
     strong_sizes: dict[str, int | None]
     reference: str | None
     ranking: Ranking | None
+    private_split: dict | None = None  # a private track's split.json tasks (w2sbench.leaderboard.private)
 
     @property
     def n_experiments(self) -> int:
@@ -234,8 +236,10 @@ class Leaderboard:
     invalid: list[tuple[str, str]]  # entries that enter no board: unreadable metadata, unknown tracks
 
 
-def build_leaderboard(root: Path, tracks: dict[str, Track]) -> Leaderboard:
-    """Every track's board from the submission folders under root."""
+def build_leaderboard(root: Path, tracks: dict[str, Track], private_root: Path | None = None) -> Leaderboard:
+    """Every track's board from the submission folders under root; a private track's from the
+    maintainers' records under private_root (default: leaderboard/private beside root)."""
+
     entries = load_entries(root)
     flag_for_review(entries, root)  # acc above the ceiling's interval, or PGR > 1: not ranked until accepted
     invalid, usable = [], []
@@ -247,7 +251,16 @@ def build_leaderboard(root: Path, tracks: dict[str, Track]) -> Leaderboard:
         else:
             usable.append(e)
     boot = PairedBootstrap()  # one draw per task, shared by every track
-    return Leaderboard([build_board(t, usable, boot) for t in tracks.values()], invalid)
+    private_root = Path(private_root) if private_root is not None else Path(root).parent / "leaderboard" / "private"
+    boards = []
+    for t in tracks.values():
+        if t.private:
+            board = build_board(t, private_entries(usable, t, private_root, root), boot)
+            board.private_split = read_split(private_root, t) or {}
+        else:
+            board = build_board(t, usable, boot)
+        boards.append(board)
+    return Leaderboard(boards, invalid)
 
 
 __all__ = ["Board", "Entry", "Leaderboard", "Row", "build_board", "build_leaderboard", "load_entries"]

@@ -71,6 +71,25 @@ def _command(row_name: str, track: str) -> str:
     return f"w2sbench evaluate submissions/{row_name} --track {track}"
 
 
+def _finish(board: Board, name: str) -> str:
+    """How an incomplete entry gets its records: its own evaluate, or on a private track the maintainers' rescore."""
+    if board.track.private:
+        return f"w2sbench rescore --track {board.track.name} --entry {name}  (maintainers, with the secret)"
+    return _command(name, board.track.name)
+
+
+def _private_line(board: Board) -> str:
+    """What a private track's ranking is scored on, named by the split's published sha256."""
+    drawn = board.private_split or {}
+    if not drawn:
+        return ("Ranked on a private test split drawn from the maintainers' secret; none has been scored yet "
+                "(maintainers run `w2sbench rescore`).")
+    named = "; ".join(f"{task}: {v['n_test']} test examples, sha256 {v['test_sha256'][:16]}" for task, v in sorted(drawn.items()))
+    return ("Ranked on a private test split drawn from the maintainers' secret, not on the shipped test split "
+            f"(the numbers in each entry's own records): {named}. The pool, the weak supervisors and "
+            "the methods are the public ones; an entry waits unranked until the maintainers rescore its current code.")
+
+
 def _task_value(board: Board, row: Row, task: str) -> str:
     if not any(c[0] == task for c in board.scored_cells):
         return "left out"
@@ -98,6 +117,8 @@ def markdown(lb: Leaderboard) -> str:
         t = b.track
         out += [f"## {t.name}: {t.title}" + (" (provisional)" if t.status == "provisional" else ""), "",
                 " ".join(t.description.split()), "", f"Grid: {_grid_line(t)}.", ""]
+        if t.private:
+            out += [_private_line(b), ""]
         if b.rows:
             out += [_md_rows(b, b.rows, ranked=True), ""]
         else:
@@ -111,7 +132,7 @@ def markdown(lb: Leaderboard) -> str:
         if b.incomplete:
             out += ["### Incomplete entries (not ranked, not averaged)", ""]
             out += [f"- [{_md(n)}](../submissions/{n}/): {have}/{need} records; finish with "
-                    f"`{_command(n, t.name)}`" for n, have, need in b.incomplete] + [""]
+                    f"`{_finish(b, n)}`" for n, have, need in b.incomplete] + [""]
         if b.invalid:
             out += ["### Invalid entries (not scored)", ""]
             out += [f"- {_md(n)}: {_md(why)}" for n, why in b.invalid] + [""]
@@ -236,6 +257,8 @@ def html(lb: Leaderboard) -> str:
                 f"<h2>{escape(t.name)}: {escape(t.title)}{tag}</h2>",
                 f"<p>{escape(' '.join(t.description.split()))}</p>",
                 f'<p class="muted">Grid: {escape(_grid_line(t))}.</p>']
+        if t.private:
+            out.append(f"<p>{escape(_private_line(b))}</p>")
         out.append(_html_rows(b, b.rows, True, "ranked") if b.rows else "<p>No complete entry yet.</p>")
         if b.rows or b.oracle_rows:
             out.append(f'<p class="muted">{escape(_reference_line(b))}</p>')
@@ -249,7 +272,7 @@ def html(lb: Leaderboard) -> str:
         if b.incomplete:
             out += ["<h3>Incomplete entries (not ranked, not averaged)</h3>", '<ul class="incomplete">'] + [
                 f'<li><a href="../submissions/{escape(n)}/">{escape(n)}</a>: {have}/{need} records; finish with '
-                f"<code>{escape(_command(n, t.name))}</code></li>" for n, have, need in b.incomplete] + ["</ul>"]
+                f"<code>{escape(_finish(b, n))}</code></li>" for n, have, need in b.incomplete] + ["</ul>"]
         if b.invalid:
             out += ["<h3>Invalid entries (not scored)</h3>", '<ul class="invalid">'] + [
                 f"<li>{escape(n)}: {escape(why)}</li>" for n, why in b.invalid] + ["</ul>"]

@@ -4,6 +4,7 @@ each call to an isolated worker; a track's grid for a method."""
 from __future__ import annotations
 
 import contextlib
+from collections import ChainMap
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ class Harness:
     threads: int | None = None
     extra_forbidden: tuple[Path, ...] = ()
     data_dir: Path | None = None  # a local mirror of Hub tasks' rows (w2sbench.tasks.loading.mirror)
+    private_data: dict[str, Path] | None = None  # task id -> private split folder (w2sbench.tasks.private)
     _sandbox: object = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
@@ -62,8 +64,10 @@ class Harness:
 
         from w2sbench.tasks.loading import mirror
 
-        return Workspace(self.cache_dir, results_dir, encoder_factory=self.encoder_factory,
-                         local_data=mirror(self.data_dir))
+        local = mirror(self.data_dir)
+        if self.private_data:  # a private split replaces its task's rows, whatever the mirror holds
+            local = ChainMap(self.private_data, local) if local is not None else self.private_data
+        return Workspace(self.cache_dir, results_dir, encoder_factory=self.encoder_factory, local_data=local)
 
     def forbidden(self) -> tuple[str, ...]:
         from w2sbench.core.paths import tasks_dir

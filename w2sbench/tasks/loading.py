@@ -102,6 +102,22 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def shipped_file(task: Task, split: str) -> Path:
+    """The path of a files task's shipped split, after checking it against the task's sha256."""
+    src = task.source
+    shipped = src.splits[split]
+    path = tasks_dir() / shipped.path
+    if not path.exists():
+        raise W2SError(f"task {task.id}: data file {path} is missing; rebuild it with: {src.build_command}")
+    actual = sha256_file(path)
+    if actual != shipped.sha256:
+        raise W2SError(
+            f"task {task.id}: {path} has sha256 {actual[:16]}..., the task file expects "
+            f"{shipped.sha256[:16]}...; rebuild it with: {src.build_command}"
+        )
+    return path
+
+
 def _load_split(task: Task, split: str, local_dir: Path | None):
     """One upstream split as a datasets.Dataset."""
     import datasets
@@ -117,17 +133,7 @@ def _load_split(task: Task, split: str, local_dir: Path | None):
         return datasets.load_dataset("parquet", data_files={base: [str(f) for f in files]}, split=split)
     src = task.source
     if isinstance(src, FilesSource):
-        shipped = src.splits[split]
-        path = tasks_dir() / shipped.path
-        if not path.exists():
-            raise W2SError(f"task {task.id}: data file {path} is missing; rebuild it with: {src.build_command}")
-        actual = sha256_file(path)
-        if actual != shipped.sha256:
-            raise W2SError(
-                f"task {task.id}: {path} has sha256 {actual[:16]}..., the task file expects "
-                f"{shipped.sha256[:16]}...; rebuild it with: {src.build_command}"
-            )
-        return datasets.load_dataset("parquet", data_files={split: str(path)}, split=split)
+        return datasets.load_dataset("parquet", data_files={split: str(shipped_file(task, split))}, split=split)
     try:
         return datasets.load_dataset(
             src.dataset, src.config, split=split, revision=src.revision or src.ref, data_dir=src.data_dir
@@ -228,7 +234,13 @@ def examples_sha256(pool: list, test: list) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
+PRIVATE_MANIFEST = "private.json"  # in a private split's folder (w2sbench.tasks.private)
+
+
 def _source(task: Task, local_dir: Path | None) -> str:
+    if local_dir is not None and (Path(local_dir) / PRIVATE_MANIFEST).exists():
+        drawn = json.loads((Path(local_dir) / PRIVATE_MANIFEST).read_text())
+        return f"private:test sha256 {drawn['test_sha256']}"
     if local_dir is not None:
         return f"mirror:{Path(local_dir).resolve()}"
     if isinstance(task.source, FilesSource):

@@ -88,6 +88,15 @@ class Sizes(Strict):
     test: int = Field(gt=0)
 
 
+class PrivateDraw(Strict):
+    """A test split drawn afresh from a secret (w2sbench.tasks.private): the builder's
+    ``draw_private(n, seed, shipped)`` returns n rows in the shipped files' schema, none of them
+    in the shipped files, so labels carried from the public data cannot reach the score."""
+
+    builder: str = Field(pattern=r"^[a-z_][\w.]*$", description="module with draw_private, e.g. w2sbench.tasks.builders.chess_puzzles")
+    size: int = Field(gt=0, description="rows drawn (before conversion, hygiene and the test cap)")
+
+
 class Task(Strict):
     """One task definition (tasks/ID.yaml)."""
 
@@ -107,6 +116,7 @@ class Task(Strict):
     sizes: Sizes
     balance: bool = True
     suites: list[str] = Field(min_length=1)
+    private: PrivateDraw | None = Field(None, description="how a secret draws the private test split (files sources only)")
     licence: str
     citation: str
     homepage: str
@@ -119,6 +129,8 @@ class Task(Strict):
             missing = set(self.upstream_splits()) - set(self.source.splits)
             if missing:
                 raise ValueError(f"splits name {sorted(missing)} but source.splits has no such file")
+        if self.private is not None and (not isinstance(self.source, FilesSource) or isinstance(self.splits, Carve)):
+            raise ValueError("private: needs a files source with a pool and a test split (the pool file is kept)")
         return self
 
     def upstream_splits(self) -> list[str]:

@@ -44,8 +44,10 @@ import argparse
 import hashlib
 import json
 import math
+import os
 import random
 import sys
+import tempfile
 import time
 from collections import deque
 from dataclasses import asdict, dataclass
@@ -387,6 +389,23 @@ def write_split_files(puzzles: list[dict], out: Path, metadata: dict | None = No
         paths[split] = out / f"{split}.parquet"
         pq.write_table(table, paths[split], compression="zstd", compression_level=9)
     return paths
+
+
+def draw_private(n: int, seed: int, shipped: list[pa.Table], workers: int | None = None) -> pa.Table:
+    """n puzzles of the random walks of ``seed``, none at a position of the shipped files: a
+    private test split's rows (w2sbench.tasks.private), every one of them test. The space of
+    positions is unbounded, so no table carried in a submission covers a draw it has not seen."""
+    taken = {_position_key(fen) for table in shipped for fen in table.column("FEN").to_pylist()}
+    workers = workers or min(4, os.cpu_count() or 1)
+    with tempfile.TemporaryDirectory(prefix="w2sbench-private-") as tmp:
+        attempts, want = Path(tmp) / "attempts.jsonl", n
+        while True:  # a walk that reaches a shipped position is replaced by the next puzzle
+            fresh = [p for p in generate(want, Params(seed=seed), workers, cache=attempts)
+                     if _position_key(p["fen"]) not in taken]
+            if len(fresh) >= n:
+                break
+            want += n - len(fresh)
+    return pa.Table.from_pylist([to_row(p) for p in fresh[:n]], schema=SCHEMA)
 
 
 def main(argv: list[str] | None = None) -> None:
