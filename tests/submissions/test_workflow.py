@@ -87,13 +87,13 @@ def test_a_hostile_folder_name_runs_nothing(pull_request):
     assert changed.returncode == 0, changed.stderr
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
     assert "refused submission folder name" in changed.stdout and outputs.get("refused") == "1"
-    assert outputs.get("reviewed_changed") == "1", "an acceptance added by the pull request itself"
+    assert outputs.get("maintainer_files_changed") == "1", "an acceptance added by the pull request itself"
     refused = [line for line in changed.stdout.splitlines() if line.startswith("refused")]
     assert len(refused) == 1 and "CI-PWNED" in refused[0], "only the hostile folder is refused"
     # what a step output would carry if the workflow still pasted names into a script
     context.update({"steps.changed.outputs.base": outputs["base"], "steps.changed.outputs.names": HOSTILE,
                     "steps.changed.outputs.refused": outputs["refused"],
-                    "steps.changed.outputs.reviewed_changed": outputs["reviewed_changed"], "steps.validate.outcome": "success",
+                    "steps.changed.outputs.maintainer_files_changed": outputs["maintainer_files_changed"], "steps.validate.outcome": "success",
                     "steps.board.outcome": "success"})
     for name in ("w2sbench validate (every submission, as .ci/run)", "Write the comment",
                  "Fail when a check failed"):
@@ -110,3 +110,25 @@ def test_a_hostile_base_branch_runs_nothing(pull_request):
     step = steps()["Changed submissions"]
     run_step(step, repo, stubs, {"github.base_ref": f"main{HOSTILE}"}, output)
     assert not list(repo.parent.rglob("CI-PWNED"))
+
+
+def test_private_board_records_in_a_pull_request_need_a_maintainers_label(tmp_path):
+    """leaderboard/private/ holds the records the maintainers made with the secret: a pull request
+    that writes there is marked like one that accepts its own entry."""
+    repo = tmp_path / "repo"
+    (repo / "submissions").mkdir(parents=True)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
+    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "base"],
+                 ["update-ref", "refs/remotes/origin/main", "HEAD"]):
+        subprocess.run([*git, *args], cwd=repo, check=True, capture_output=True)
+    forged = repo / "leaderboard" / "private" / "chess-board" / "mine" / "0123.json"
+    forged.parent.mkdir(parents=True)
+    forged.write_text("{}")
+    for args in (["add", "."], ["commit", "-qm", "pull request"]):
+        subprocess.run([*git, *args], cwd=repo, check=True, capture_output=True)
+    output = tmp_path / "github_output"
+    output.touch()
+    changed = run_step(steps()["Changed submissions"], repo, tmp_path, {"github.base_ref": "main"}, output)
+    assert changed.returncode == 0, changed.stderr
+    assert "leaderboard/private changed: only a maintainer" in changed.stdout
+    assert "maintainer_files_changed=1" in output.read_text().splitlines()
