@@ -144,3 +144,29 @@ def test_only_a_private_track_is_rescored(private_arena):
         rescore(private_arena["root"], "toy-private", private_arena["harness"], SECRET, out=private_arena["out"],
                 names=["nobody"])
 
+
+
+def test_check_reproduces_committed_records_and_catches_a_forged_one(private_arena, tmp_path):
+    import json
+    import shutil
+
+    out = tmp_path / "private"
+    shutil.copytree(private_arena["out"], out)
+    ok = rescore(private_arena["root"], "toy-private", private_arena["harness"], SECRET, out=out, check=True,
+                 show_progress=False)
+    assert ok.problems == []
+    path = next((out / "toy-private" / "carrier").glob("*.json"))
+    record = json.loads(path.read_text())
+    record["predictions"]["w2s"] = [1.0 - p for p in record["predictions"]["w2s"][:5]] + record["predictions"]["w2s"][5:]
+    from w2sbench.core.result import Result
+
+    forged = Result.model_validate(record)
+    path.write_text(forged.model_copy(update={"sha256": forged.content_sha256()}).model_dump_json())
+    before = {p: p.read_bytes() for p in out.rglob("*.json")}
+    bad = rescore(private_arena["root"], "toy-private", private_arena["harness"], SECRET, out=out, check=True,
+                  show_progress=False)
+    assert len(bad.problems) == 1 and path.name in bad.problems[0] and "hard prediction(s) changed" in bad.problems[0]
+    assert {p: p.read_bytes() for p in out.rglob("*.json")} == before  # a check writes nothing
+    other = rescore(private_arena["root"], "toy-private", private_arena["harness"], "another-secret-0123456789",
+                    out=out, check=True, show_progress=False)
+    assert any("does not name the split this secret draws" in p for p in other.problems)

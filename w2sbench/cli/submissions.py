@@ -173,8 +173,10 @@ def register(main: click.Group) -> None:
     @_CACHE_OPTION
     @_SANDBOX_OPTION
     @_TIME_OPTION
+    @click.option("--check", is_flag=True, help="Write nothing: re-run every entry and fail if a committed private "
+                  "record or split.json is not what the re-run gives (validate's rule; for whoever holds the secret).")
     @click.option("--no-progress", is_flag=True, help="Do not draw progress bars.")
-    def rescore_cmd(track, entries, root, out, cache_dir, unsandboxed, time_limit, no_progress):
+    def rescore_cmd(track, entries, root, out, cache_dir, unsandboxed, time_limit, check, no_progress):
         """Maintainers: score every entry of a private track on the test split drawn from the secret.
 
         The secret is $W2SBENCH_PRIVATE_SEED (at least 16 characters; keep it out of the
@@ -186,11 +188,19 @@ def register(main: click.Group) -> None:
         from w2sbench.tasks.private import secret
 
         harness = _harness(cache_dir, unsandboxed, time_limit, [Path(out), Path(root)])
-        report = rescore(root, track, harness, secret(), out, list(entries) or None, show_progress=not no_progress)
+        report = rescore(root, track, harness, secret(), out, list(entries) or None, show_progress=not no_progress,
+                         check=check)
         for task, drawn in sorted(report.split.items()):
             click.echo(f"{task}: private split of {drawn['n_test']} test examples, sha256 {drawn['test_sha256']}")
         for name, n in sorted(report.records.items()):
-            click.echo(f"{name}: {n} records on the private split")
+            click.echo(f"{name}: {n} records on the private split{' re-run' if check else ''}")
+        if check:
+            for problem in report.problems:
+                click.echo(f"FAIL {problem}", err=True)
+            if report.problems:
+                sys.exit(1)
+            click.echo(f"{out}/{track}/: every private record reproduces (probabilities within 1e-4, hard predictions identical)")
+            return
         for p in report.removed:
             click.echo(f"removed {p}")
         click.echo(f"\nnext: w2sbench leaderboard, and commit {out}/{track}/ with leaderboard/")

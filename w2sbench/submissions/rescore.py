@@ -10,6 +10,8 @@ submission could have carried labels for.
 
 Like ``evaluate``, a rescore resumes: finished records are read back, never recomputed. Records of
 an earlier method version or an earlier draw (after the secret is rotated) are removed.
+``check`` is the private boards' validate: whoever holds the secret (the maintainers' CI) re-runs
+every entry and compares with the committed records by validate's rule.
 """
 
 from __future__ import annotations
@@ -17,14 +19,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from w2sbench.core.errors import SubmissionError
+from w2sbench.core.records import read_records
 from w2sbench.core.store import atomic_write_bytes
 from w2sbench.running.tracks import Track, get_track
 from w2sbench.submissions.harness import Harness, SubmissionMethod, _limit, _run_grid, method_session, track_grid
 from w2sbench.submissions.metadata import Submission, list_submissions, load_submission
+from w2sbench.submissions.validate import mismatch
 from w2sbench.tasks.private import commitment, private_mirror
 
 PRIVATE_DIR = Path("leaderboard") / "private"
@@ -34,9 +39,10 @@ SPLIT_FILE = "split.json"
 @dataclass
 class RescoreReport:
     track: str
-    split: dict[str, dict]  # task id -> its private split's sha256 and data revision
+    split: dict[str, dict]  # task id -> its private split's sha256, data revision and size
     records: dict[str, int]  # entry -> records on the private split
     removed: list[Path]
+    problems: list[str]  # --check: committed records or split.json that the re-run does not reproduce
 
 
 def private_tasks(track: Track, harness: Harness) -> list:
@@ -64,8 +70,10 @@ def entries_of(root: Path, track: Track, harness: Harness, names: list[str] | No
 
 
 def rescore(root: Path | str, track_name: str, harness: Harness, secret: str, out: Path | str = PRIVATE_DIR,
-            names: list[str] | None = None, show_progress: bool = True) -> RescoreReport:
-    """Run the track's grid on the private split for each entry; write records and split.json under out/<track>/."""
+            names: list[str] | None = None, show_progress: bool = True, check: bool = False) -> RescoreReport:
+    """Run the track's grid on the private split for each entry; write records and split.json under
+    out/<track>/. With ``check``, write nothing: re-run into a scratch folder and report every
+    committed record (and split.json) the re-run does not reproduce, by validate's rule."""
     track = get_track(track_name, harness.tracks)
     tasks = private_tasks(track, harness)
     subs = entries_of(Path(root), track, harness, names)
@@ -75,23 +83,50 @@ def rescore(root: Path | str, track_name: str, harness: Harness, secret: str, ou
     ws = private.workspace(folder)  # for the split's data only: it writes nothing
     split = {t.id: {"test_sha256": commitment(mirror[t.id]), "data_revision": ws.task_data(t).data_revision,
                     "n_test": len(ws.task_data(t).test)} for t in tasks}
-    counts, removed = {}, []
-    for sub in subs:
-        ws = private.workspace(folder / sub.name)
-        with method_session(sub, private) as method:
-            if isinstance(method, SubmissionMethod):
-                method.limit_s = _limit(track, private)
-            results = _run_grid(ws, track_grid(track, method, private), sub, show_progress)
-        keep = {r.key[:32] for r in results}
-        for p in sorted((folder / sub.name).glob("*.json")):
-            if p.stem not in keep:
-                p.unlink()
-                removed.append(p)
-        counts[sub.name] = len(results)
+    report = RescoreReport(track.name, split, {}, [], [])
+    with tempfile.TemporaryDirectory(prefix="w2sbench-rescore-") as scratch:
+        for sub in subs:
+            ws = private.workspace((Path(scratch) if check else folder) / sub.name)
+            with method_session(sub, private) as method:
+                if isinstance(method, SubmissionMethod):
+                    method.limit_s = _limit(track, private)
+                results = _run_grid(ws, track_grid(track, method, private), sub, show_progress)
+            report.records[sub.name] = len(results)
+            if check:
+                report.problems += _unreproduced(folder / sub.name, results)
+            else:
+                _remove_stale(folder / sub.name, {r.key[:32] for r in results}, report)
+    path = folder / SPLIT_FILE
+    body = (json.dumps({"track": track.name, "tasks": split}, indent=1, sort_keys=True) + "\n").encode()
+    if check:
+        if not path.exists() or path.read_bytes() != body:
+            report.problems.append(f"{path}: does not name the split this secret draws (another secret, or a "
+                                   "draw never committed)")
+        return report
     if not names:  # entries that left the track (or the repository) leave the private board too
-        for gone in sorted(p for p in folder.glob("*/") if p.name not in counts):
+        for gone in sorted(p for p in folder.glob("*/") if p.name not in report.records):
             shutil.rmtree(gone)
-            removed.append(gone)
-    atomic_write_bytes(folder / SPLIT_FILE, (json.dumps({"track": track.name, "tasks": split}, indent=1,
-                                                        sort_keys=True) + "\n").encode())
-    return RescoreReport(track.name, split, counts, removed)
+            report.removed.append(gone)
+    atomic_write_bytes(path, body)
+    return report
+
+
+def _remove_stale(folder: Path, keep: set[str], report: RescoreReport) -> None:
+    for p in sorted(folder.glob("*.json")):
+        if p.stem not in keep:
+            p.unlink()
+            report.removed.append(p)
+
+
+def _unreproduced(folder: Path, results: list) -> list[str]:
+    """Each committed private record the re-run does not reproduce, and each one missing or extra."""
+    committed, bad = read_records(folder)
+    problems = [f"{p}: {why}" for p, why in bad]
+    for r in results:
+        record = committed.get(r.key[:32])
+        why = "missing" if record is None else mismatch(record, r)
+        if why:
+            problems.append(f"{folder / r.key[:32]}.json: {why}")
+    problems += [f"{folder / stem}.json: belongs to no experiment of the track (stale)"
+                 for stem in sorted(set(committed) - {r.key[:32] for r in results})]
+    return problems
