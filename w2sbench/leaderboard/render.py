@@ -67,15 +67,12 @@ def _grid_line(track: Track) -> str:
             f"time limit {track.time_limit_s:g} s per method call")
 
 
-def _command(row_name: str, track: str) -> str:
-    return f"w2sbench evaluate submissions/{row_name} --track {track}"
-
-
-def _finish(board: Board, name: str) -> str:
-    """How an incomplete entry gets its records: its own evaluate, or on a private track the maintainers' rescore."""
+def _command(board: Board, name: str) -> str:
+    """The command that makes an entry's records on this board: its own evaluate, or on a private
+    track the maintainers' rescore."""
     if board.track.private:
         return f"w2sbench rescore --track {board.track.name} --entry {name}  (maintainers, with the secret)"
-    return _command(name, board.track.name)
+    return f"w2sbench evaluate submissions/{name} --track {board.track.name}"
 
 
 def _private_line(board: Board) -> str:
@@ -105,7 +102,7 @@ def _md_rows(board: Board, rows: list[Row], ranked: bool) -> str:
         cells += [f"[{_md(r.name)}](../submissions/{r.name}/)", _ci(r), _f(r.median)]
         cells += [_task_value(board, r, t) for t in board.track.tasks]
         cells += [_f(r.acc_w2s, 3), _f(r.agreement_wrong), _md(", ".join(r.metadata.authors)),
-                  f"`{_command(r.name, board.track.name)}`"]
+                  f"`{_command(board, r.name)}`"]
         body.append(cells)
     return tabulate(body, headers=headers, tablefmt="github", disable_numparse=True)
 
@@ -132,7 +129,7 @@ def markdown(lb: Leaderboard) -> str:
         if b.incomplete:
             out += ["### Incomplete entries (not ranked, not averaged)", ""]
             out += [f"- [{_md(n)}](../submissions/{n}/): {have}/{need} records; finish with "
-                    f"`{_finish(b, n)}`" for n, have, need in b.incomplete] + [""]
+                    f"`{_command(b, n)}`" for n, have, need in b.incomplete] + [""]
         if b.invalid:
             out += ["### Invalid entries (not scored)", ""]
             out += [f"- {_md(n)}: {_md(why)}" for n, why in b.invalid] + [""]
@@ -173,7 +170,7 @@ def _html_rows(board: Board, rows: list[Row], ranked: bool, table_class: str) ->
         cells += [f'<td class="num">{_f(r.acc_w2s, 3)}</td>', f'<td class="num">{_f(r.agreement_wrong)}</td>',
                   f"<td>{escape(r.method)}{' (' + escape(params) + ')' if params else ''}</td>",
                   f"<td>{escape(', '.join(m.authors))}</td>", f"<td>{paper}</td>",
-                  f"<td><code>{escape(_command(r.name, t.name))}</code></td>"]
+                  f"<td><code>{escape(_command(board, r.name))}</code></td>"]
         out.append(f'<tr class="entry" data-name="{escape(r.name)}">' + "".join(cells) + "</tr>")
     out.append("</tbody></table></div>")
     return "\n".join(out)
@@ -272,7 +269,7 @@ def html(lb: Leaderboard) -> str:
         if b.incomplete:
             out += ["<h3>Incomplete entries (not ranked, not averaged)</h3>", '<ul class="incomplete">'] + [
                 f'<li><a href="../submissions/{escape(n)}/">{escape(n)}</a>: {have}/{need} records; finish with '
-                f"<code>{escape(_finish(b, n))}</code></li>" for n, have, need in b.incomplete] + ["</ul>"]
+                f"<code>{escape(_command(b, n))}</code></li>" for n, have, need in b.incomplete] + ["</ul>"]
         if b.invalid:
             out += ["<h3>Invalid entries (not scored)</h3>", '<ul class="invalid">'] + [
                 f"<li>{escape(n)}: {escape(why)}</li>" for n, why in b.invalid] + ["</ul>"]
