@@ -8,6 +8,8 @@ silently changes (tracks pin their tasks).
 
 from __future__ import annotations
 
+import json
+
 import time
 from pathlib import Path
 
@@ -89,8 +91,13 @@ def test_packaged_tracks_are_valid_and_pin_their_grid():
             assert supervisor.name == weak  # records name an ensemble in ladder order; the cell must match
             assert ladder.position(supervisor) < ladder.position(ladder.rung(strong))
         for task_id in t.tasks:  # pinned task ids exist and belong to the named suite
-            assert t.suite in load_task_file(root / "tasks" / f"{task_id}.yaml").suites
+            task = load_task_file(root / "tasks" / f"{task_id}.yaml")
+            assert t.suite in task.suites
+            assert not t.private or task.private is not None, f"private track {t.name}: {task_id} has no private draw"
         assert len(t.cells()) == len(t.tasks) * len(t.pairs) * len(t.seeds)
+        if t.private:  # its board reads the maintainers' records: they must be committed for the current draw
+            split = json.loads((root / "leaderboard" / "private" / t.name / "split.json").read_text())["tasks"]
+            assert set(split) == set(t.tasks)
 
 
 # --- new-method ------------------------------------------------------------------------------
