@@ -73,3 +73,16 @@ def test_audit_checks_ceiling_above_floor_on_a_runs_records():
     out = CliRunner().invoke(main, ["tasks", "audit", "wordnet_gloss", "--results", "submissions/naive/results"])
     assert out.exit_code == 0, out.output
     assert "ceiling_above_floor/minilm-l3->mpnet-base" in out.output and "embedded (probe)" in out.output
+
+
+def test_rescore_without_the_secret_or_on_a_public_track_is_a_one_line_error(tmp_path, monkeypatch):
+    from w2sbench.core.errors import DataError, SubmissionError
+
+    monkeypatch.delenv("W2SBENCH_PRIVATE_SEED", raising=False)
+    monkeypatch.setenv("W2SBENCH_CACHE", str(tmp_path))  # --cache sets it for the process: restored after the test
+    out = CliRunner().invoke(main, ["rescore", "--track", "chess-board", "--cache", str(tmp_path)])
+    assert out.exit_code == DataError.exit_code and "set $W2SBENCH_PRIVATE_SEED" in out.output
+    assert "Traceback" not in out.output
+    monkeypatch.setenv("W2SBENCH_PRIVATE_SEED", "0123456789abcdef0123")
+    out = CliRunner().invoke(main, ["rescore", "--track", "offline-quick", "--cache", str(tmp_path)])
+    assert out.exit_code == SubmissionError.exit_code and "track offline-quick is not private" in out.output
