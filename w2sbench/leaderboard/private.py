@@ -2,8 +2,9 @@
 test split (w2sbench.submissions.rescore), never the submission's own.
 
 An entry counts on the private board only with records of the method version its own folder
-holds now (same name, parameters and code hash) and of the split named in ``split.json``;
-otherwise it waits for the next rescore and is listed as incomplete, never ranked on old scores.
+holds now (same name, parameters, code hash and training settings) and of the split named in
+``split.json``; otherwise it waits for the next rescore and is listed as incomplete, never
+ranked on old scores.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ import json
 from pathlib import Path
 
 from w2sbench.core.records import read_records
-from w2sbench.core.result import Result
+from w2sbench.core.result import Result, params_of, settings_of
 from w2sbench.running.tracks import Track
 from w2sbench.submissions.rescore import SPLIT_FILE
 from w2sbench.submissions.review import load_reviewed, needs_review
 
 
 def _identity(r: Result) -> tuple:
-    return r.method.name, r.method.code_hash, json.dumps(r.method.params, sort_keys=True)
+    """What must match between an entry's own records and its private ones: the method version and
+    the harness's training settings (a new default budget re-makes both)."""
+    return r.method.name, r.method.code_hash, params_of(r), settings_of(r)
 
 
 def read_split(private_root: Path, track: Track) -> dict | None:
