@@ -177,6 +177,11 @@ def params_of(r: Result) -> str:
     return json.dumps(r.method.params, sort_keys=True)
 
 
+def version_of(r: Result) -> tuple[str, str, str]:
+    """The method version a record was made by: name, code hash and parameters."""
+    return r.method.name, r.method.code_hash, params_of(r)
+
+
 def settings_of(r: Result) -> str:
     """How a record's heads were trained: its regime and budget, as one comparable string."""
     return f"{r.provenance.regime} {json.dumps(r.provenance.budget, sort_keys=True)}"

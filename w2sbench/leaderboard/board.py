@@ -26,7 +26,7 @@ import numpy as np
 
 from w2sbench.core.errors import W2SError
 from w2sbench.core.records import read_records
-from w2sbench.core.result import Result
+from w2sbench.core.result import Result, version_of
 from w2sbench.leaderboard.private import private_entries, read_split
 from w2sbench.leaderboard.scoring import rank_entries, score_entries
 from w2sbench.reporting.cells import GapCheck, check_gaps
@@ -119,8 +119,7 @@ def _track_records(entry: Entry, track: Track) -> tuple[dict[tuple, Result], lis
         if r.ladder == track.ladder and cell in cells:
             found[cell].append(r)
     problems = []
-    identities = {(r.method.name, r.method.code_hash, tuple(sorted(map(str, r.method.params.items()))))
-                  for rs in found.values() for r in rs}
+    identities = {version_of(r) for rs in found.values() for r in rs}
     if len(identities) > 1:
         problems.append(f"records of {len(identities)} method versions (code or parameters changed); "
                         f"remove stale ones with `w2sbench evaluate submissions/{entry.name} --prune`")
@@ -239,7 +238,6 @@ class Leaderboard:
 def build_leaderboard(root: Path, tracks: dict[str, Track], private_root: Path | None = None) -> Leaderboard:
     """Every track's board from the submission folders under root; a private track's from the
     maintainers' records under private_root (default: leaderboard/private beside root)."""
-
     entries = load_entries(root)
     flag_for_review(entries, root)  # acc above the ceiling's interval, or PGR > 1: not ranked until accepted
     invalid, usable = [], []

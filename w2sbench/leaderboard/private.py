@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from w2sbench.core.records import read_records
-from w2sbench.core.result import Result, params_of, settings_of
+from w2sbench.core.result import Result, settings_of, version_of
 from w2sbench.running.tracks import Track
 from w2sbench.submissions.rescore import SPLIT_FILE
 from w2sbench.submissions.review import load_reviewed, needs_review
@@ -23,7 +23,7 @@ from w2sbench.submissions.review import load_reviewed, needs_review
 def _identity(r: Result) -> tuple:
     """What must match between an entry's own records and its private ones: the method version and
     the harness's training settings (a new default budget re-makes both)."""
-    return r.method.name, r.method.code_hash, params_of(r), settings_of(r)
+    return (*version_of(r), settings_of(r))
 
 
 def read_split(private_root: Path, track: Track) -> dict | None:

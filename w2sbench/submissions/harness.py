@@ -4,9 +4,9 @@ each call to an isolated worker; a track's grid for a method."""
 from __future__ import annotations
 
 import contextlib
-from collections import ChainMap
 import tempfile
 import time
+from collections import ChainMap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Literal
