@@ -37,17 +37,20 @@ def test_a_corrupted_record_says_it_was_set_aside_and_what_was_wrong(tasks_env, 
     assert "(top): Invalid JSON" in capsys.readouterr().err
 
 
-def test_records_without_a_data_source_keep_their_checksums(tasks_env, tmp_path):
-    """data_source is additive: absent, it stays out of the checksummed body (records written
-    before it still verify); present, it is covered like every other field."""
+def test_records_without_later_fields_keep_their_checksums(tasks_env, tmp_path):
+    """data_source and numerics are additive: absent, they stay out of the checksummed body
+    (records written before them still verify); present, they are covered like every other field."""
     [first] = run_grid(workspace(tmp_path), grid([make_method("naive")]), show_progress=False)
     assert first.task.data_source == "files:data/toy/test.parquet,data/toy/train.parquet"
+    assert first.provenance.numerics is None  # the fake encoder is no transformer
     assert first.sha256 == first.content_sha256()
     old = first.model_copy(update={"task": first.task.model_copy(update={"data_source": None})})
     body = old.model_dump(mode="json", exclude={"sha256"})
-    del body["task"]["data_source"]  # as a record written before the field existed
+    del body["task"]["data_source"], body["provenance"]["numerics"]  # as a record written before the fields existed
     import hashlib
 
     assert old.content_sha256() == hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
     moved = first.model_copy(update={"task": first.task.model_copy(update={"data_source": "mirror:/x"})})
     assert moved.content_sha256() != first.content_sha256()
+    bf16 = first.model_copy(update={"provenance": first.provenance.model_copy(update={"numerics": {"dtype": "bf16"}})})
+    assert bf16.content_sha256() != first.content_sha256()

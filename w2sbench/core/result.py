@@ -91,6 +91,10 @@ class Provenance(Record):
     config_hash: str
     regime: str
     budget: dict  # the regime's training settings (epochs, lr, ...): a cell's identity, never pooled
+    numerics: dict | None = Field(
+        None, description="the encoders' dtype and attention (in the key) and the kernels that ran them "
+        "(models.numerics); absent for rungs without a transformer and in older records"
+    )
 
 
 class Result(Record):
@@ -109,8 +113,9 @@ class Result(Record):
     sha256: str = ""
 
     def content_sha256(self) -> str:
-        # an absent data_source stays out of the body, so records written before it keep their checksums
-        exclude = {"sha256": True, **({"task": {"data_source"}} if self.task.data_source is None else {})}
+        # fields added later stay out of the body when absent, so older records keep their checksums
+        exclude = {"sha256": True, **({"task": {"data_source"}} if self.task.data_source is None else {}),
+                   **({"provenance": {"numerics"}} if self.provenance.numerics is None else {})}
         body = self.model_dump(mode="json", exclude=exclude)
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
@@ -142,7 +147,7 @@ def library_versions() -> dict[str, str]:
     return libs
 
 
-def provenance(config_hash: str, regime: str, budget: dict) -> Provenance:
+def provenance(config_hash: str, regime: str, budget: dict, numerics: dict | None = None) -> Provenance:
     return Provenance(
         w2sbench=__version__,
         python=platform.python_version(),
@@ -151,6 +156,7 @@ def provenance(config_hash: str, regime: str, budget: dict) -> Provenance:
         config_hash=config_hash,
         regime=regime,
         budget=budget,
+        numerics=numerics,
     )
 
 
@@ -183,8 +189,9 @@ def version_of(r: Result) -> tuple[str, str, str]:
 
 
 def settings_of(r: Result) -> str:
-    """How a record's heads were trained: its regime and budget, as one comparable string."""
-    return f"{r.provenance.regime} {json.dumps(r.provenance.budget, sort_keys=True)}"
+    """How a record's heads were trained: its regime, budget and encoders' dtype, as one comparable string."""
+    dtype = f" {r.provenance.numerics['dtype']}" if r.provenance.numerics else ""
+    return f"{r.provenance.regime} {json.dumps(r.provenance.budget, sort_keys=True)}{dtype}"
 
 
 def cell_of(r: Result) -> tuple:

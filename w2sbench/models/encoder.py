@@ -10,6 +10,8 @@ import numpy as np
 import torch
 
 from w2sbench.core.errors import W2SError
+from w2sbench.models import numerics
+from w2sbench.models.batches import canonical_batches
 from w2sbench.models.ladder import Rung
 
 
@@ -40,12 +42,17 @@ def model_dir(rung: Rung) -> str:
 
 
 class Encoder:
-    """Loads a rung lazily (only when a feature is missing) and embeds texts in batches."""
+    """Loads a rung lazily (only when a feature is missing) and embeds texts in canonical batches."""
 
     def __init__(self, rung: Rung, batch_size: int = 64, device: str | None = None):
         self.rung = rung
         self.batch_size = batch_size
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.device = device or numerics.default_device()
+        self.numerics = numerics.current(self.device)
+        self.kernels = numerics.kernels(self.device)
+
+    def _source(self) -> tuple[str, dict]:
+        return model_dir(self.rung), ({} if self.rung.packaged else {"revision": self.rung.revision})
 
     @cached_property
     def _loaded(self):
@@ -54,44 +61,54 @@ class Encoder:
 
         hf_logging.set_verbosity_error()  # the load report and weight bars would bury the run's output
         hf_logging.disable_progress_bar()
-        source = model_dir(self.rung)
-        kwargs = {} if self.rung.packaged else {"revision": self.rung.revision}
+        source, kwargs = self._source()
         try:
             tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
-            model = AutoModel.from_pretrained(source, **kwargs).to(self.device).eval()
+            model = AutoModel.from_pretrained(source, attn_implementation=self.numerics.attention, **kwargs)
         except OSError as e:
             raise W2SError(f"rung {self.rung.name}: cannot load {source}: {e}") from None
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
-        return tokenizer, model
+        return tokenizer, model.to(self.device).eval()
 
     @cached_property
     def parameter_count(self) -> int:
-        """Measured from the loaded weights (embeddings included)."""
-        return sum(p.numel() for p in self._loaded[1].parameters())
+        """Counted on the architecture built from the rung's config on the meta device: the loaded
+        model's count (embeddings included) without reading its weights."""
+        from transformers import AutoConfig, AutoModel
+
+        source, kwargs = self._source()
+        try:
+            config = AutoConfig.from_pretrained(source, **kwargs)
+        except OSError as e:
+            raise W2SError(f"rung {self.rung.name}: cannot load the config of {source}: {e}") from None
+        with torch.device("meta"):
+            skeleton = AutoModel.from_config(config)
+        return sum(p.numel() for p in skeleton.parameters())
 
     @torch.inference_mode()
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Pooled float32 features, one row per text, in the order given.
 
-        Texts are batched by length so padding (and wasted compute) stays small.
+        Each text is padded to its canonical length (models.batches), so its features do not
+        depend on which texts share its batch; pooling runs in fp32 whatever the setting.
         """
         if os.environ.get("W2SBENCH_THREADS"):
             torch.set_num_threads(int(os.environ["W2SBENCH_THREADS"]))
         tokenizer, model = self._loaded
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        encoded = tokenizer(list(texts), truncation=True, max_length=self.rung.max_length)
+        lengths = [len(ids) for ids in encoded["input_ids"]]
         out = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
-            batch = tokenizer(
-                [texts[i] for i in idx],
-                padding=True,
-                truncation=True,
-                max_length=self.rung.max_length,
+        for length, idx in canonical_batches(lengths, self.batch_size, self.rung.max_length):
+            batch = tokenizer.pad(
+                {name: [values[i] for i in idx] for name, values in encoded.items()},
+                padding="max_length",
+                max_length=length,
                 return_tensors="pt",
             ).to(self.device)
-            hidden = model(**batch).last_hidden_state
-            out[idx] = pool(hidden, batch["attention_mask"], self.rung.pooling).float().cpu().numpy()
+            with self.numerics.autocast(self.device):
+                hidden = model(**batch).last_hidden_state
+            out[idx] = pool(hidden.float(), batch["attention_mask"], self.rung.pooling).cpu().numpy()
             if progress:
                 progress(len(idx))
         return out

@@ -1,21 +1,23 @@
 """The content-addressed feature cache of the probe regime.
 
 Features are computed once per (rung key, text) and reused by every method, seed and task
-that needs the same text. Each batch of new features is one verified shard file under
-features/<rung key>/, so a killed extraction loses at most the batch in progress.
+that needs the same text; the encoder's canonical batches (models.batches) make them a function
+of the text alone, so caches filled in any order agree bit for bit. Each batch of new features
+is one verified shard file under features/<rung key>/ (and, for a transformer, a subfolder
+named by the kernels that computed it: caches never mix kernels), so a killed extraction loses
+at most the shard in progress.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
-from w2sbench.core.store import atomic_write_bytes, load_arrays, save_arrays
+from w2sbench.core.store import load_arrays, save_arrays
 from w2sbench.models.encoder import Encoder, encoder_for
 from w2sbench.models.ladder import Rung
 
@@ -33,8 +35,11 @@ class FeatureStore:
 
     def __init__(self, root: Path, rung: Rung, encoder: Encoder | None = None):
         self.rung = rung
-        self.folder = Path(root) / "features" / rung.key()
         self.encoder = encoder or encoder_for(rung)
+        self.folder = Path(root) / "features" / rung.key()
+        kernels = getattr(self.encoder, "kernels", None)
+        if kernels:
+            self.folder = self.folder / hashlib.sha256(kernels.encode()).hexdigest()[:16]
         self._index: dict[str, np.ndarray] | None = None
 
     def _load_index(self) -> dict[str, np.ndarray]:
@@ -54,9 +59,6 @@ class FeatureStore:
         """Embed the texts not yet cached, writing a shard every SHARD_SIZE texts."""
         todo = self.missing(texts)
         index = self._load_index()
-        if todo:  # the size first: a run killed after its last shard would otherwise never record it
-            meta = {"parameters": self.encoder.parameter_count}
-            atomic_write_bytes(self.folder / "meta.json", json.dumps(meta).encode())
         for start in range(0, len(todo), SHARD_SIZE):
             chunk = todo[start : start + SHARD_SIZE]
             vectors = self.encoder.embed(chunk, progress)
@@ -64,13 +66,6 @@ class FeatureStore:
             name = hashlib.sha256("".join(keys).encode()).hexdigest()[:32]
             save_arrays(self.folder / f"{name}.npz", {"keys": keys, "vectors": vectors})
             index.update(zip(keys.tolist(), vectors))
-
-    def parameter_count(self) -> int | None:
-        """The rung's size as measured when its features were computed (None before that)."""
-        try:
-            return int(json.loads((self.folder / "meta.json").read_text())["parameters"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
 
     def get(self, texts: Sequence[str]) -> np.ndarray:
         """Features for the texts, computing (and caching) any that are missing."""

@@ -50,7 +50,7 @@ class Rung(Strict):
         return self
 
     def key(self) -> str:
-        """Content key of everything that changes this rung's features."""
+        """Content key of everything that changes this rung's features (a transformer's numeric setting too)."""
         ident = self.model_dump()
         for later in ("nodes", "plies", "weights"):  # fields added later stay out of older rungs' keys (and caches)
             if ident[later] is None:
@@ -59,6 +59,10 @@ class Rung(Strict):
             from w2sbench.models.packaged import package_version
 
             ident["package_version"] = package_version(self.packaged)
+        if self.kind in ("encoder", "causal_lm"):
+            from w2sbench.models.numerics import current
+
+            ident["numerics"] = current().identity()
         return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()
 
 

@@ -21,7 +21,7 @@ from w2sbench.core.result import (
     provenance,
 )
 from w2sbench.methods.api import Method
-from w2sbench.models.ladder import JOIN, Ensemble, Ladder, Rung, Supervisor
+from w2sbench.models.ladder import JOIN, Ensemble, Ladder, Rung, Supervisor, members_of
 from w2sbench.protocol.framing import framing_of
 from w2sbench.protocol.workspace import Workspace
 from w2sbench.tasks.task import Task
@@ -88,7 +88,7 @@ def run_experiment(ws: Workspace, exp: Experiment) -> Result:
         scores=scores,
         predictions=predictions,
         timings_s={k: round(v, 3) for k, v in timings.items()},
-        provenance=provenance(key, training["regime"], training["train"]),
+        provenance=provenance(key, training["regime"], training["train"], numerics_of(ws, exp)),
     )
     return ws.results.write(result)
 
@@ -104,4 +104,13 @@ def rung_ref(ws: Workspace, rung: Rung | Ensemble) -> RungRef:
         )
     revision = rung.revision or (f"packaged:{rung.packaged}" if rung.packaged
                                  else f"sha256:{rung.weights}" if rung.weights else "unpinned")
-    return RungRef(name=rung.name, model=rung.model, revision=revision, parameters=ws.features(rung).parameter_count())
+    return RungRef(name=rung.name, model=rung.model, revision=revision, parameters=ws.encoder(rung).parameter_count)
+
+
+def numerics_of(ws: Workspace, exp: Experiment) -> dict | None:
+    """The encoders' numeric setting and kernels, for the record (None when no rung is a transformer)."""
+    for rung in (exp.strong, *members_of(exp.weak)):
+        encoder = ws.encoder(rung)
+        if getattr(encoder, "numerics", None) is not None:
+            return {**encoder.numerics.identity(), "kernels": encoder.kernels}
+    return None

@@ -54,6 +54,7 @@ class Workspace:
         self.weak_label_source = weak_label_source
         self.regime = regime_of(regime, train_config, finetune_config)
         self.finetune_config = finetune_config
+        self._encoders: dict[str, Encoder] = {}
         self._stores: dict[str, FeatureStore] = {}
         self._data: dict[str, TaskData] = {}
         self._splits: dict[tuple[str, int], Splits] = {}
@@ -71,9 +72,15 @@ class Workspace:
             self._splits[task.id, seed] = split_pool(data.pool, data.test, seed)
         return self._splits[task.id, seed]
 
+    def encoder(self, rung: Rung) -> Encoder:
+        """The rung's encoder, made once per run (it loads its weights only when it first embeds)."""
+        if rung.name not in self._encoders:
+            self._encoders[rung.name] = self.encoder_factory(rung)
+        return self._encoders[rung.name]
+
     def features(self, rung: Rung) -> FeatureStore:
         if rung.name not in self._stores:
-            self._stores[rung.name] = FeatureStore(self.cache_root, rung, self.encoder_factory(rung))
+            self._stores[rung.name] = FeatureStore(self.cache_root, rung, self.encoder(rung))
         return self._stores[rung.name]
 
     def student(self, rung: Rung, seed: int) -> Student:

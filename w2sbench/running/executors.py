@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from w2sbench.core.errors import W2SError, unknown_name
+from w2sbench.models import numerics
 from w2sbench.protocol.framing import framing_of
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ def portable(ws: "Workspace") -> "Workspace":
     to workers: everything else in it (paths, training config, encoder factory, pulled weak
     labels) must pickle."""
     clone = copy.copy(ws)
+    clone._encoders = {}
     clone._stores = {}
     clone._data = {}
     clone._portable_token = uuid.uuid4().hex
@@ -269,8 +271,10 @@ class RayExecutor(Executor):
         paths = [p for p in [os.getcwd(), *sys.path] if p and os.path.isdir(p) and not _is_installed_path(p)]
         package_root = str(Path(__file__).resolve().parents[2])
         paths = list(dict.fromkeys([package_root, *paths]))
-        # prepended to the workers' own PYTHONPATH (Ray expands ${VAR} in env_vars)
-        return {"env_vars": {"PYTHONPATH": os.pathsep.join([*paths, "${PYTHONPATH}"])}}
+        # prepended to the workers' own PYTHONPATH (Ray expands ${VAR} in env_vars); the driver's
+        # numeric setting, so every worker's rung keys are the driver's
+        return {"env_vars": {"PYTHONPATH": os.pathsep.join([*paths, "${PYTHONPATH}"]),
+                             numerics.ENV: numerics.current().dtype}}
 
     def run(self, ws, grid, pending, progress):
         try:
