@@ -13,15 +13,17 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import FakeEncoder, fake_ladder
+from tests.conftest import FakeEncoder, fake_ladder, write_rows
 from w2sbench.core.errors import W2SError
 from w2sbench.methods.api import Method, make_method
+from w2sbench.models.ladder import Ladder, get_ladder
 from w2sbench.protocol.workspace import Workspace
 from w2sbench.running.executors import (
     LocalExecutor,
     ProcessExecutor,
     RayExecutor,
     make_executor,
+    task_texts,
 )
 from w2sbench.running.sweep import Grid, run_grid
 from w2sbench.tasks.task import get_task
@@ -106,3 +108,62 @@ def test_make_executor_names():
     assert make_executor("ray", address="ray://head:10001").address == "ray://head:10001"
     with pytest.raises(W2SError, match="unknown executor 'proces'.*Did you mean: process"):
         make_executor("proces")
+
+
+# ------------------------------------------------------------------ real rungs, caches filled in other orders
+
+
+@pytest.fixture
+def varied_toy(tasks_env):
+    """The toy task with texts of 5 to 60 tokens (a batch's companions then differ in length, the
+    case that moved features before lengths were canonical)."""
+    import pyarrow.parquet as pq
+    import yaml
+
+    from w2sbench.tasks.loading import sha256_file
+
+    definition = yaml.safe_load((tasks_env / "toy.yaml").read_text())
+    for split in ("train", "test"):
+        path = tasks_env / f"data/toy/{split}.parquet"
+        table = pq.read_table(path).to_pylist()
+        for i, row in enumerate(table):
+            row["text"] += " and so on" * (i % 19)
+        write_rows(path, table)
+        definition["source"]["splits"][split]["sha256"] = sha256_file(path)
+    (tasks_env / "toy.yaml").write_text(yaml.safe_dump(definition))
+    return get_task("toy")
+
+
+def real_grid(task, methods) -> Grid:
+    """A task on two real packaged rungs (the toy task's 900 short texts embed in seconds)."""
+    embedded = get_ladder("embedded")
+    ladder = Ladder(name="embedded-pair", description="test", rungs=[embedded.rung("minilm-l3"), embedded.rung("minilm-l6")])
+    return Grid([task], ladder, [tuple(ladder.rungs)], methods, [0])
+
+
+@pytest.mark.slow
+def test_records_are_bit_identical_whatever_filled_the_feature_cache(varied_toy, tmp_path):
+    """One grid, three caches: filled by the local loop, by a process pool after a partial fill
+    in reverse order, and by Ray: every record identical (knn-relabel's neighbour choice and
+    aux-conf-openai's batch quantile included, the methods that break on last-bit differences)."""
+    pytest.importorskip("ray")
+    import ray
+
+    methods = [make_method(m) for m in ("naive", "knn-relabel", "aux-conf-openai")]
+    local_ws = Workspace(tmp_path / "local" / "cache", tmp_path / "local" / "results")
+    reference = comparable(run_grid(local_ws, real_grid(varied_toy, methods), show_progress=False))
+    assert len(reference) == 3
+
+    pool_ws = Workspace(tmp_path / "pool" / "cache", tmp_path / "pool" / "results")
+    texts = task_texts(pool_ws, varied_toy)
+    for rung in real_grid(varied_toy, methods).ladder.rungs:
+        pool_ws.features(rung).compute(list(reversed(texts))[::3])  # a third, in another order, first
+    pooled = run_grid(pool_ws, real_grid(varied_toy, methods), show_progress=False, executor=ProcessExecutor(workers=2))
+    assert comparable(pooled) == reference
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        ray_ws = Workspace(tmp_path / "ray" / "cache", tmp_path / "ray" / "results")
+        assert comparable(run_grid(ray_ws, real_grid(varied_toy, methods), show_progress=False, executor=RayExecutor())) == reference
+    finally:
+        ray.shutdown()

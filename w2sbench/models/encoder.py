@@ -64,7 +64,7 @@ class Encoder:
         source, kwargs = self._source()
         try:
             tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
-            model = AutoModel.from_pretrained(source, attn_implementation=self.numerics.attention, **kwargs)
+            model = AutoModel.from_pretrained(source, **kwargs)
         except OSError as e:
             raise W2SError(f"rung {self.rung.name}: cannot load {source}: {e}") from None
         if tokenizer.pad_token is None:
