@@ -2,7 +2,7 @@
 
 (a) a cold run of the suite (fresh cache and result folders) against the bare forward passes of
     the same rungs over the same texts (transformers only: load, tokenize, forward, mean-pool;
-    the same batch size and length sorting as the harness). Goal: cold / bare <= 1.15.
+    the same batch size, canonical lengths and numeric setting as the harness). Goal: cold / bare <= 1.15.
 (b) a new method on the fully cached suite (features, weak labels and ceilings all cached; only
     step 4 and the records run) against the cold run. Goal: cold / cached >= 50.
 (c) the peak resident memory of the run. Goal: <= 4 GiB.
@@ -90,6 +90,9 @@ def bare_forward(rung, texts: list[str], batch_size: int = 64) -> tuple[float, f
     from transformers import AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
+    from w2sbench.models import numerics
+    from w2sbench.models.batches import canonical_batches
+
     hf_logging.set_verbosity_error()  # as the harness's encoder does
     hf_logging.disable_progress_bar()
 
@@ -101,12 +104,14 @@ def bare_forward(rung, texts: list[str], batch_size: int = 64) -> tuple[float, f
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     loaded = time.perf_counter()
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    setting = numerics.current("cpu")
+    lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=rung.max_length)["input_ids"]]
     with torch.inference_mode():
-        for s in range(0, len(order), batch_size):
-            batch = tokenizer([texts[i] for i in order[s : s + batch_size]], padding=True, truncation=True,
-                              max_length=rung.max_length, return_tensors="pt")
-            hidden = model(**batch).last_hidden_state
+        for length, idx in canonical_batches(lengths, batch_size, rung.max_length):
+            batch = tokenizer([texts[i] for i in idx], padding="max_length", truncation=True, max_length=length,
+                              return_tensors="pt")
+            with setting.autocast("cpu"):
+                hidden = model(**batch).last_hidden_state.float()
             mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
     end = time.perf_counter()

@@ -195,6 +195,47 @@ def test_tampered_records_are_caught(evaluated, tmp_path, edit, reseal, check, m
     assert message in detail(report, check), report.checks
 
 
+def _made_on(kernels: str, dtype: str | None = None):
+    from w2sbench.models import numerics
+
+    def edit(d):
+        d["provenance"]["numerics"] = {"dtype": dtype or numerics.current().dtype, "attention": "default",
+                                       "kernels": kernels}
+    return edit
+
+
+def test_a_record_of_other_kernels_that_differs_is_a_warning_not_a_forgery(evaluated, tmp_path):
+    """Other kernels move features in the last bits: validate says so instead of "do not reproduce"."""
+    folder = fresh_copy(evaluated, tmp_path, "naive-ref")
+    for f in sorted((folder / "results").glob("*.json")):
+        _rewrite(f, lambda d: (_perfect_predictions(d), _made_on("torch 2.13.0+cpu cpu AVX2")(d)), reseal=True)
+    report = run_validate(folder, evaluated[1])
+    assert report.ok and statuses(report)["reproduce"] == "warn", report.checks
+    assert "made on other kernels (torch 2.13.0+cpu cpu AVX2) differ when re-run here" in detail(report, "reproduce")
+    assert "neither confirms nor refutes" in detail(report, "reproduce")
+
+
+def test_a_record_of_this_machines_kernels_that_differs_fails(evaluated, tmp_path):
+    from w2sbench.models import numerics
+
+    folder = fresh_copy(evaluated, tmp_path, "naive-ref")
+    for f in sorted((folder / "results").glob("*.json")):
+        _rewrite(f, lambda d: (_perfect_predictions(d), _made_on(numerics.kernels())(d)), reseal=True)
+    report = run_validate(folder, evaluated[1])
+    assert not report.ok and "do not reproduce" in detail(report, "reproduce")
+
+
+def test_records_of_two_numeric_settings_fail_naming_both(evaluated, tmp_path):
+    folder = fresh_copy(evaluated, tmp_path, "naive-ref")
+    first, *rest = sorted((folder / "results").glob("*.json"))
+    _rewrite(first, _made_on("k", "fp32"), reseal=True)
+    for f in rest:
+        _rewrite(f, _made_on("k", "bf16"), reseal=True)
+    report = run_validate(folder, evaluated[1])
+    assert not report.ok
+    assert "trained as probe" in detail(report, "records") and " fp32, but also as probe " in detail(report, "records")
+
+
 def test_changed_code_makes_records_stale(evaluated, tmp_path):
     """Editing the method (even a helper module) changes its code hash, so old records no longer count."""
     folder = fresh_copy(evaluated, tmp_path)

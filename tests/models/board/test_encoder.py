@@ -73,3 +73,17 @@ def test_a_corrupted_weight_file_stops_the_rung(tiny_rung):
 def test_an_unknown_model_names_the_configs():
     with pytest.raises(Exception, match="no pretraining config"):
         BoardEncoder(Rung(name="b", model="nope", kind="board", weights="a" * 64))
+
+
+def test_a_board_rungs_features_do_not_depend_on_their_batch(tmp_path):
+    """The shipped board networks, over the shipped puzzles: any order, any batch, the same bits
+    (a board rung's key carries no numeric setting because it needs none)."""
+    from w2sbench.protocol.workspace import Workspace
+    from w2sbench.running.executors import task_texts
+    from w2sbench.tasks.task import get_task
+
+    texts = task_texts(Workspace(tmp_path, tmp_path), get_task("chess_puzzles"))[:700]
+    encoder = encoder_for(get_ladder("chess-board").rungs[-1])
+    alone = encoder.embed(texts)
+    assert np.array_equal(encoder.embed(texts[::-1])[::-1], alone)
+    assert np.array_equal(np.concatenate([encoder.embed(texts[i : i + 7]) for i in range(0, 700, 7)]), alone)

@@ -38,12 +38,17 @@ class BoardEncoder:
 
     @torch.inference_mode()
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Every batch has exactly BATCH rows (a short one is padded with empty boards): the matrix
+        kernels treat a batch's last rows differently when its size is not a multiple of their
+        block, so a text's features would otherwise depend on how many texts came with it."""
         width = self.config.hidden[-1]
         out = np.zeros((len(texts), width), dtype=np.float32)
         for start in range(0, len(texts), BATCH):
             chunk = texts[start : start + BATCH]
-            x = torch.from_numpy(np.stack([example_planes(t) for t in chunk]))
-            out[start : start + len(chunk)] = self.net.features(x).numpy()
+            planes = np.stack([example_planes(t) for t in chunk])
+            x = torch.zeros((BATCH, *planes.shape[1:]), dtype=torch.float32)
+            x[: len(chunk)] = torch.from_numpy(planes)
+            out[start : start + len(chunk)] = self.net.features(x)[: len(chunk)].numpy()
             if progress:
                 progress(len(chunk))
         return out
