@@ -40,5 +40,7 @@ def test_finetune_regime_end_to_end_on_packaged_rungs(tasks_env, tmp_path, monke
     exp = Experiment(get_task("toy"), ladder, ladder.rungs[0], ladder.rungs[1], make_method("naive"), 0)
     result = run_experiment(ws, exp)
     assert result.provenance.regime == "finetune"
+    # sizes come from the encoders, not a feature cache (none exists in this regime)
+    assert (result.weak.parameters, result.strong.parameters) == (17_389_824, 22_713_216)
     assert len(result.predictions.w2s) == result.task.n_test
     assert all(0.0 <= p <= 1.0 for p in result.predictions.w2s)

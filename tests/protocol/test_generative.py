@@ -77,6 +77,10 @@ def test_a_run_writes_a_scored_record_and_resumes(tiny_lm_ladder, workspace):
     assert p.labels == [1] * 40 and set(p.weak) | set(p.w2s) | set(p.ceiling) <= {0.0, 1.0}
     assert (s.acc_weak, s.acc_w2s, s.acc_ceiling) == (np.mean(p.weak), np.mean(p.w2s), np.mean(p.ceiling))
     assert s.pgr == pgr(s.acc_w2s, s.acc_weak, s.acc_ceiling) and s.auroc_w2s is None
+    from transformers import AutoModel
+
+    sizes = {g.name: AutoModel.from_pretrained(g.model).num_parameters() for g in tiny_lm_ladder.rungs}
+    assert (r.weak.parameters, r.strong.parameters) == (sizes[r.weak.name], sizes[r.strong.name])
     again = run_grid(workspace(), grid(tiny_lm_ladder, [make_method("sft-naive")]), show_progress=False)
     assert [x.model_dump() for x in again] == [r.model_dump()]
 

@@ -167,3 +167,13 @@ def test_records_are_bit_identical_whatever_filled_the_feature_cache(varied_toy,
         assert comparable(run_grid(ray_ws, real_grid(varied_toy, methods), show_progress=False, executor=RayExecutor())) == reference
     finally:
         ray.shutdown()
+
+
+def test_ray_workers_get_the_drivers_numeric_setting(monkeypatch):
+    """A node with other CPU instructions would otherwise pick another setting, hence other rung keys."""
+    from w2sbench.models import numerics
+
+    monkeypatch.setenv(numerics.ENV, "fp32")
+    assert RayExecutor()._env()["env_vars"][numerics.ENV] == "fp32"
+    monkeypatch.setenv(numerics.ENV, "bf16")
+    assert RayExecutor()._env()["env_vars"][numerics.ENV] == "bf16"
