@@ -87,6 +87,21 @@ def test_a_parallel_run_resumes_from_the_shared_stores(tasks_env, tmp_path):
     assert len(both) == 12
 
 
+def test_workers_of_a_fork_server_started_by_an_earlier_run_use_this_runs_environment(reference, tmp_path, monkeypatch):
+    """The fork server outlives a run and its workers inherit the environment of when it started:
+    a later run with another task folder (or numeric setting) must still be this run's."""
+    from tests.conftest import write_toy_task
+    from w2sbench.tasks.task import _registry
+
+    run_grid(workspace(tmp_path / "first"), grid(), show_progress=False, executor=ProcessExecutor(workers=2))
+    other = write_toy_task(tmp_path / "other-tasks")
+    monkeypatch.setenv("W2SBENCH_TASKS", str(other))
+    _registry.cache_clear()
+    (tmp_path / "tasks").rename(tmp_path / "gone")  # the first run's task folder no longer exists
+    results = run_grid(workspace(tmp_path / "second"), grid(), show_progress=False, executor=ProcessExecutor(workers=2))
+    assert comparable(results) == reference
+
+
 @dataclass(frozen=True)
 class Explodes(Method):
     name = "explodes"
@@ -121,6 +136,7 @@ def varied_toy(tasks_env):
     import yaml
 
     from w2sbench.tasks.loading import sha256_file
+    from w2sbench.tasks.task import _registry
 
     definition = yaml.safe_load((tasks_env / "toy.yaml").read_text())
     for split in ("train", "test"):
@@ -131,6 +147,7 @@ def varied_toy(tasks_env):
         write_rows(path, table)
         definition["source"]["splits"][split]["sha256"] = sha256_file(path)
     (tasks_env / "toy.yaml").write_text(yaml.safe_dump(definition))
+    _registry.cache_clear()
     return get_task("toy")
 
 

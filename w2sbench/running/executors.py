@@ -218,7 +218,7 @@ class ProcessExecutor(Executor):
         shipped = portable(ws)
         ctx = _process_context()
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(threads,)) as pool:
+                                 initargs=(threads, _harness_environment())) as pool:
             def phase(label: str, calls: list[tuple[Callable, tuple]]) -> list:
                 if not calls:
                     return []
@@ -241,9 +241,19 @@ class ProcessExecutor(Executor):
         return _read_back(ws, pending, dict(enumerate(keys)))
 
 
-def _init_worker(threads: int) -> None:
+def _harness_environment() -> dict[str, str]:
+    """The driver's W2SBENCH_* settings (task folder, cache, numeric setting, threads)."""
+    return {k: v for k, v in os.environ.items() if k.startswith("W2SBENCH_")}
+
+
+def _init_worker(threads: int, environment: dict[str, str]) -> None:
+    """A fork server's workers inherit the environment of when it started, not the driver's now:
+    a later run with another task folder or numeric setting would compute other keys."""
     import torch
 
+    for k in [k for k in os.environ if k.startswith("W2SBENCH_") and k not in environment]:
+        del os.environ[k]
+    os.environ.update(environment)
     torch.set_num_threads(threads)
 
 
