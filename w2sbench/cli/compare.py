@@ -34,10 +34,10 @@ def register(main: click.Group) -> None:
         Oracle methods, and runs supervised by an ensemble of weak rungs, are listed apart.
         """
         from w2sbench.core.errors import W2SError
-        from w2sbench.core.result import ResultStore
+        from w2sbench.core.records import intact_records
         from w2sbench.reporting.compare import compare, comparison_table
 
-        results = [r for d in results_dirs for r in ResultStore(d).all()]
+        results = intact_records(list(results_dirs))
         if pairs:
             wanted = {tuple(p.split(":", 1)) for p in pairs.split(",") if p}
             results = [r for r in results if (r.weak.name, r.strong.name) in wanted]

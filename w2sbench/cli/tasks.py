@@ -77,7 +77,7 @@ def register(main: click.Group) -> None:
 
         Prints one table and exits 1 if any check fails.
         """
-        from w2sbench.core.result import ResultStore
+        from w2sbench.core.records import intact_records
         from w2sbench.tasks.audit import audit_table, audit_task, ceiling_checks
         from w2sbench.tasks.loading import load_task_data, mirror
         from w2sbench.tasks.task import all_tasks, get_task, suite_tasks
@@ -85,7 +85,7 @@ def register(main: click.Group) -> None:
         chosen = (
             [get_task(t) for t in task_ids] if task_ids else suite_tasks(suite) if suite else list(all_tasks().values())
         )
-        records = ResultStore(results_dir).all() if results_dir else []
+        records = intact_records([results_dir]) if results_dir else []
         folders = mirror(data_dir) or {}
         checks = {}
         for task in chosen:

@@ -48,3 +48,24 @@ def read_records(folder: Path) -> tuple[dict[str, Result], list[tuple[Path, str]
     for p, _ in twice:
         found.pop(p, None)
     return {p.stem: r for p, r in found.items()}, bad + twice
+
+
+def intact_records(folders: list[Path]) -> list[Result]:
+    """Every record of the folders for a read-only command: nothing is moved or written, and a
+    folder holding a bad record is an error naming each file and the command that repairs it."""
+    from w2sbench.core.errors import CacheError
+
+    found, bad = [], []
+    for folder in folders:
+        records, problems = read_records(folder)
+        found += records.values()
+        # a .corrupt file is one a store already set aside for inspection: not a record, not a problem
+        bad += [f"{relative_name(p)}: {why}" for p, why in problems if p.suffix != ".corrupt"]
+    if bad:
+        raise CacheError(
+            f"{len(bad)} result record(s) cannot be used (nothing was changed): " + "; ".join(bad[:5])
+            + (" ..." if len(bad) > 5 else "") + ". Repair: delete them and re-make them with the command "
+            "that wrote the folder (`w2sbench run --results DIR` with the same options, or "
+            "`w2sbench evaluate SUBMISSION --prune`), which recomputes only what is missing"
+        )
+    return found
