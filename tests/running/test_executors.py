@@ -22,6 +22,7 @@ from w2sbench.running.executors import (
     LocalExecutor,
     ProcessExecutor,
     RayExecutor,
+    ExperimentsFailed,
     make_executor,
     task_texts,
 )
@@ -110,11 +111,14 @@ class Explodes(Method):
         raise RuntimeError("kaboom")
 
 
-def test_a_failing_experiment_in_a_worker_is_reported_with_its_method(tasks_env, tmp_path):
+@pytest.mark.parametrize("executor", [LocalExecutor(), ProcessExecutor(workers=2)], ids=["local", "process"])
+def test_a_failing_method_is_reported_per_experiment_and_the_others_run(tasks_env, tmp_path, executor):
     ws = workspace(tmp_path / "fails")
-    with pytest.raises(W2SError, match="method explodes crashed.*kaboom"):
-        run_grid(ws, grid([Explodes()], seeds=(0,)), show_progress=False, executor=ProcessExecutor(workers=2))
-    assert ws.results.all() == []
+    with pytest.raises(ExperimentsFailed, match="method explodes crashed on toy weak->mid explodes seed 0.*kaboom") as e:
+        run_grid(ws, grid([Explodes(), make_method("naive")], seeds=(0,)), show_progress=False, executor=executor)
+    assert len(e.value.failures) == 3 and all("kaboom" in f for f in e.value.failures)  # one per pair
+    assert sorted(r.method.name for r in e.value.results) == ["naive"] * 3
+    assert sorted(r.key for r in ws.results.all()) == sorted(r.key for r in e.value.results)
 
 
 def test_make_executor_names():

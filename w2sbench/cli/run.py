@@ -1,5 +1,6 @@
 """`w2sbench run`: the weak-to-strong protocol over a grid, and its PGR table."""
 
+import sys
 from pathlib import Path
 
 import click
@@ -103,7 +104,7 @@ def register(main: click.Group) -> None:
             _methods(csv_list(method_names), cache_dir, results_dir),
             [int(s) for s in csv_list(seeds) or []],
         )
-        from w2sbench.running.executors import make_executor
+        from w2sbench.running.executors import ExperimentsFailed, make_executor
 
         source = None
         if weak_labels:
@@ -112,11 +113,21 @@ def register(main: click.Group) -> None:
             source = pull_ref(weak_labels)
         ws = Workspace(use_cache(cache_dir), results_dir, regime=regime, weak_label_source=source,
                        local_data=mirror(data_dir))
-        results = run_grid(
-            ws, grid, show_progress=not no_progress, executor=make_executor(executor_name, workers=workers)
-        )
-        click.echo(summary_table(summarize(results)))
+        failures = []
+        try:
+            results = run_grid(
+                ws, grid, show_progress=not no_progress, executor=make_executor(executor_name, workers=workers)
+            )
+        except ExperimentsFailed as e:  # the table shows what completed; the exit status says what did not
+            results, failures = e.results, e.failures
+        if results:
+            click.echo(summary_table(summarize(results)))
         click.echo(f"\n{len(results)} result records in {Path(results_dir).resolve()}")
+        if failures:
+            click.echo(f"{len(failures)} experiment(s) failed and wrote no record:", err=True)
+            for failure in failures:
+                click.echo(f"  {failure}", err=True)
+            sys.exit(ExperimentsFailed.exit_code)
 
 
 def _methods(names: list[str] | None, cache_dir: Path | None, results_dir: Path) -> list | None:

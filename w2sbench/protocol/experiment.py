@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from w2sbench.core.errors import W2SError
+from w2sbench.core.errors import MethodError, W2SError
 from w2sbench.core.result import (
     MethodRef,
     Result,
@@ -66,11 +66,13 @@ def run_experiment(ws: Workspace, exp: Experiment) -> Result:
     try:
         predictor = exp.method.fit(framing.context(ws, exp, splits, weak))
         raw = framing.predict(predictor, splits, exp.method.name)
+        scores, predictions = framing.score(exp, splits, weak["test"], raw, ceiling)
+    except MethodError as e:  # a bad answer: say which experiment gave it
+        raise MethodError(str(e) if exp.label() in str(e) else f"{exp.label()}: {e}") from e
     except W2SError:
         raise
     except Exception as e:
-        raise W2SError(f"method {exp.method.name} crashed on {exp.label()}: {type(e).__name__}: {e}") from e
-    scores, predictions = framing.score(exp, splits, weak["test"], raw, ceiling)
+        raise MethodError(f"method {exp.method.name} crashed on {exp.label()}: {type(e).__name__}: {e}") from e
     timings["method_s"] = time.perf_counter() - clock
     key = ws.experiment_key(exp)
     training = ws.training_identity(exp.task)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from w2sbench.core.errors import W2SError
+from w2sbench.core.errors import MethodError, W2SError
 from w2sbench.core.metrics import accuracy, agreement_of, bootstrap_pgr, pgr
 from w2sbench.core.prompt import Prompt, Prompts, answers_of
 from w2sbench.core.result import Predictions, Scores
@@ -47,19 +47,19 @@ def check_distributions(raw, prompts: Prompts, method: str) -> list[np.ndarray]:
     try:
         rows = [np.asarray(r, dtype=np.float64) for r in raw]
     except (TypeError, ValueError):
-        raise W2SError(
+        raise MethodError(
             f"method {method}: predictor returned {type(raw).__name__}, expected one array of probabilities per prompt"
         ) from None
     if len(rows) != len(prompts):
-        raise W2SError(f"method {method}: predictor returned {len(rows)} distributions for {len(prompts)} prompts")
+        raise MethodError(f"method {method}: predictor returned {len(rows)} distributions for {len(prompts)} prompts")
     for i, (row, choices) in enumerate(zip(rows, prompts.choices)):
         if row.shape != (len(choices),):
-            raise W2SError(
+            raise MethodError(
                 f"method {method}: prompt {prompts.ids[i]}: distribution of shape {row.shape}, "
                 f"expected ({len(choices)},), one probability per choice"
             )
         if not np.all(np.isfinite(row)) or row.min() < 0 or abs(row.sum() - 1) > 1e-3:
-            raise W2SError(
+            raise MethodError(
                 f"method {method}: prompt {prompts.ids[i]}: not a probability distribution "
                 f"(NaN, negative or summing to {row.sum():.4g})"
             )

@@ -6,7 +6,7 @@ import hashlib
 
 import numpy as np
 
-from w2sbench.core.errors import W2SError
+from w2sbench.core.errors import MethodError
 from w2sbench.core.example import Example
 from w2sbench.core.metrics import accuracy, agreement, auroc, bootstrap_pgr, pgr
 from w2sbench.core.result import (
@@ -23,15 +23,15 @@ def check_predictions(probs, n: int, method: str) -> np.ndarray:
     try:
         probs = np.asarray(probs, dtype=np.float64)
     except (TypeError, ValueError):
-        raise W2SError(
+        raise MethodError(
             f"method {method}: predictor returned {type(probs).__name__}, expected an array of floats"
         ) from None
     if probs.shape != (n,):
-        raise W2SError(f"method {method}: predictor returned shape {probs.shape}, expected ({n},)")
+        raise MethodError(f"method {method}: predictor returned shape {probs.shape}, expected ({n},)")
     if not np.all(np.isfinite(probs)):
-        raise W2SError(f"method {method}: predictor returned NaN or infinite values")
+        raise MethodError(f"method {method}: predictor returned NaN or infinite values")
     if probs.min() < 0 or probs.max() > 1:
-        raise W2SError(f"method {method}: predictions outside [0, 1] (min {probs.min():.3g}, max {probs.max():.3g})")
+        raise MethodError(f"method {method}: predictions outside [0, 1] (min {probs.min():.3g}, max {probs.max():.3g})")
     return probs
 
 

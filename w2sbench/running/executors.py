@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from w2sbench.core.errors import W2SError, unknown_name
+from w2sbench.core.errors import MethodError, W2SError, unknown_name
 from w2sbench.models import numerics
 from w2sbench.protocol.framing import framing_of
 
@@ -99,12 +99,33 @@ def supervisor_job(ws: "Workspace", kind: str, task: "Task", rung: "Rung", seed:
     return kind
 
 
-def experiment_job(ws: "Workspace", exp: "Experiment") -> str:
-    """Phase 3: one experiment; its record goes to the shared result store. Returns its key."""
+@dataclass(frozen=True)
+class Failed:
+    """An experiment whose method crashed or answered wrongly: the run goes on without it."""
+
+    message: str
+
+
+class ExperimentsFailed(MethodError):
+    """Some experiments' methods failed; every other experiment ran, and ``results`` holds their records."""
+
+    def __init__(self, results: list["Result"], failures: list[str]):
+        self.results, self.failures = results, failures
+        shown = "; ".join(failures[:5]) + (f"; ... ({len(failures) - 5} more)" if len(failures) > 5 else "")
+        super().__init__(f"{len(failures)} experiment(s) failed and wrote no record ({len(results)} others "
+                         f"completed): {shown}")
+
+
+def experiment_job(ws: "Workspace", exp: "Experiment") -> "str | Failed":
+    """Phase 3: one experiment; its record goes to the shared result store. Returns its key, or
+    Failed when its method failed (any other error stops the run: it is not the method's)."""
     from w2sbench.protocol.experiment import run_experiment
 
     ws = _worker_workspace(ws)
-    return run_experiment(ws, exp).key
+    try:
+        return run_experiment(ws, exp).key
+    except MethodError as e:
+        return Failed(str(e))
 
 
 def needed_rungs(ws: "Workspace", grid: "Grid") -> list["Rung"]:
@@ -170,25 +191,29 @@ class LocalExecutor(Executor):
     name = "local"
 
     def run(self, ws, grid, pending, progress):
-        from w2sbench.protocol.experiment import run_experiment
         extract_features(ws, grid, progress)
         bar = progress.add_task("experiments", total=len(pending))
-        results = []
+        outcomes = []
         for exp in pending:
             progress.update(bar, description=f"experiments ({exp.task.id} {exp.method.name})")
-            results.append(run_experiment(ws, exp))
+            outcomes.append(experiment_job(ws, exp))
             progress.advance(bar)
-        return results
+        return _read_back(ws, pending, outcomes)
 
 
-def _read_back(ws: "Workspace", experiments: list["Experiment"], keys: dict[int, str]) -> list["Result"]:
-    results = []
-    for i, exp in enumerate(experiments):
-        record = ws.results.read(keys[i])
+def _read_back(ws: "Workspace", experiments: list["Experiment"], outcomes: list) -> list["Result"]:
+    """The records the experiments wrote, read from the store; ExperimentsFailed if any failed."""
+    results, failures = [], [o.message for o in outcomes if isinstance(o, Failed)]
+    for exp, key in zip(experiments, outcomes):
+        if isinstance(key, Failed):
+            continue
+        record = ws.results.read(key)
         if record is None:
-            raise W2SError(f"{exp.label()}: the worker finished but its record {ws.results.path(keys[i])} is missing "
+            raise W2SError(f"{exp.label()}: the worker finished but its record {ws.results.path(key)} is missing "
                            "or corrupted; is the result folder on a disk every worker shares?")
         results.append(record)
+    if failures:
+        raise ExperimentsFailed(results, failures)
     return results
 
 
@@ -238,7 +263,7 @@ class ProcessExecutor(Executor):
             phase("features", [(features_job, (shipped, r, t)) for r, t in feature_jobs(ws, grid)])
             phase("supervisors", [(supervisor_job, (shipped, *job)) for job in supervisor_jobs(ws, pending)])
             keys = phase("experiments", [(experiment_job, (shipped, exp)) for exp in pending])
-        return _read_back(ws, pending, dict(enumerate(keys)))
+        return _read_back(ws, pending, keys)
 
 
 def _harness_environment() -> dict[str, str]:
@@ -330,7 +355,7 @@ class RayExecutor(Executor):
         phase("features", [feature.remote(shipped, r, t) for r, t in feature_jobs(ws, grid)])
         phase("supervisors", [supervisor.remote(shipped, *job) for job in supervisor_jobs(ws, pending)])
         keys = phase("experiments", [experiment.remote(shipped, exp) for exp in pending])
-        return _read_back(ws, pending, dict(enumerate(keys)))
+        return _read_back(ws, pending, keys)
 
 
 def _is_installed_path(path: str) -> bool:

@@ -25,7 +25,7 @@ from w2sbench.models.ladder import Ladder, Rung, members_of
 from w2sbench.protocol.experiment import Experiment
 from w2sbench.protocol.framing import framing_of
 from w2sbench.protocol.workspace import Workspace
-from w2sbench.running.executors import LocalExecutor, remove_stale_temporaries
+from w2sbench.running.executors import ExperimentsFailed, LocalExecutor, remove_stale_temporaries
 from w2sbench.tasks.task import Task
 
 
@@ -66,6 +66,8 @@ def run_grid(
 
     executor (w2sbench.running.executors) runs the pending experiments elsewhere (a process pool, Ray);
     by default (LocalExecutor) they run here, in order. Temporaries left by a killed run are removed first.
+    An experiment whose method fails does not stop the others: ExperimentsFailed, raised after all
+    of them ran, names each failure and holds every record of the grid that exists.
     """
     remove_stale_temporaries([ws.cache_root, ws.results.root])
     console = console or Console(stderr=True)
@@ -81,7 +83,10 @@ def run_grid(
         pending_ids = {e.task.id for e in pending}
         todo = Grid([t for t in grid.tasks if t.id in pending_ids], grid.ladder, grid.pairs, grid.methods, grid.seeds)
         with _progress(console, show_progress) as progress:
-            results += (executor or LocalExecutor()).run(ws, todo, pending, progress)
+            try:
+                results += (executor or LocalExecutor()).run(ws, todo, pending, progress)
+            except ExperimentsFailed as e:  # the records read back before the run are the grid's too
+                raise ExperimentsFailed(results + e.results, e.failures) from None
     return results
 
 
