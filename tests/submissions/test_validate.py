@@ -353,7 +353,9 @@ def test_validate_cli_json_and_exit_status(evaluated, tmp_path, monkeypatch):
     good = fresh_copy(evaluated, tmp_path)
     out = CliRunner().invoke(main, ["validate", str(good), "--unsandboxed", "--json"])
     assert out.exit_code == 0, out.output
-    parsed = json.loads(out.output)
+    parsed = json.loads(out.stdout)  # stdout is the JSON alone; the stage lines go to stderr
+    assert "w2sbench validate: soft-tune (1 of 1)" in out.stderr
+    assert " s  soft-tune: [pass] metadata" in out.stderr and "soft-tune: [pass] reproduce" in out.stderr
     assert parsed["ok"] and parsed["submissions"][0]["name"] == "soft-tune"
     next(iter((good / "results").glob("*.json"))).unlink()
     out = CliRunner().invoke(main, ["validate", str(good), "--unsandboxed", "--skip-rerun"])

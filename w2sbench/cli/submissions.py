@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -263,9 +264,10 @@ def register(main: click.Group) -> None:
             allow_incomplete=allow_incomplete,
         )
         reports = []
-        for folder in folders:
+        for i, folder in enumerate(folders, 1):
             harness = _harness(cache_dir, unsandboxed, time_limit, [Path(folder) / "results", Path(root)], data_dir)
-            reports.append(validate(folder, harness, options))
+            click.echo(f"w2sbench validate: {Path(folder).name} ({i} of {len(folders)})", err=True)
+            reports.append(validate(folder, harness, options, progress=_stage_line(time.perf_counter())))
         global_checks = [removed_entries(root, options)] if not paths else []
         ok = all(r.ok for r in reports) and all(c.status != "fail" for c in global_checks)
         if as_json:
@@ -291,3 +293,10 @@ def register(main: click.Group) -> None:
                 click.echo(f"repository: [{c.status}] {c.name}: {c.detail}")
         if not ok:
             sys.exit(1)
+
+
+def _stage_line(start: float):
+    """One stderr line per finished check, with the time since the entry began (CI logs show where it goes)."""
+    def line(submission: str, check) -> None:
+        click.echo(f"  {time.perf_counter() - start:6.1f} s  {submission}: [{check.status}] {check.name}", err=True)
+    return line

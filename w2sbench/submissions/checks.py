@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -20,6 +21,8 @@ class Check:
 class ValidationReport:
     submission: str
     checks: list[Check] = field(default_factory=list)
+    # called with each check as it is added: a long validation shows where it is (the CLI prints a line)
+    progress: Callable[[str, Check], None] | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -28,6 +31,8 @@ class ValidationReport:
     def add(self, name: str, status: Status, detail: str = "") -> Check:
         c = Check(name, status, detail)
         self.checks.append(c)
+        if self.progress:
+            self.progress(self.submission, c)
         return c
 
 

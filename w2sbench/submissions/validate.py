@@ -80,10 +80,12 @@ VALIDATE_CHECKS = [
 ]
 
 
-def validate(folder: Path | str, harness: Harness, options: ValidateOptions = ValidateOptions()) -> ValidationReport:
-    """Run every check of VALIDATE_CHECKS on one submission; never modifies it."""
+def validate(folder: Path | str, harness: Harness, options: ValidateOptions = ValidateOptions(),
+             progress=None) -> ValidationReport:
+    """Run every check of VALIDATE_CHECKS on one submission; never modifies it. ``progress`` is
+    called with each check as it finishes (ValidationReport.progress)."""
     folder = Path(folder)
-    report = ValidationReport(folder.resolve().name)
+    report = ValidationReport(folder.resolve().name, progress=progress)
     try:
         sub = load_submission(folder, harness.tracks)
     except W2SError as e:
