@@ -39,3 +39,13 @@ def test_a_crashing_and_a_nan_method_do_not_stop_the_others(tasks_env, tmp_path,
         assert (f"method crashes crashed on toy weak->strong crashes seed {seed}: WorkerError: submission crashes: "
                 "RuntimeError: boom") in out.output
         assert f"toy weak->strong gives-nan seed {seed}: method gives-nan: predictor returned NaN" in out.output
+
+
+def test_no_progress_prints_a_line_per_finished_stage(tasks_env, tmp_path, monkeypatch, one_thread):
+    monkeypatch.setattr("w2sbench.models.ladder.get_ladder", lambda name: fake_ladder())
+    monkeypatch.setattr("w2sbench.models.encoder.Encoder", FakeEncoder)
+    monkeypatch.setenv("W2SBENCH_CACHE", str(tmp_path / "cache"))
+    out = CliRunner().invoke(main, ["run", "--tasks", "toy", "--pairs", "weak:strong", "--seeds", "0",
+                                    "--results", str(tmp_path / "results"), "--no-progress"])
+    assert out.exit_code == 0, out.output
+    assert "w2sbench: features weak: 856 done in" in out.stderr and "w2sbench: experiments: 1 done in" in out.stderr

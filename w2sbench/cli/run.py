@@ -116,7 +116,8 @@ def register(main: click.Group) -> None:
         failures = []
         try:
             results = run_grid(
-                ws, grid, show_progress=not no_progress, executor=make_executor(executor_name, workers=workers)
+                ws, grid, show_progress=not no_progress, executor=make_executor(executor_name, workers=workers),
+                stage_lines=no_progress,
             )
         except ExperimentsFailed as e:  # the table shows what completed; the exit status says what did not
             results, failures = e.results, e.failures

@@ -7,6 +7,7 @@ then experiments run in order; a finished experiment's record is read back, neve
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field
 
 from rich.console import Console
@@ -48,7 +49,36 @@ class Grid:
         return [r for r in self.ladder.rungs if r.name in names]
 
 
-def _progress(console: Console, enabled: bool) -> Progress:
+class StageLines:
+    """What a run shows without progress bars, if asked: one line per finished stage with its
+    duration (the Progress calls the executors make), so a log says where the time went."""
+
+    def __init__(self, console: Console):
+        self.console, self.stages = console, []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def add_task(self, description: str, total: int) -> int:
+        self.stages.append([description, total, 0, time.perf_counter()])
+        return len(self.stages) - 1
+
+    def update(self, stage: int, description: str | None = None) -> None:
+        pass  # the stage's first name is the one a finished line shows
+
+    def advance(self, stage: int, n: int = 1) -> None:
+        s = self.stages[stage]
+        s[2] += n
+        if s[2] >= s[1]:
+            self.console.print(f"w2sbench: {s[0]}: {s[1]} done in {time.perf_counter() - s[3]:.1f} s", highlight=False)
+
+
+def _progress(console: Console, enabled: bool, stage_lines: bool = False) -> Progress | StageLines:
+    if stage_lines and not enabled:
+        return StageLines(console)
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -60,14 +90,16 @@ def _progress(console: Console, enabled: bool) -> Progress:
 
 
 def run_grid(
-    ws: Workspace, grid: Grid, console: Console | None = None, show_progress: bool = True, executor=None
+    ws: Workspace, grid: Grid, console: Console | None = None, show_progress: bool = True, executor=None,
+    stage_lines: bool = False,
 ) -> list[Result]:
     """Run every experiment of the grid not already recorded; return all of the grid's records.
 
     executor (w2sbench.running.executors) runs the pending experiments elsewhere (a process pool, Ray);
     by default (LocalExecutor) they run here, in order. Temporaries left by a killed run are removed first.
     An experiment whose method fails does not stop the others: ExperimentsFailed, raised after all
-    of them ran, names each failure and holds every record of the grid that exists.
+    of them ran, names each failure and holds every record of the grid that exists. stage_lines
+    (without progress bars): a line per finished stage instead of silence.
     """
     remove_stale_temporaries([ws.cache_root, ws.results.root])
     console = console or Console(stderr=True)
@@ -82,7 +114,7 @@ def run_grid(
     if pending:
         pending_ids = {e.task.id for e in pending}
         todo = Grid([t for t in grid.tasks if t.id in pending_ids], grid.ladder, grid.pairs, grid.methods, grid.seeds)
-        with _progress(console, show_progress) as progress:
+        with _progress(console, show_progress, stage_lines) as progress:
             try:
                 results += (executor or LocalExecutor()).run(ws, todo, pending, progress)
             except ExperimentsFailed as e:  # the records read back before the run are the grid's too
