@@ -256,3 +256,25 @@ def test_a_failed_export_keeps_the_previous_one(exported, monkeypatch):
         export_labels(ws, [get_task("toy")], ladder, ladder.rungs[:2], SEEDS, out)
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".export")] == []  # no staging left
+
+
+def test_the_card_links_the_declared_repository_or_none(exported, monkeypatch):
+    """Never a placeholder link: the Project-URL of the package metadata, else the bare name."""
+    from importlib import metadata
+
+    from w2sbench.labels import export
+
+    _, out, _ = exported
+    assert "https://github.com/)" not in (out / "README.md").read_text()
+
+    class Metadata:
+        def __init__(self, urls):
+            self.urls = urls
+
+        def get_all(self, name):
+            return self.urls if name == "Project-URL" else None
+
+    monkeypatch.setattr(metadata, "metadata", lambda name: Metadata(["Repository, https://example.org/w2sbench"]))
+    assert export.project_link() == "[w2sbench](https://example.org/w2sbench)"
+    monkeypatch.setattr(metadata, "metadata", lambda name: Metadata(None))
+    assert export.project_link() == "w2sbench"

@@ -182,3 +182,38 @@ def test_push_refuses_a_corrupted_export_before_uploading(exported, monkeypatch)
         with pytest.raises(W2SError, match="sha256"):
             push(out, REPO, endpoint=hub.endpoint)
     assert hub.requests == []
+
+
+def test_run_weak_labels_from_an_export_folder_offline_names_the_set_in_every_record(exported, tmp_path, monkeypatch):
+    """The whole flow without the Hub: labels export, then `run --weak-labels FOLDER`; each record
+    names the set (the manifest's digest, not the folder's path) and a copy of the folder agrees."""
+    import hashlib
+    import json
+    import shutil
+
+    from tests.conftest import FakeEncoder, fake_ladder
+    from w2sbench.labels.manifest import MANIFEST
+
+    _, out, _ = exported
+    monkeypatch.setattr("w2sbench.models.ladder.get_ladder", lambda name: fake_ladder())
+    monkeypatch.setattr("w2sbench.models.encoder.Encoder", FakeEncoder)
+    monkeypatch.setenv("W2SBENCH_CACHE", str(tmp_path / "cache"))
+    digest = hashlib.sha256((out / MANIFEST).read_bytes()).hexdigest()
+    copy = tmp_path / "elsewhere" / "labels"
+    shutil.copytree(out, copy)
+    sources = set()
+    for i, folder in enumerate((out, copy)):
+        done = CliRunner().invoke(main, ["run", "--tasks", "toy", "--pairs", "weak:strong", "--seeds", "0",
+                                         "--weak-labels", str(folder), "--results", str(tmp_path / f"r{i}"),
+                                         "--no-progress"])
+        assert done.exit_code == 0, done.output
+        [record] = [json.loads(p.read_text()) for p in (tmp_path / f"r{i}").glob("*.json")]
+        assert record["provenance"]["weak_labels"]["manifest_sha256"] == digest
+        sources.add(record["provenance"]["weak_labels"]["source"])
+    assert sources == {f"folder:manifest-sha256:{digest[:16]}"}
+    assert pull_ref(str(out)).source == f"folder:manifest-sha256:{digest[:16]}"
+
+
+def test_a_folder_that_is_not_an_export_is_refused_by_name(tmp_path):
+    with pytest.raises(W2SError, match="no w2sbench-labels.json|is this a w2sbench weak-label export"):
+        pull_ref(str(tmp_path))

@@ -95,6 +95,10 @@ class Provenance(Record):
         None, description="the encoders' dtype and attention (in the key) and the kernels that ran them "
         "(models.numerics); absent for rungs without a transformer and in older records"
     )
+    weak_labels: dict | None = Field(
+        None, description="the standard weak-label set used instead of training the supervisor (its source and "
+        "manifest sha256); absent when the harness trained the supervisor"
+    )
 
 
 class Result(Record):
@@ -115,7 +119,7 @@ class Result(Record):
     def content_sha256(self) -> str:
         # fields added later stay out of the body when absent, so older records keep their checksums
         exclude = {"sha256": True, **({"task": {"data_source"}} if self.task.data_source is None else {}),
-                   **({"provenance": {"numerics"}} if self.provenance.numerics is None else {})}
+                   "provenance": {f for f in ("numerics", "weak_labels") if getattr(self.provenance, f) is None}}
         body = self.model_dump(mode="json", exclude=exclude)
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
@@ -147,7 +151,8 @@ def library_versions() -> dict[str, str]:
     return libs
 
 
-def provenance(config_hash: str, regime: str, budget: dict, numerics: dict | None = None) -> Provenance:
+def provenance(config_hash: str, regime: str, budget: dict, numerics: dict | None = None,
+               weak_labels: dict | None = None) -> Provenance:
     return Provenance(
         w2sbench=__version__,
         python=platform.python_version(),
@@ -157,6 +162,7 @@ def provenance(config_hash: str, regime: str, budget: dict, numerics: dict | Non
         regime=regime,
         budget=budget,
         numerics=numerics,
+        weak_labels=weak_labels,
     )
 
 

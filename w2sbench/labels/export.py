@@ -196,6 +196,19 @@ def _check_out(out: Path) -> None:
         raise W2SError(f"{out}: not empty and not an earlier weak-label export (no {MANIFEST}); choose another --out")
 
 
+def project_link() -> str:
+    """w2sbench, linked to the repository its package metadata declares (Project-URL), else unlinked:
+    a card never carries a placeholder link."""
+    from importlib import metadata
+
+    try:
+        urls = metadata.metadata("w2sbench").get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        urls = []
+    found = [u.split(",", 1)[1].strip() for u in urls if "," in u]
+    return f"[w2sbench]({found[0]})" if found else "w2sbench"
+
+
 def dataset_card(tasks: list[Task], ladder: Ladder, entries: list[TableEntry], harness: Harness, training: dict) -> str:
     """README.md: YAML front matter with one `datasets` config per task, then the human card."""
     import yaml
@@ -233,7 +246,7 @@ def dataset_card(tasks: list[Task], ladder: Ladder, entries: list[TableEntry], h
 # w2sbench standardized weak labels
 
 Soft labels of weak supervisors for the weak-to-strong protocol of
-[w2sbench](https://github.com/) (Burns et al. 2023, *Weak-to-Strong Generalization*,
+{project_link()} (Burns et al. 2023, *Weak-to-Strong Generalization*,
 arXiv:2312.09390): for each (task, weak rung, seed), the weak rung was trained with ground
 truth on the `supervisor_train` split of the task's pool, and these are its predictions
 P(class 1) on the `transfer` split (what a student learns from), the `validation` split

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from w2sbench.core.errors import W2SError
-from w2sbench.labels.manifest import MANIFEST
+from w2sbench.labels.manifest import MANIFEST, sha256_bytes
 from w2sbench.labels.weak_label_set import WeakLabelSet, load_folder
 from w2sbench.tasks.task import SHA40
 
@@ -19,7 +19,8 @@ def parse_ref(ref: str) -> tuple[str, str]:
     """'owner/name@revision' -> (repo id, revision); the revision is required (pin it)."""
     repo_id, sep, revision = ref.rpartition("@")
     if not sep or not repo_id or not revision:
-        raise W2SError(f"--weak-labels {ref!r}: expected REPO_ID@REVISION, e.g. org/w2s-weak-labels@<40-hex commit>")
+        raise W2SError(f"--weak-labels {ref!r}: expected REPO_ID@REVISION, e.g. org/w2s-weak-labels@<40-hex commit>, "
+                       "or the folder of an export (`w2sbench labels export`)")
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo_id):
         raise W2SError(f"--weak-labels {ref!r}: {repo_id!r} is not a namespaced Hub id (owner/name)")
     return repo_id, revision
@@ -70,7 +71,13 @@ def pull(
 
 
 def pull_ref(ref: str, **kwargs) -> WeakLabelSet:
-    """`--weak-labels REPO_ID@REV`: pull and verify; the library side of the run flag."""
+    """`--weak-labels REPO_ID@REV` (pull and verify) or `--weak-labels FOLDER` (an export, by the
+    same manifest check): the library side of the run flag. A folder's source is named by its
+    manifest's digest, not its path, so records made from copies of one export agree."""
+    folder = Path(ref)
+    if folder.is_dir():
+        digest = sha256_bytes((folder / MANIFEST).read_bytes()) if (folder / MANIFEST).is_file() else "missing"
+        return load_folder(folder, source=f"folder:manifest-sha256:{digest[:16]}")
     repo_id, revision = parse_ref(ref)
     return pull(repo_id, revision, **kwargs)
 

@@ -59,6 +59,11 @@ class WeakLabelSet:
             )
         return found
 
+    def provenance(self) -> dict:
+        """What a record names about the label set it was made with: where it came from and the
+        sha256 of its manifest (which pins every table)."""
+        return {"source": self.source, "manifest_sha256": sha256_bytes((self.folder / MANIFEST).read_bytes())}
+
     def identity(self, task: Task, rung: Rung, seed: int) -> dict:
         """What the experiment key records about the labels used: their content, not their name."""
         entry = self._table(task, rung, seed).entry

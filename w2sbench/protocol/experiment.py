@@ -90,7 +90,8 @@ def run_experiment(ws: Workspace, exp: Experiment) -> Result:
         scores=scores,
         predictions=predictions,
         timings_s={k: round(v, 3) for k, v in timings.items()},
-        provenance=provenance(key, training["regime"], training["train"], numerics_of(ws, exp)),
+        provenance=provenance(key, training["regime"], training["train"], numerics_of(ws, exp),
+                              ws.weak_label_source.provenance() if ws.weak_label_source is not None else None),
     )
     return ws.results.write(result)
 
