@@ -64,9 +64,9 @@ def register(main: click.Group) -> None:
         "--weak-labels",
         "weak_labels",
         default=None,
-        metavar="REPO_ID@REV",
+        metavar="REPO_ID@REV|FOLDER",
         help="Use standard weak labels pulled from the Hub (verified by checksum; works offline from "
-        "the cache) instead of training the weak supervisor.",
+        "the cache), or from an export folder (`w2sbench labels export`), instead of training the weak supervisor.",
     )
     @click.option("--no-progress", is_flag=True, help="Do not draw progress bars.")
     @data_dir_option
