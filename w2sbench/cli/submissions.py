@@ -263,9 +263,12 @@ def register(main: click.Group) -> None:
             accept_changes=accept_changes,
             allow_incomplete=allow_incomplete,
         )
-        reports = []
+        from w2sbench.protocol.workspace import Caches
+
+        reports, shared = [], Caches()  # task data and feature indexes load once for every entry
         for i, folder in enumerate(folders, 1):
             harness = _harness(cache_dir, unsandboxed, time_limit, [Path(folder) / "results", Path(root)], data_dir)
+            harness.caches = shared
             click.echo(f"w2sbench validate: {Path(folder).name} ({i} of {len(folders)})", err=True)
             reports.append(validate(folder, harness, options, progress=_stage_line(time.perf_counter())))
         global_checks = [removed_entries(root, options)] if not paths else []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import cached_property
 from typing import Callable, Sequence
@@ -74,7 +75,21 @@ class Encoder:
     @cached_property
     def parameter_count(self) -> int:
         """Counted on the architecture built from the rung's config on the meta device: the loaded
-        model's count (embeddings included) without reading its weights."""
+        model's count (embeddings included) without reading its weights. The count is kept beside
+        the caches (parameters/<rung key>.json): building the architecture costs a cached run a second."""
+        from w2sbench.core.paths import cache_dir
+        from w2sbench.core.store import atomic_write_bytes
+
+        memo = cache_dir() / "parameters" / f"{self.rung.key()}.json"
+        try:
+            return int(json.loads(memo.read_text())["parameters"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        count = self._count_parameters()
+        atomic_write_bytes(memo, json.dumps({"rung": self.rung.name, "parameters": count}).encode())
+        return count
+
+    def _count_parameters(self) -> int:
         from transformers import AutoConfig, AutoModel
 
         source, kwargs = self._source()

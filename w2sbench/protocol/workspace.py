@@ -3,6 +3,7 @@ students, and the method-independent steps 2-3 (weak labels, ceilings), cached b
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -18,6 +19,7 @@ from w2sbench.core.store import load_arrays, save_arrays
 from w2sbench.models.encoder import Encoder, encoder_for
 from w2sbench.models.features import FeatureStore
 from w2sbench.models.ladder import Ensemble, Rung, Supervisor, members_of
+from w2sbench.models.numerics import current as current_numerics
 from w2sbench.models.probe import TrainConfig
 from w2sbench.models.student import Student
 from w2sbench.protocol.framing import framing_of
@@ -30,6 +32,18 @@ if TYPE_CHECKING:
 
 
 PROTOCOL_VERSION = 1
+
+
+@dataclass
+class Caches:
+    """The in-process caches workspaces may share (validate's per-entry workspaces share one, so
+    task data and feature indexes load once, not twice per entry): encoders and feature stores
+    by rung (its numeric setting included), task data by id, splits by (id, seed)."""
+
+    encoders: dict = field(default_factory=dict)
+    stores: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)
+    splits: dict = field(default_factory=dict)
 
 
 class Workspace:
@@ -45,6 +59,7 @@ class Workspace:
         weak_label_source=None,
         regime: str = "probe",
         finetune_config=None,
+        caches: Caches | None = None,
     ):
         self.cache_root = Path(cache_root)
         self.results = ResultStore(results_dir)
@@ -54,10 +69,11 @@ class Workspace:
         self.weak_label_source = weak_label_source
         self.regime = regime_of(regime, train_config, finetune_config)
         self.finetune_config = finetune_config
-        self._encoders: dict[str, Encoder] = {}
-        self._stores: dict[str, FeatureStore] = {}
-        self._data: dict[str, TaskData] = {}
-        self._splits: dict[tuple[str, int], Splits] = {}
+        caches = caches or Caches()
+        self._encoders: dict[str, Encoder] = caches.encoders
+        self._stores: dict[str, FeatureStore] = caches.stores
+        self._data: dict[str, TaskData] = caches.data
+        self._splits: dict[tuple[str, int], Splits] = caches.splits
 
     def task_data(self, task: Task) -> TaskData:
         """The task's examples, loaded once per run."""
@@ -72,16 +88,24 @@ class Workspace:
             self._splits[task.id, seed] = split_pool(data.pool, data.test, seed)
         return self._splits[task.id, seed]
 
+    @staticmethod
+    def _rung_slot(rung: Rung) -> tuple:
+        """What tells shared caches' rungs apart: name, weights and numeric setting (a full rung key
+        costs package-metadata lookups on every call)."""
+        return rung.name, rung.model, rung.weights, current_numerics().dtype
+
     def encoder(self, rung: Rung) -> Encoder:
         """The rung's encoder, made once per run (it loads its weights only when it first embeds)."""
-        if rung.name not in self._encoders:
-            self._encoders[rung.name] = self.encoder_factory(rung)
-        return self._encoders[rung.name]
+        key = self._rung_slot(rung)
+        if key not in self._encoders:
+            self._encoders[key] = self.encoder_factory(rung)
+        return self._encoders[key]
 
     def features(self, rung: Rung) -> FeatureStore:
-        if rung.name not in self._stores:
-            self._stores[rung.name] = FeatureStore(self.cache_root, rung, self.encoder(rung))
-        return self._stores[rung.name]
+        key = self._rung_slot(rung)
+        if key not in self._stores:
+            self._stores[key] = FeatureStore(self.cache_root, rung, self.encoder(rung))
+        return self._stores[key]
 
     def student(self, rung: Rung, seed: int) -> Student:
         """The rung as a trainable student of this workspace's regime."""

@@ -116,16 +116,20 @@ class ExperimentsFailed(MethodError):
                          f"completed): {shown}")
 
 
-def experiment_job(ws: "Workspace", exp: "Experiment") -> "str | Failed":
-    """Phase 3: one experiment; its record goes to the shared result store. Returns its key, or
-    Failed when its method failed (any other error stops the run: it is not the method's)."""
+def attempt(ws: "Workspace", exp: "Experiment") -> "Result | Failed":
+    """One experiment, or Failed when its method failed (any other error stops the run: it is not the method's)."""
     from w2sbench.protocol.experiment import run_experiment
 
-    ws = _worker_workspace(ws)
     try:
-        return run_experiment(ws, exp).key
+        return run_experiment(ws, exp)
     except MethodError as e:
         return Failed(str(e))
+
+
+def experiment_job(ws: "Workspace", exp: "Experiment") -> "str | Failed":
+    """Phase 3: one experiment; its record goes to the shared result store. Returns its key, or Failed."""
+    outcome = attempt(_worker_workspace(ws), exp)
+    return outcome if isinstance(outcome, Failed) else outcome.key
 
 
 def needed_rungs(ws: "Workspace", grid: "Grid") -> list["Rung"]:
@@ -196,9 +200,13 @@ class LocalExecutor(Executor):
         outcomes = []
         for exp in pending:
             progress.update(bar, description=f"experiments ({exp.task.id} {exp.method.name})")
-            outcomes.append(experiment_job(ws, exp))
+            outcomes.append(attempt(ws, exp))
             progress.advance(bar)
-        return _read_back(ws, pending, outcomes)
+        results, failures = [o for o in outcomes if not isinstance(o, Failed)], [o.message for o in outcomes
+                                                                                  if isinstance(o, Failed)]
+        if failures:
+            raise ExperimentsFailed(results, failures)
+        return results
 
 
 def _read_back(ws: "Workspace", experiments: list["Experiment"], outcomes: list) -> list["Result"]:

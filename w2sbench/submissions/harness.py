@@ -47,6 +47,7 @@ class Harness:
     extra_forbidden: tuple[Path, ...] = ()
     data_dir: Path | None = None  # a local mirror of Hub tasks' rows (w2sbench.tasks.loading.mirror)
     private_data: dict[str, Path] | None = None  # task id -> private split folder (w2sbench.tasks.private)
+    caches: object = None  # protocol.workspace.Caches its workspaces share (validate shares one across entries)
     _sandbox: object = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
@@ -58,6 +59,10 @@ class Harness:
         self.ladder = self.ladder or get_ladder
         self.task = self.task or get_task
         self.encoder_factory = self.encoder_factory or encoder_for
+        if self.caches is None:
+            from w2sbench.protocol.workspace import Caches
+
+            self.caches = Caches()
 
     def workspace(self, results_dir: Path):
         from w2sbench.protocol.workspace import Workspace
@@ -67,7 +72,8 @@ class Harness:
         local = mirror(self.data_dir)
         if self.private_data:  # a private split replaces its task's rows, whatever the mirror holds
             local = ChainMap(self.private_data, local) if local is not None else self.private_data
-        return Workspace(self.cache_dir, results_dir, encoder_factory=self.encoder_factory, local_data=local)
+        return Workspace(self.cache_dir, results_dir, encoder_factory=self.encoder_factory, local_data=local,
+                         caches=self.caches)
 
     def forbidden(self) -> tuple[str, ...]:
         from w2sbench.core.paths import tasks_dir

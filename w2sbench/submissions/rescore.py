@@ -78,7 +78,7 @@ def rescore(root: Path | str, track_name: str, harness: Harness, secret: str, ou
     tasks = private_tasks(track, harness)
     subs = entries_of(Path(root), track, harness, names)
     mirror = private_mirror(tasks, secret, harness.cache_dir / "private")
-    private = dataclasses.replace(harness, private_data=mirror)
+    private = dataclasses.replace(harness, private_data=mirror, caches=None)  # never the public rows' caches
     folder = Path(out) / track.name
     ws = private.workspace(folder)  # for the split's data only: it writes nothing
     split = {t.id: {"test_sha256": commitment(mirror[t.id]), "data_revision": ws.task_data(t).data_revision,
