@@ -55,8 +55,10 @@ def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+@lru_cache(maxsize=1)
 def native_bf16() -> bool:
-    """Whether this CPU has bf16 instructions (without them bf16 is emulated, and slower than fp32)."""
+    """Whether this CPU has bf16 instructions (without them bf16 is emulated, and slower than fp32);
+    asked once: every rung key reads the setting."""
     return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
 
 

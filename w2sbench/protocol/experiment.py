@@ -68,7 +68,9 @@ def run_experiment(ws: Workspace, exp: Experiment) -> Result:
         raw = framing.predict(predictor, splits, exp.method.name)
         scores, predictions = framing.score(exp, splits, weak["test"], raw, ceiling)
     except MethodError as e:  # a bad answer: say which experiment gave it
-        raise MethodError(str(e) if exp.label() in str(e) else f"{exp.label()}: {e}") from e
+        if exp.label() in str(e):
+            raise
+        raise MethodError(f"{exp.label()}: {e}") from e
     except W2SError:
         raise
     except Exception as e:

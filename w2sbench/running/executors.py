@@ -202,27 +202,30 @@ class LocalExecutor(Executor):
             progress.update(bar, description=f"experiments ({exp.task.id} {exp.method.name})")
             outcomes.append(attempt(ws, exp))
             progress.advance(bar)
-        results, failures = [o for o in outcomes if not isinstance(o, Failed)], [o.message for o in outcomes
-                                                                                  if isinstance(o, Failed)]
-        if failures:
-            raise ExperimentsFailed(results, failures)
-        return results
+        return _settle(pending, outcomes, lambda exp, record: record)
 
 
-def _read_back(ws: "Workspace", experiments: list["Experiment"], outcomes: list) -> list["Result"]:
-    """The records the experiments wrote, read from the store; ExperimentsFailed if any failed."""
-    results, failures = [], [o.message for o in outcomes if isinstance(o, Failed)]
-    for exp, key in zip(experiments, outcomes):
-        if isinstance(key, Failed):
-            continue
+def _settle(experiments: list["Experiment"], outcomes: list, record_of) -> list["Result"]:
+    """The records of the experiments that completed, in order (record_of turns an outcome into
+    its record); ExperimentsFailed, after all of them, if any failed."""
+    results = [record_of(exp, o) for exp, o in zip(experiments, outcomes) if not isinstance(o, Failed)]
+    failures = [o.message for o in outcomes if isinstance(o, Failed)]
+    if failures:
+        raise ExperimentsFailed(results, failures)
+    return results
+
+
+def _read_back(ws: "Workspace", experiments: list["Experiment"], keys: list) -> list["Result"]:
+    """The records the workers wrote, read from the shared store (so the driver verifies them)."""
+
+    def record_of(exp: "Experiment", key: str) -> "Result":
         record = ws.results.read(key)
         if record is None:
             raise W2SError(f"{exp.label()}: the worker finished but its record {ws.results.path(key)} is missing "
                            "or corrupted; is the result folder on a disk every worker shares?")
-        results.append(record)
-    if failures:
-        raise ExperimentsFailed(results, failures)
-    return results
+        return record
+
+    return _settle(experiments, keys, record_of)
 
 
 def _process_context():

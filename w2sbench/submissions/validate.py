@@ -262,6 +262,10 @@ def _reproduce(
         return
     failures, elsewhere, start, done = [], [], time.perf_counter(), set()
     here = numerics.kernels()
+
+    def made_on(r: Result) -> str:  # records without the field predate it: made on kernels like these
+        return (r.provenance.numerics or {}).get("kernels", here)
+
     with tempfile.TemporaryDirectory(prefix="w2sbench-rerun-") as tmp:
         ws = harness.workspace(Path(tmp))
         for track_name, record, exp in pool:
@@ -277,14 +281,13 @@ def _reproduce(
                 failures.append(f"{where}: re-run failed: {_first_lines(e, 6)}")
                 continue
             problem = mismatch(record, again)
-            made_on = (record.provenance.numerics or {}).get("kernels", here)
-            if problem and made_on != here:
+            if problem and made_on(record) != here:
                 elsewhere.append(f"{where}: {problem}")
             elif problem:
                 failures.append(f"{where}: {problem}")
     took = f"{len(done)} record(s) re-run in {time.perf_counter() - start:.0f} s"
     if elsewhere:
-        kinds = sorted({(r.provenance.numerics or {}).get("kernels", here) for _, r, _ in pool} - {here})
+        kinds = sorted({made_on(r) for _, r, _ in pool} - {here})
         report.add(
             "reproduce",
             "warn",
