@@ -217,3 +217,35 @@ def test_run_weak_labels_from_an_export_folder_offline_names_the_set_in_every_re
 def test_a_folder_that_is_not_an_export_is_refused_by_name(tmp_path):
     with pytest.raises(W2SError, match="no w2sbench-labels.json|is this a w2sbench weak-label export"):
         pull_ref(str(tmp_path))
+
+
+def test_cli_pull_reads_a_local_hub_mirror_given_by_hub_cache(exported, tmp_path, offline):
+    _, out, manifest = exported
+    mirror = tmp_path / "mirror"
+    seed_cache(mirror, REPO, out, COMMIT)
+    result = CliRunner().invoke(main, ["labels", "pull", f"{REPO}@{COMMIT}", "--hub-cache", str(mirror)])
+    assert result.exit_code == 0, result.output
+    assert f"verified {len(manifest.tables)} tables of {REPO}@{COMMIT}" in result.output
+    elsewhere = CliRunner().invoke(main, ["labels", "pull", f"{REPO}@{COMMIT}", "--hub-cache", str(tmp_path / "empty")])
+    assert elsewhere.exit_code != 0 and "not in the local Hub cache" in elsewhere.output
+
+
+def test_cli_pull_verifies_an_export_folder_and_names_it_by_its_manifest(exported):
+    import hashlib
+
+    from w2sbench.labels.manifest import MANIFEST
+
+    _, out, manifest = exported
+    digest = hashlib.sha256((out / MANIFEST).read_bytes()).hexdigest()
+    result = CliRunner().invoke(main, ["labels", "pull", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"verified {len(manifest.tables)} tables of folder:manifest-sha256:{digest[:16]}" in result.output
+    assert f"--weak-labels {out}" in result.output
+    (out / manifest.tables[0].path).write_bytes(b"garbage")
+    broken = CliRunner().invoke(main, ["labels", "pull", str(out)])
+    assert broken.exit_code != 0 and "sha256" in broken.output
+
+
+def test_cli_pull_refuses_a_second_revision(exported):
+    result = CliRunner().invoke(main, ["labels", "pull", f"{REPO}@{COMMIT}", "--revision", "main"])
+    assert result.exit_code == 2 and "already names its revision" in result.output

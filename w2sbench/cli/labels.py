@@ -97,21 +97,32 @@ def register(main: click.Group) -> None:
         click.echo(f"use it with: w2sbench run --weak-labels {repo_id}@{pushed.commit}")
 
     @labels.command("pull")
-    @click.argument("repo_id")
-    @click.option("--revision", default="main", show_default=True, help="Commit (pin one), branch or tag to download.")
+    @click.argument("source")
+    @click.option("--revision", default=None, help="Commit (pin one), branch or tag to download [default: main, or the @REV of SOURCE].")
+    @click.option(
+        "--hub-cache",
+        default=None,
+        type=click.Path(path_type=Path, file_okay=False),
+        help="A local Hub mirror: a Hugging Face cache folder to read (and, online, fill) instead of HF_HUB_CACHE.",
+    )
     @click.option("--force-download", is_flag=True, help="Download again even if the revision is cached.")
-    def pull(repo_id, revision, force_download):
-        """Download a revision of REPO_ID through huggingface_hub (or read it from the local Hub cache
-        when offline, HF_HUB_OFFLINE=1) and verify every checksum; a mismatch is an error and
-        nothing is used."""
-        from w2sbench.labels.hub import pull as pull_labels
+    def pull(source, revision, hub_cache, force_download):
+        """Fetch and verify a weak-label set. SOURCE is a Hub dataset (REPO_ID, or REPO_ID@REV)
+        downloaded through huggingface_hub (read from the local Hub cache when offline,
+        HF_HUB_OFFLINE=1, or from --hub-cache), or the folder of an export. Every checksum is
+        verified; a mismatch is an error and nothing is used."""
+        from w2sbench.labels.hub import pull_ref
         from w2sbench.labels.weak_label_set import describe
 
-        labels = pull_labels(repo_id, revision, force_download=force_download)
+        if not Path(source).is_dir() and "@" not in source:
+            source = f"{source}@{revision or 'main'}"
+        elif revision is not None:
+            raise click.UsageError(f"--revision {revision!r}: SOURCE {source!r} already names its revision (or is a folder)")
+        labels = pull_ref(source, cache_dir=hub_cache, force_download=force_download)
         for line in describe(labels):
             click.echo(line)
         click.echo(f"verified {len(labels.tables)} tables of {labels.source} in {labels.folder}")
-        click.echo(f"use them with: w2sbench run --weak-labels {labels.source}")
+        click.echo(f"use them with: w2sbench run --weak-labels {labels.folder if labels.source.startswith('folder:') else labels.source}")
 
     @labels.command("verify")
     @click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
