@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -123,10 +124,31 @@ class EvaluateReport:
     results: dict[str, list[Result]]
     pruned: list[Path]
     stale: list[Path]
+    reused: int = 0
 
     def record_count(self) -> int:
         """Distinct records: tracks share experiments (offline-quick's 9 are among offline-embedded's 27)."""
         return len({r.key for results in self.results.values() for r in results})
+
+
+def adopt_records(ws, keys, folders: list[Path]) -> int:
+    """Copy into the entry's results the records of these experiment keys that another run made
+    (`w2sbench run --methods FOLDER` writes them under --results). A record is adopted only when
+    its key is the one this grid expects (same task version, data, pair, seed, method code and
+    parameters, regime and numeric setting), and read without changing its folder; validate re-runs
+    it like any other. Returns how many were adopted."""
+    from w2sbench.core.records import read_records
+
+    wanted = {k[:32]: k for k in keys if ws.results.read(k) is None}
+    adopted = 0
+    for folder in folders:
+        records, _ = read_records(Path(folder))
+        for stem, record in records.items():
+            if wanted.get(stem) == record.key:
+                ws.results.write(record)
+                del wanted[stem]
+                adopted += 1
+    return adopted
 
 
 def evaluate(
@@ -135,9 +157,12 @@ def evaluate(
     track_names: list[str] | None = None,
     prune: bool = False,
     show_progress: bool = True,
+    reuse: tuple[Path, ...] = (),
 ) -> EvaluateReport:
     """Run the required grid of each track (default: the tracks in metadata.yaml) and write the
-    records into the submission's results/. Finished records are read back, never recomputed."""
+    records into the submission's results/. Finished records are read back, never recomputed;
+    ``reuse`` folders (a `run --methods` results folder) give records of identical experiments.
+    Without progress bars a line per finished stage and per track goes to stderr."""
     sub = load_submission(folder, harness.tracks)
     names = track_names or sub.metadata.tracks
     for n in names:
@@ -147,12 +172,19 @@ def evaluate(
             )
     ws = harness.workspace(sub.results_dir)
     results: dict[str, list[Result]] = {}
+    reused = 0
     with method_session(sub, harness) as method:
         for n in names:
+            start = time.perf_counter()
             track = get_track(n, harness.tracks)
             if isinstance(method, SubmissionMethod):
                 method.limit_s = _limit(track, harness)
-            results[n] = _run_grid(ws, track_grid(track, method, harness), sub, show_progress)
+            grid = track_grid(track, method, harness)
+            reused += adopt_records(ws, [ws.experiment_key(e) for e in grid.experiments()], list(reuse))
+            results[n] = _run_grid(ws, grid, sub, show_progress, stage_lines=not show_progress)
+            if not show_progress:
+                print(f"w2sbench: evaluate {sub.name}: track {n}: {len(results[n])} records in "
+                      f"{time.perf_counter() - start:.1f} s", file=sys.stderr)
         expected = {k for keys in expected_keys(sub, method, harness, ws).values() for k in keys}
     stale = [p for p in sorted(sub.results_dir.glob("*.json")) if p.stem not in {k[:32] for k in expected}]
     pruned = []
@@ -161,4 +193,4 @@ def evaluate(
             p.unlink()
             pruned.append(p)
         stale = []
-    return EvaluateReport(sub.name, results, pruned, stale)
+    return EvaluateReport(sub.name, results, pruned, stale, reused)

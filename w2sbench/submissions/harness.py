@@ -222,11 +222,11 @@ def _limit(track: Track, harness: Harness) -> float:
     return harness.time_limit_s or track.time_limit_s
 
 
-def _run_grid(ws, grid, sub: Submission, show_progress: bool) -> list[Result]:
+def _run_grid(ws, grid, sub: Submission, show_progress: bool, stage_lines: bool = False) -> list[Result]:
     from w2sbench.running.sweep import run_grid
 
     try:
-        return run_grid(ws, grid, show_progress=show_progress)
+        return run_grid(ws, grid, show_progress=show_progress, stage_lines=stage_lines)
     except W2SError as e:
         message = str(e)
         prefix = f"submission {sub.name}: "
