@@ -1,5 +1,8 @@
 """Loading through `datasets`: shipped files are checksummed, local parquet folders work, balance holds."""
 
+import re
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import latent_rows, write_rows
@@ -131,3 +134,57 @@ def test_undersampling_does_not_put_the_larger_class_first(tasks_env):
     assert sum(e.label for e in kept) == 100 and len(kept) == 200
     negatives = [i for i, e in enumerate(kept) if e.label == 0]
     assert 70 < sum(negatives) / len(negatives) < 130  # their mean position near the middle (99.5)
+
+
+# ------------------------------------------- errors a task file causes while its rows load name the file and field
+
+
+def test_a_conversion_changed_in_code_is_checked_before_the_first_row(tasks_env):
+    """A task built in code skips load_task_file's checks: loading still names the field, never a raw TypeError."""
+    from w2sbench.core.errors import TaskDefinitionError
+    from w2sbench.tasks.task import Conversion
+
+    task = get_task("toy")
+    changed = task.model_copy(update={"conversion": Conversion(name="standard", params={"label_col": "label"})})
+    with pytest.raises(TaskDefinitionError, match=r"task toy \(.*toy\.yaml\): invalid conversion: "
+                       r"conversion\.params\.label_col: unknown parameter; conversion 'standard' takes no parameters"):
+        load_task_data(changed)
+
+
+def test_a_template_naming_a_missing_column_names_the_parameter_and_the_file(tmp_path):
+    import yaml
+
+    from w2sbench.core.errors import DataError
+    from w2sbench.tasks.task import load_task_file
+
+    repo = Path(__file__).resolve().parents[2]
+    raw = yaml.safe_load((repo / "tasks/glue_sst2.yaml").read_text())
+    raw["conversion"]["params"]["text"] = "{sentense}"
+    (tmp_path / "glue_sst2.yaml").write_text(yaml.safe_dump(raw))
+    task = load_task_file(tmp_path / "glue_sst2.yaml")
+    with pytest.raises(DataError, match=rf"task glue_sst2 \({re.escape(str(tmp_path))}/glue_sst2\.yaml\): split 'train' "
+                       r".*no column 'sentense' .*\(conversion\.params\.text names it\).*its columns: .*sentence"):
+        load_task_data(task, local_dir=repo / "tests/fixtures/tasks/glue_sst2")
+
+
+def test_an_upstream_split_the_hub_lacks_names_the_field(monkeypatch):
+    """A split name typo in a Hub task shows when the Hub answers: a task-definition error naming splits.ROLE."""
+    import datasets
+
+    from w2sbench.core.errors import TaskDefinitionError
+
+    def load_dataset(*args, split=None, **kwargs):
+        raise ValueError(f'Unknown split "{split}". Should be one of [\'train\', \'validation\', \'test\'].')
+
+    monkeypatch.setattr(datasets, "load_dataset", load_dataset)
+    task = get_task("glue_sst2")
+    typo = task.model_copy(update={"splits": {"pool": "trian", "test": "validation"}})
+    with pytest.raises(TaskDefinitionError, match=r"task glue_sst2 \(.*glue_sst2\.yaml\): splits\.pool: nyu-mll/glue "
+                       r"has no split 'trian': Unknown split"):
+        load_task_data(typo)
+
+
+def test_a_split_the_mirror_lacks_names_the_field_that_names_it(tasks_env, tmp_path):
+    write_rows(tmp_path / "local/train.parquet", latent_rows(10, 2, "l"))
+    with pytest.raises(W2SError, match=r"no parquet file for split 'test' .*named by splits\.test of .*toy\.yaml"):
+        load_task_data(get_task("toy"), local_dir=tmp_path / "local")

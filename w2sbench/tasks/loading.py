@@ -19,11 +19,12 @@ import hashlib
 import json
 import os
 import random
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from w2sbench.core.errors import DataError, HubError, W2SError
+from w2sbench.core.errors import DataError, HubError, TaskDefinitionError, W2SError
 from w2sbench.core.example import Example
 from w2sbench.core.paths import tasks_dir
 from w2sbench.tasks import hygiene
@@ -118,6 +119,13 @@ def shipped_file(task: Task, split: str) -> Path:
     return path
 
 
+def _split_field(task: Task, split: str) -> str:
+    """The task file's field that names upstream split ``split`` (splits.pool, splits.test, splits.carve)."""
+    if isinstance(task.splits, Carve):
+        return "splits.carve"
+    return " and ".join(f"splits.{role}" for role, s in sorted(task.splits.items()) if s == split) or "splits"
+
+
 def _load_split(task: Task, split: str, local_dir: Path | None):
     """One upstream split as a datasets.Dataset."""
     import datasets
@@ -129,7 +137,8 @@ def _load_split(task: Task, split: str, local_dir: Path | None):
         if not files:
             found = sorted(p.name for p in Path(local_dir).glob("*.parquet"))
             raise DataError(f"{local_dir}: no parquet file for split {base!r} of task {task.id} "
-                            f"(expected {base}.parquet; found {', '.join(found) or 'none'})")
+                            f"(expected {base}.parquet; found {', '.join(found) or 'none'}; the split is named "
+                            f"by {_split_field(task, split)} of {task.file or 'its task file'})")
         return datasets.load_dataset("parquet", data_files={base: [str(f) for f in files]}, split=split)
     src = task.source
     if isinstance(src, FilesSource):
@@ -139,6 +148,9 @@ def _load_split(task: Task, split: str, local_dir: Path | None):
             src.dataset, src.config, split=split, revision=src.revision or src.ref, data_dir=src.data_dir
         )
     except Exception as e:  # datasets raises many types for an unreachable or missing dataset
+        if isinstance(e, ValueError) and str(e).startswith("Unknown split"):  # a typo in the task file
+            raise TaskDefinitionError(f"{task.where}: {_split_field(task, split)}: {src.dataset} has no split "
+                                      f"{split!r}: {e}") from None
         raise HubError(
             f"task {task.id}: cannot load Hub dataset {src.dataset} ({src.config or 'default'}, "
             f"split {split!r}, revision {src.revision or 'unpinned'}): {type(e).__name__}: {e}"
@@ -149,27 +161,44 @@ def _rng(task: Task, split: str, index: int) -> random.Random:
     return random.Random(f"{task.id}/{task.version}/{split}/{index}")
 
 
+def _params_naming(task: Task, column: str) -> list[str]:
+    """The conversion parameters whose value names ``column`` (a template's ``{column}``, a column name)."""
+    field = re.compile(rf"{{{re.escape(column)}[}}\[.!:]")  # {column}, {column[key]}, {column:>10}
+
+    def names(value) -> bool:
+        if isinstance(value, str):
+            return value.split(".")[0] == column or bool(field.search(value))
+        return isinstance(value, (list, tuple)) and any(names(v) for v in value)
+
+    return [f"conversion.params.{k}" for k, v in task.conversion.params.items() if names(v)]
+
+
 def convert_rows(task: Task, rows, split: str, where: str = "its source") -> list[Example]:
-    """Run the task's converter over every row; errors name the task, split, row and (a schema
-    mismatch) the missing column and the columns the rows have."""
+    """Run the task's converter over every row; errors name the task and its file, split, row and
+    (a schema mismatch) the missing column, the parameter that reads it and the columns the rows have."""
+    problems = task.conversion_problems()  # checked when the file is read; again for a task built in code
+    if problems:
+        raise TaskDefinitionError(f"{task.where}: invalid conversion: {'; '.join(problems)}")
     fn = get_converter(task.conversion.name)
     out: list[Example] = []
     for index, row in enumerate(rows.to_list()):  # a datasets.Dataset: one Arrow conversion, not one per row
         try:
             out.extend(fn(row, index, split, _rng(task, split, index), **task.conversion.params))
         except KeyError as e:
+            readers = _params_naming(task, str(e.args[0]) if e.args else "")
+            by = f" ({', '.join(readers)} names it)" if readers else ""
             raise DataError(
-                f"task {task.id}: split {split!r} from {where} has no column {e} that conversion "
-                f"{task.conversion.name!r} reads (row {index}); its columns: {', '.join(rows.column_names)}"
+                f"{task.where}: split {split!r} from {where} has no column {e} that conversion "
+                f"{task.conversion.name!r} reads{by} (row {index}); its columns: {', '.join(rows.column_names)}"
             ) from None
         except (TypeError, ValueError) as e:
             raise W2SError(
-                f"task {task.id}: conversion {task.conversion.name!r} failed on split {split!r} "
+                f"{task.where}: conversion {task.conversion.name!r} (conversion.params) failed on split {split!r} "
                 f"row {index}: {type(e).__name__}: {e}"
             ) from None
     ids = [e.id for e in out]
     if len(set(ids)) != len(ids):
-        raise W2SError(f"task {task.id}: conversion {task.conversion.name!r} produced duplicate example ids")
+        raise W2SError(f"{task.where}: conversion {task.conversion.name!r} produced duplicate example ids")
     return out
 
 
@@ -185,8 +214,8 @@ def balance_and_cap(task: Task, examples: list[Example], cap: int) -> list[Examp
     """
     ordered = sorted(examples, key=lambda e: _order_key(task, e))
     if task.balance and task.framing == "generative":
-        raise W2SError(f"task {task.id}: balance: true needs binary labels, but its conversion "
-                       f"{task.conversion.name!r} is generative; set balance: false")
+        raise TaskDefinitionError(f"{task.where}: balance: true needs binary labels, but its conversion "
+                                  f"{task.conversion.name!r} is generative; set balance: false")
     if not task.balance:
         return ordered[:cap]
     # which examples of the larger class are kept is drawn by a second hash: kept by the order key

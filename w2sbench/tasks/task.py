@@ -7,17 +7,19 @@ conversion that turns an upstream row into standard examples.
 
 from __future__ import annotations
 
+import difflib
+import importlib.util
+import pkgutil
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, ValidationError, model_validator
 
-from w2sbench.core.errors import TaskDefinitionError, unknown_name
+from w2sbench.core.errors import TaskDefinitionError, W2SError, unknown_name
 from w2sbench.core.paths import tasks_dir
-from w2sbench.core.schema import validation_problems
 
 SHA40 = re.compile(r"^[0-9a-f]{40}$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -97,6 +99,17 @@ class PrivateDraw(Strict):
     size: int = Field(gt=0, description="rows drawn (before conversion, hygiene and the test cap)")
 
 
+def _splits_kind(value) -> str:
+    return "carve" if isinstance(value, dict) and "carve" in value else "roles"
+
+
+# a role map or a carve, told apart by the carve key: an error then names one form's fields, not both
+Splits = Annotated[
+    Annotated[dict[Literal["pool", "test"], str], Tag("roles")] | Annotated[Carve, Tag("carve")],
+    Discriminator(_splits_kind),
+]
+
+
 class Task(Strict):
     """One task definition (tasks/ID.yaml)."""
 
@@ -104,7 +117,7 @@ class Task(Strict):
     version: int = Field(ge=1, description="bump when the conversion or data changes")
     description: str
     source: HubSource | FilesSource = Field(discriminator="kind")
-    splits: dict[Literal["pool", "test"], str] | Carve = Field(
+    splits: Splits = Field(
         description="role -> upstream split name (pool is split into supervisor_train/transfer/validation), "
         "or a carve of pool and test from pooled upstream splits"
     )
@@ -121,17 +134,66 @@ class Task(Strict):
     citation: str
     homepage: str
 
+    _file: Path | None = PrivateAttr(None)  # the task file it was read from (load_task_file)
+
     @model_validator(mode="after")
     def _roles_complete(self):
         if not isinstance(self.splits, Carve) and set(self.splits) != {"pool", "test"}:
-            raise ValueError("splits must map both roles 'pool' and 'test' to upstream split names")
+            missing = sorted({"pool", "test"} - set(self.splits))
+            raise ValueError(f"splits: must map both roles 'pool' and 'test' to upstream split names (missing: "
+                             f"{', '.join(missing)})")
         if isinstance(self.source, FilesSource):
-            missing = set(self.upstream_splits()) - set(self.source.splits)
-            if missing:
-                raise ValueError(f"splits name {sorted(missing)} but source.splits has no such file")
+            named = ([("carve", s) for s in self.splits.carve] if isinstance(self.splits, Carve)
+                     else sorted(self.splits.items()))
+            shipped = sorted(self.source.splits)
+            for role, split in named:
+                if split not in shipped:
+                    close = difflib.get_close_matches(split, shipped, n=1, cutoff=0.5)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    raise ValueError(f"splits.{role}: {split!r} is not a split of source.splits "
+                                     f"(which has {', '.join(shipped)}){hint}")
         if self.private is not None and (not isinstance(self.source, FilesSource) or isinstance(self.splits, Carve)):
             raise ValueError("private: needs a files source with a pool and a test split (the pool file is kept)")
         return self
+
+    @property
+    def file(self) -> Path | None:
+        """The task file this definition was read from (None for one built in code)."""
+        return self._file
+
+    @property
+    def where(self) -> str:
+        """How an error names the task: its id and, when known, its file."""
+        return f"task {self.id} ({self._file})" if self._file else f"task {self.id}"
+
+    def conversion_problems(self) -> list[str]:
+        """What the schema cannot check of ``conversion``, each naming its field: an unknown name
+        (with the close ones), and parameters that the converter does not take, lacks or would
+        read as another type, with what it takes. Empty when the conversion fits."""
+        from w2sbench.tasks import conversions
+
+        name = self.conversion.name
+        try:
+            conversions.get_converter(name)
+        except W2SError as e:
+            return [f"conversion.name: {e}"]
+        problems = [f"conversion.params.{key}: {what}"
+                    for key, what in conversions.param_problems(name, self.conversion.params)]
+        return problems + [conversions.accepted(name)] if problems else []
+
+    def definition_problems(self) -> list[str]:
+        """Every problem that reading the task file can find beyond its schema: the conversion's
+        (conversion_problems), balance on a generative conversion, a private builder module that
+        does not exist."""
+        problems = self.conversion_problems()
+        if problems:
+            return problems
+        if self.balance and self.framing == "generative":
+            problems.append(f"balance: true needs binary labels, but conversion {self.conversion.name!r} is "
+                            "generative; set balance: false")
+        if self.private is not None and (missing := _missing_module(self.private.builder)):
+            problems.append(f"private.builder: {missing} (expected a module with draw_private(n, seed, shipped))")
+        return problems
 
     def upstream_splits(self) -> list[str]:
         """Every upstream split the task reads."""
@@ -156,6 +218,56 @@ class Task(Strict):
         return self.source.revision or "unpinned"
 
 
+def _missing_module(name: str) -> str | None:
+    """Why module ``name`` cannot be imported, suggesting close names; None when it can."""
+    try:
+        if importlib.util.find_spec(name) is not None:
+            return None
+    except (ImportError, ValueError):
+        pass
+    known = set()
+    for package in {name.rpartition(".")[0], "w2sbench.tasks.builders"} - {""}:
+        try:
+            spec = importlib.util.find_spec(package)
+        except (ImportError, ValueError):
+            continue
+        if spec is not None and spec.submodule_search_locations:
+            known |= {f"{package}.{m.name}" for m in pkgutil.iter_modules(spec.submodule_search_locations)}
+    return str(unknown_name("module", name, known))
+
+
+# the tags that say which form of a union field an error is about: left out of the field path
+_UNION_TAGS = {"source": {"hub", "files"}, "splits": {"roles", "carve"}}
+
+
+def schema_problems(e: ValidationError) -> str:
+    """A task file's validation errors as one line, each naming its field path (``sizes.pool``,
+    ``source.splits.train.sha256``), what was expected and, for a scalar, what was given."""
+    out = []
+    for err in e.errors():
+        loc, kind, msg = [str(p) for p in err["loc"]], err["type"], err["msg"].removeprefix("Value error, ")
+        given = err.get("input")
+        if len(loc) > 1 and loc[1] in _UNION_TAGS.get(loc[0], ()):
+            del loc[1]
+        if loc[-1:] == ["[key]"]:  # a mapping's key: name the mapping, and the key given
+            loc, msg, given = loc[:-2], f"unknown key {given!r} ({msg})", None
+        if kind in ("union_tag_not_found", "union_tag_invalid"):  # source.kind
+            loc.append(err["ctx"]["discriminator"].strip("'"))
+            kind = "missing" if kind == "union_tag_not_found" else kind
+            msg, given = f"expected one of {err['ctx'].get('expected_tags')}", err["ctx"].get("tag")
+        where = ".".join(loc)
+        if kind == "extra_forbidden":
+            out.append(f"unknown field {where!r}")
+        elif kind == "missing":
+            out.append(f"missing field {where!r}")
+        elif not where:  # a check across fields: its message names them
+            out.append(msg)
+        else:
+            shown = f" (got {given!r})" if isinstance(given, (str, int, float, bool)) else ""
+            out.append(f"{where}: {msg}{shown}")
+    return "; ".join(out)
+
+
 def load_task_file(path: Path) -> Task:
     """Parse and validate one task file; errors name the file and the field."""
     try:
@@ -167,9 +279,13 @@ def load_task_file(path: Path) -> Task:
     try:
         task = Task.model_validate(raw)
     except ValidationError as e:
-        raise TaskDefinitionError(f"{path}: invalid task definition: {validation_problems(e)}") from None
+        raise TaskDefinitionError(f"{path}: invalid task definition: {schema_problems(e)}") from None
     if task.id != path.stem:
         raise TaskDefinitionError(f"{path}: id {task.id!r} must equal the file name {path.stem!r}")
+    problems = task.definition_problems()
+    if problems:
+        raise TaskDefinitionError(f"{path}: invalid task definition: {'; '.join(problems)}")
+    task._file = path
     return task
 
 

@@ -13,6 +13,8 @@ to one question, ANLI's hypotheses about one premise) get the same ``group`` fro
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from w2sbench.core.example import Example
 from w2sbench.tasks.conversions import converter
 from w2sbench.tasks.conversions._fields import group_key, map_label, render
@@ -27,7 +29,7 @@ def binary(
     *,
     text: str,
     label: str,
-    label_map: dict,
+    label_map: dict[Any, Literal[0, 1]],
     text_pair: str | None = None,
     unlabeled: list = (),
     group: str | None = None,

@@ -23,6 +23,8 @@ How the correct choice is named upstream (``answer_is``):
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from w2sbench.core.example import Example
 from w2sbench.tasks.conversions import converter
 from w2sbench.tasks.conversions._fields import (
@@ -79,10 +81,10 @@ def multiple_choice(
     rng,
     *,
     text: str,
-    choices,
+    choices: str | list[str],
     answer: str | None = None,
-    answer_is: str = "index",
-    label_map: dict | None = None,
+    answer_is: Literal["index", "key", "text", "first"] = "index",
+    label_map: dict[Any, int] | None = None,
     choice_keys: str | None = None,
     unlabeled: list = (),
     group: str | None = None,
