@@ -64,11 +64,14 @@ def test_a_mean_pgr_above_one_is_flagged(one_cell):
 
 def test_an_acceptance_holds_for_its_code_hash_only(one_cell):
     over = [with_scores(r, acc_w2s=1.0) for r in one_cell]
+    flags = review_flags(over)
     code = one_cell[0].method.code_hash
-    assert needs_review("naive", over, Reviewed())[0].startswith("needs review")
-    assert needs_review("naive", over, Reviewed(accepted={"naive": [code]})) == []
-    assert needs_review("naive", over, Reviewed(accepted={"naive": ["0" * 16]}))
-    assert needs_review("other", over, Reviewed(accepted={"naive": [code]}))
+    assert needs_review("naive", over, Reviewed(), flags)[0].startswith("needs review")
+    assert needs_review("naive", over, Reviewed(accepted={"naive": [code]}), flags) == []
+    assert needs_review("naive", over, Reviewed(accepted={"naive": ["0" * 16]}), flags)
+    assert needs_review("other", over, Reviewed(accepted={"naive": [code]}), flags)
+    # records alone flag nothing: the board decides, on the cells it ranks (tests/submissions/test_flags.py)
+    assert needs_review("naive", over, Reviewed()) == []
 
 
 def test_a_malformed_reviewed_file_names_itself(tmp_path):

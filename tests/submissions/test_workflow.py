@@ -70,6 +70,7 @@ def pull_request(tmp_path):
 
 
 def run_step(step: dict, repo: Path, stubs: Path, context: dict[str, str], output: Path) -> subprocess.CompletedProcess:
+    """One step's script, run in repo: the job's working directory, pr/ (the pull request's checkout)."""
     env = {k: render(str(v), context) for k, v in (step.get("env") or {}).items()}
     env.update(PATH=f"{stubs}:{os.environ['PATH']}", GITHUB_OUTPUT=str(output), W2S_CALLS=str(repo.parent / "calls"),
                HOME=str(repo.parent))
@@ -95,12 +96,18 @@ def test_a_hostile_folder_name_runs_nothing(pull_request):
                     "steps.changed.outputs.refused": outputs["refused"],
                     "steps.changed.outputs.maintainer_files_changed": outputs["maintainer_files_changed"], "steps.validate.outcome": "success",
                     "steps.board.outcome": "success"})
-    for name in ("w2sbench validate (every submission, as .ci/run)", "Write the comment",
-                 "Fail when a check failed"):
+    context["steps.paths.outcome"] = "success"
+    for name in ("Paths a submission may change", "w2sbench validate (every submission, as .ci/run)",
+                 "Write the comment", "Fail when a check failed"):
         run_step(s[name], repo, stubs, context, output)
     assert not list(repo.parent.rglob("CI-PWNED")), "the folder name ran as a command"
     calls = (repo.parent / "calls").read_text().splitlines()
-    assert calls == [f"validate --base {outputs['base']} --json", "leaderboard --compare fair-entry"]
+    base = outputs["base"]
+    assert calls == [f"submissions check-paths --base {base}", f"validate --base {base} --json",
+                     f"submissions comment --base {base} --validate validate.json --names names.txt --outcome "
+                     "validate=success --outcome leaderboard --check=success --outcome paths=success"]
+    assert (repo / "names.txt").read_text() == "fair-entry\n"  # the only name the comment is given
+    assert (repo.parent / "comment.md").exists()  # beside pr/, where the github-script step reads it
 
 
 def test_a_hostile_base_branch_runs_nothing(pull_request):
@@ -132,3 +139,75 @@ def test_private_board_records_in_a_pull_request_need_a_maintainers_label(tmp_pa
     assert changed.returncode == 0, changed.stderr
     assert "leaderboard/private changed: only a maintainer" in changed.stdout
     assert "maintainer_files_changed=1" in output.read_text().splitlines()
+
+
+def test_the_job_runs_the_base_branchs_harness_never_the_pull_requests_code():
+    """pr/ is the pull request as data, harness/ the base commit; only harness/ is installed and run."""
+    job = yaml.safe_load(WORKFLOW.read_text())["jobs"]["validate"]
+    assert job["defaults"]["run"]["working-directory"] == "pr"
+    checkouts = [s["with"] for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout")]
+    assert {c["path"] for c in checkouts} == {"pr", "harness"}
+    assert all(c.get("persist-credentials") is False for c in checkouts)
+    [harness] = [c for c in checkouts if c["path"] == "harness"]
+    assert harness["ref"] == "${{ github.event.pull_request.base.sha }}"
+    s = steps()
+    assert s["Install w2sbench (the base branch's)"]["run"].strip() == "bash ../harness/install.sh"
+    scripts = "\n".join(step["run"] for step in s.values() if "run" in step)
+    assert "install.sh" not in scripts.replace("../harness/install.sh", "")
+    # nothing imports from pr/: no python run there (a json.py in the pull request would shadow the stdlib)
+    assert not re.search(r"\bpython3?\b", scripts), "run python through the base harness's w2sbench instead"
+    script = s["Comment on the pull request"]["with"]["script"]
+    assert "readFileSync('comment.md'" in script and "c.user.type === 'Bot'" in script  # only the bot's own comment
+
+
+def test_a_pull_request_outside_its_entrys_folder_fails_with_a_message_for_the_maintainers(tmp_path):
+    """The path check (w2sbench submissions check-paths, the installed harness's) on a pull request
+    that adds an entry and also edits the harness: the step fails, naming the path."""
+    if shutil.which("w2sbench") is None:
+        pytest.skip("needs the w2sbench command (bash install.sh)")
+    repo = tmp_path / "repo"
+    (repo / "w2sbench").mkdir(parents=True)
+    (repo / "w2sbench" / "scoring.py").write_text("x = 1\n")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "base"], ["update-ref", "refs/remotes/origin/main", "HEAD"]):
+        subprocess.run([*git, *args], cwd=repo, check=True, capture_output=True)
+    (repo / "submissions" / "fair-entry").mkdir(parents=True)
+    (repo / "submissions" / "fair-entry" / "metadata.yaml").write_text("name: fair-entry\n")
+    (repo / "w2sbench" / "scoring.py").write_text("x = 2  # ranks me first\n")
+    for args in (["add", "."], ["commit", "-qm", "pull request"]):
+        subprocess.run([*git, *args], cwd=repo, check=True, capture_output=True)
+    output = tmp_path / "github_output"
+    output.touch()
+    s = steps()
+    changed = run_step(s["Changed submissions"], repo, tmp_path / "no-stubs", {"github.base_ref": "main"}, output)
+    base = dict(line.split("=", 1) for line in output.read_text().splitlines())["base"]
+    paths = run_step(s["Paths a submission may change"], repo, tmp_path / "no-stubs",
+                     {"steps.changed.outputs.base": base}, output)
+    assert changed.returncode == 0 and paths.returncode == 1, paths.stderr
+    assert "refused path: 'w2sbench/scoring.py': outside submissions/NAME/" in paths.stdout
+    assert "Maintainers: this job validates with the base branch's harness" in paths.stdout
+    fail = run_step(s["Fail when a check failed"], repo, tmp_path / "no-stubs", {"steps.paths.outcome": "failure",
+                    "steps.validate.outcome": "success", "steps.board.outcome": "success"}, output)
+    assert fail.returncode == 1 and "Maintainers: this pull request changes files a submission may not" in fail.stdout
+
+
+def test_an_entry_past_its_tracks_time_budget_fails_validate(arena, tmp_path):
+    """One entry cannot hold CI for hours: validate's re-runs of an entry on a track stop at the
+    track's budget_s (tracks.yaml), and the entry fails saying so."""
+    from tests.submissions.conftest import toy_harness, toy_track
+    from w2sbench.running.tracks import all_tracks
+    from w2sbench.submissions.validate import validate
+
+    def reproduce(report):
+        [check] = [c for c in report.checks if c.name == "reproduce"]
+        return check.status, check.detail
+
+    assert all(t.budget_s <= 1800 for t in all_tracks().values())
+    assert sum(t.budget_s for t in all_tracks().values()) <= 180 * 60 / 2  # the workflow's timeout-minutes: 180
+    honest = arena["root"] / "honest"
+    fits = validate(honest, toy_harness(arena["cache"], {"toy": toy_track()}))
+    assert reproduce(fits)[0] == "pass"
+    tight = {"toy": toy_track().model_copy(update={"budget_s": 1e-3})}
+    status, detail = reproduce(validate(honest, toy_harness(arena["cache"], tight)))
+    assert status == "fail" and "track toy: re-running its records took" in detail
+    assert "past the track's budget of 0.001 s (budget_s in w2sbench/running/tracks.yaml" in detail

@@ -1,10 +1,15 @@
-"""`w2sbench new-method`, `mock-run`, `evaluate` and `validate`: a researcher's path to the leaderboard."""
+"""`w2sbench new-method`, `mock-run`, `evaluate` and `validate`: a researcher's path to the leaderboard;
+`w2sbench submissions check-paths` and `comment`: the submissions workflow's own steps."""
 
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 import sys
 import time
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -62,6 +67,8 @@ def _validate_help() -> str:
 
 
 def register(main: click.Group) -> None:
+    register_workflow(main)
+
     @main.command("new-method")
     @click.argument("name")
     @click.option(
@@ -296,6 +303,156 @@ def register(main: click.Group) -> None:
                 click.echo(f"repository: [{c.status}] {c.name}: {c.detail}")
         if not ok:
             sys.exit(1)
+
+
+@dataclass(frozen=True)
+class PathCheck:
+    """What a pull request changes, as the submissions workflow allows it: one entry's folder."""
+
+    entry: str | None  # the one submissions/NAME/ it changes (None: none)
+    problems: list[str]
+
+
+BOARD_FILES = ("leaderboard/README.md", "leaderboard/index.html")  # w2sbench.leaderboard.FILES, regenerated
+MAINTAINERS_NOTE = (
+    "A submission pull request may change only its own submissions/NAME/ folder and the regenerated "
+    f"{' and '.join(BOARD_FILES)}. Maintainers: this job validates with the base branch's harness, so a pull "
+    "request that changes the harness, the tracks, reviewed.yaml, leaderboard/private/ or several entries is "
+    "checked by .ci/run instead; label it maintainer-change once you have read it."
+)
+
+
+def check_paths(paths: Iterable[str], reference_entries: Collection[str] = ()) -> PathCheck:
+    """The entry a pull request's changed paths (`git diff --name-only`) belong to, and every path
+    outside what a submission may change: its own submissions/NAME/ (NAME an entry name, not
+    one of reference_entries, the harness's builtin entries at the base) and BOARD_FILES."""
+    from w2sbench.running.tracks import NAME_PATTERN
+
+    problems, entries = [], set()
+    for path in sorted(set(paths)):
+        parts = path.split("/")
+        if path in BOARD_FILES:
+            continue
+        if len(parts) >= 3 and parts[0] == "submissions" and parts[1] and parts[-1]:
+            name = parts[1]
+            if not re.fullmatch(NAME_PATTERN, name):
+                problems.append(f"{path!r}: submissions/{name!r}/ is not an entry name (a lower-case letter, then "
+                                "1-39 lower-case letters, digits or dashes)")
+            elif name in reference_entries:
+                problems.append(f"{path!r}: submissions/{name}/ is a reference entry of the harness (a builtin method): "
+                                "only maintainers change it")
+            else:
+                entries.add(name)
+            continue
+        problems.append(f"{path!r}: outside submissions/NAME/ and the regenerated leaderboard files")
+    if len(entries) > 1:
+        problems.append(f"changes {len(entries)} entries ({', '.join(sorted(entries))}): a submission pull request "
+                        "changes one folder, submissions/NAME/")
+    return PathCheck(next(iter(entries)) if len(entries) == 1 else None, problems)
+
+
+def _git(*args: str) -> str:
+    out = subprocess.run(["git", "-c", "core.quotepath=false", *args], capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        from w2sbench.core.errors import W2SError
+
+        raise W2SError(f"git {' '.join(args)} failed: {out.stderr.strip()[:300]}")
+    return out.stdout
+
+
+def changed_paths(base: str) -> list[str]:
+    """Every path the commits since base add, change or delete (renames as both names)."""
+    return [p for p in _git("diff", "--name-only", "--no-renames", "-z", base, "HEAD", "--").split("\0") if p]
+
+
+def _reference_entries(base: str, names: Iterable[str]) -> set[str]:
+    """Those of names whose metadata.yaml at base names a builtin method (the harness's reference entries)."""
+    import yaml
+
+    found = set()
+    for name in names:
+        shown = subprocess.run(["git", "show", f"{base}:submissions/{name}/metadata.yaml"], capture_output=True,
+                               text=True, check=False)
+        if shown.returncode != 0:
+            continue
+        try:
+            meta = yaml.safe_load(shown.stdout)
+        except yaml.YAMLError:
+            continue
+        if isinstance(meta, dict) and str(meta.get("method", "")).startswith("builtin:"):
+            found.add(name)
+    return found
+
+
+def _path_check(base: str) -> PathCheck:
+    paths = changed_paths(base)
+    touched = {p.split("/")[1] for p in paths if p.startswith("submissions/") and p.count("/") >= 2}
+    return check_paths(paths, _reference_entries(base, touched))
+
+
+def register_workflow(main: click.Group) -> None:
+    @main.group("submissions")
+    def submissions_group():
+        """The submissions workflow's own steps (.github/workflows/submissions.yml), run with the base
+        branch's harness on the pull request's checkout."""
+
+    @submissions_group.command("check-paths")
+    @click.option("--base", required=True, help="The merge base the pull request is compared with.")
+    def check_paths_cmd(base):
+        """Fail unless the pull request changes only one entry's submissions/NAME/ (not a reference
+        entry's) and the regenerated leaderboard/README.md and leaderboard/index.html."""
+        result = _path_check(base)
+        if not result.problems:
+            click.echo(f"paths: only {'submissions/' + result.entry + '/' if result.entry else 'the leaderboard files'}"
+                       " changed")
+            return
+        for p in result.problems:
+            click.echo(f"refused path: {p}")
+        click.echo(MAINTAINERS_NOTE)
+        sys.exit(1)
+
+    @submissions_group.command("comment")
+    @click.option("--base", default=None, help="The merge base (to list paths outside the entry's folder).")
+    @click.option("--validate", "validate_json", type=click.Path(path_type=Path), default=None,
+                  help="validate --json's output.")
+    @click.option("--names", "names_file", type=click.Path(path_type=Path), default=None,
+                  help="The changed entries' names, one a line (others than entry names are ignored).")
+    @click.option("--root", default="submissions", show_default=True, type=click.Path(path_type=Path),
+                  help="Folder holding the submissions.")
+    @click.option("--outcome", "outcomes", multiple=True, metavar="STEP=OUTCOME",
+                  help="A step's outcome to show in the first line (repeatable).")
+    def comment_cmd(base, validate_json, names_file, root, outcomes):
+        """Print the pull-request comment: the changed entries against the baselines and every check
+        that did not pass. Submitted text is shown as code spans: it renders as nothing but text."""
+        from w2sbench.core.errors import W2SError
+        from w2sbench.leaderboard.board import build_leaderboard
+        from w2sbench.leaderboard.render import code_span, compare_markdown, pr_comment
+        from w2sbench.running.tracks import NAME_PATTERN, all_tracks
+
+        report = None
+        if validate_json is not None:
+            try:
+                report = json.loads(Path(validate_json).read_text())
+            except (OSError, ValueError):
+                report = None
+        names = []
+        if names_file is not None and Path(names_file).exists():
+            names = [n for n in Path(names_file).read_text().splitlines() if re.fullmatch(NAME_PATTERN, n)]
+        sections = []
+        if names:
+            try:
+                lb = build_leaderboard(root, all_tracks())
+                sections = [compare_markdown(lb, n) for n in names]
+            except W2SError as e:
+                sections = [f"The leaderboard could not be built: {code_span(e, table=False, limit=400)}"]
+        problems = []
+        if base is not None:
+            try:
+                problems = _path_check(base).problems
+            except W2SError as e:
+                problems = [str(e)]
+        shown = dict(o.split("=", 1) if "=" in o else (o, "") for o in outcomes)
+        click.echo(pr_comment(shown, sections, report, problems), nl=False)
 
 
 def _stage_line(start: float):

@@ -14,6 +14,19 @@ ratio of seed-mean accuracies, per entry the mean over the kept cells with the m
 it; cells kept where the harness's gap is clearly open; hierarchical paired bootstrap
 intervals; ranks from Holm-corrected paired tests). Oracle methods (ground truth somewhere)
 are scored the same way and shown apart, never ranked.
+
+The weak and ceiling accuracies of every cell are the harness's own: the records of the entry
+named ``naive`` (HARNESS_ENTRY, builtin:naive without parameters). While the root holds that
+entry no other is ever the reference, a copy of builtin:naive under another name included;
+when it is not complete on a track, that board scores nothing and says why. Only a root
+without it (tests, scratch folders) falls back to the first complete parameterless
+builtin:naive, else the first complete builtin, else the first complete entry.
+
+Review flags (w2sbench.submissions.review.cell_flags) are decided here, per board, on exactly
+what the board ranks: the entry's records of the track, the reference's weak and ceiling, the
+kept cells and their paired intervals. A flagged entry not accepted for its code is listed as
+invalid (needs review) and not ranked; left-out cells are not read. Oracles, never ranked,
+are not flagged.
 """
 
 from __future__ import annotations
@@ -34,9 +47,10 @@ from w2sbench.reporting.paired import PairedBootstrap
 from w2sbench.reporting.ranking import Ranking
 from w2sbench.running.tracks import Track
 from w2sbench.submissions.metadata import Metadata, load_metadata
-from w2sbench.submissions.review import flag_for_review
+from w2sbench.submissions.review import Reviewed, cell_flags, load_reviewed, needs_review
 
 Cell = tuple[str, str, str]  # (task, weak, strong)
+HARNESS_ENTRY = "naive"  # submissions/naive: the harness's own records, the reference of every board
 
 
 @dataclass
@@ -137,17 +151,33 @@ def _track_records(entry: Entry, track: Track) -> tuple[dict[tuple, Result], lis
     return {c: rs[0] for c, rs in found.items()}, problems
 
 
-def _reference(complete: list[tuple[Entry, list[Result]]]) -> Entry | None:
-    """The harness's own records: the builtin naive entry, else the first complete builtin, else the first."""
+def _is_harness(e: Entry, records: list[Result]) -> bool:
+    return e.metadata.builtin == "naive" and not e.metadata.parameters and not records[0].method.oracle
+
+
+def _reference(complete: list[tuple[Entry, list[Result]]], entries: list[Entry]) -> tuple[Entry | None, str | None]:
+    """The harness's own records, and why there are none (see the module docstring)."""
+    if any(e.name == HARNESS_ENTRY for e in entries):
+        for e, records in complete:
+            if e.name == HARNESS_ENTRY:
+                if _is_harness(e, records):
+                    return e, None
+                return None, (f"no reference: submissions/{HARNESS_ENTRY} is not builtin:naive without parameters; "
+                              "nothing on this board is scored")
+        return None, (f"no reference: submissions/{HARNESS_ENTRY} has no complete, valid records of this track; "
+                      "nothing on this board is scored (no other entry stands in for the harness's records)")
     entries = [e for e, _ in complete]
-    naive = [e for e in entries if e.metadata.builtin == "naive" and not e.metadata.parameters]
+    naive = [e for e, records in complete if _is_harness(e, records)]
     builtin = [e for e, records in complete if e.baseline and not records[0].method.oracle]
-    return (naive or builtin or entries or [None])[0]
+    return (naive or builtin or entries or [None])[0], None
 
 
-def build_board(track: Track, entries: list[Entry], boot: PairedBootstrap | None = None) -> Board:
-    """The board of one track from the entries' records (see the module docstring for the rules)."""
+def build_board(track: Track, entries: list[Entry], boot: PairedBootstrap | None = None,
+                reviewed: Reviewed | None = None) -> Board:
+    """The board of one track from the entries' records (see the module docstring for the rules);
+    reviewed: the maintainers' acceptances of flagged entries (default: none)."""
     boot = boot or PairedBootstrap()
+    reviewed = reviewed or Reviewed()
     incomplete, invalid, complete = [], [], []
     for e in entries:
         if e.metadata is not None and track.name not in e.metadata.tracks:
@@ -176,12 +206,18 @@ def build_board(track: Track, entries: list[Entry], boot: PairedBootstrap | None
         strong_sizes.setdefault(s, None)
 
     track_cells: list[Cell] = list(dict.fromkeys((t, w, s) for t, w, s, _ in track.cells()))
-    ref = _reference(complete)
+    ref, no_reference = _reference(complete, entries)
     gaps = check_gaps({c: grouped[ref.name][c] for c in track_cells}, boot) if ref else []
     scored = [g.cell for g in gaps if g.kept]
     scores = score_entries(grouped, grouped[ref.name], scored, list(track.tasks), boot) if ref and scored else {}
     rows, oracle_rows = [], []
     for e, records in complete:
+        if e.name in scores and not records[0].method.oracle:
+            flags = cell_flags(grouped[e.name], grouped[ref.name], scored, scores[e.name].cells)
+            problem = needs_review(e.name, records, reviewed, flags)
+            if problem:
+                invalid.append((e.name, "; ".join(problem)))
+                continue
         g = grouped[e.name]
         sc = scores.get(e.name)
         wrong = [np.mean(w) for c in track_cells
@@ -206,25 +242,25 @@ def build_board(track: Track, entries: list[Entry], boot: PairedBootstrap | None
     order = lambda r: (r.rank if r.rank is not None else 10**6, -(r.pgr if r.pgr is not None else -1e9), r.name)  # noqa: E731
     rows.sort(key=order)
     oracle_rows.sort(key=lambda r: (-(r.pgr if r.pgr is not None else -1e9), r.name))
-    return Board(track, rows, oracle_rows, incomplete, invalid, scored, [g for g in gaps if not g.kept],
-                 _consistency_notes(grouped), strong_sizes, ref.name if ref else None, ranking)
+    notes = ([no_reference] if no_reference else []) + _consistency_notes(grouped, ref.name if ref else None)
+    return Board(track, rows, oracle_rows, incomplete, sorted(invalid), scored, [g for g in gaps if not g.kept],
+                 notes, strong_sizes, ref.name if ref else None, ranking)
 
 
-def _consistency_notes(grouped: dict[str, dict[Cell, list[Result]]]) -> list[str]:
-    """Weak labels and ceilings do not depend on the method: entries must agree on them."""
-    if len(grouped) < 2:
+def _consistency_notes(grouped: dict[str, dict[Cell, list[Result]]], reference: str | None) -> list[str]:
+    """Weak labels and ceilings do not depend on the method: entries must agree with the reference's."""
+    if reference is None or len(grouped) < 2:
         return []
-    names = sorted(grouped)
-    ref = grouped[names[0]]
+    ref = grouped[reference]
     notes = []
-    for n in names[1:]:
+    for n in sorted(set(grouped) - {reference}):
         differ = 0
         for cell, records in grouped[n].items():
             for r, q in zip(records, ref.get(cell, [])):
                 if r.predictions.weak != q.predictions.weak or r.predictions.ceiling != q.predictions.ceiling:
                     differ += 1
         if differ:
-            notes.append(f"{n}: weak-supervisor or ceiling predictions differ from {names[0]}'s in {differ} "
+            notes.append(f"{n}: weak-supervisor or ceiling predictions differ from {reference}'s in {differ} "
                          "experiment(s) (another environment or harness version?)")
     return notes
 
@@ -239,7 +275,7 @@ def build_leaderboard(root: Path, tracks: dict[str, Track], private_root: Path |
     """Every track's board from the submission folders under root; a private track's from the
     maintainers' records under private_root (default: leaderboard/private beside root)."""
     entries = load_entries(root)
-    flag_for_review(entries, root)  # acc above the ceiling's interval, or PGR > 1: not ranked until accepted
+    reviewed = load_reviewed(root)  # acceptances of flagged entries; each board flags on its own kept cells
     invalid, usable = [], []
     for e in entries:
         unknown = [t for t in e.metadata.tracks if t not in tracks] if e.metadata is not None else []
@@ -253,12 +289,12 @@ def build_leaderboard(root: Path, tracks: dict[str, Track], private_root: Path |
     boards = []
     for t in tracks.values():
         if t.private:
-            board = build_board(t, private_entries(usable, t, private_root, root), boot)
+            board = build_board(t, private_entries(usable, t, private_root, root), boot, reviewed)
             board.private_split = read_split(private_root, t) or {}
         else:
-            board = build_board(t, usable, boot)
+            board = build_board(t, usable, boot, reviewed)
         boards.append(board)
     return Leaderboard(boards, invalid)
 
 
-__all__ = ["Board", "Entry", "Leaderboard", "Row", "build_board", "build_leaderboard", "load_entries"]
+__all__ = ["HARNESS_ENTRY", "Board", "Entry", "Leaderboard", "Row", "build_board", "build_leaderboard", "load_entries"]

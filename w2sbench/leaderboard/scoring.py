@@ -1,8 +1,8 @@
 """Scoring a track's complete entries: the cells that belong on the board, intervals and ranks.
 
 - **Reference.** A cell's weak supervisor and ceiling do not depend on the method; they are
-  read once from the harness's own records: the builtin naive entry (else the first complete
-  builtin, else the first complete entry), and every entry's PGR uses them.
+  read once from the harness's own records, the entry ``submissions/naive`` (never another copy
+  of builtin:naive; w2sbench.leaderboard.board chooses it), and every entry's PGR uses them.
 - **Cells.** reporting.cells: a cell is kept when the 95% interval of the reference's gap
   lies above GAP_MARGIN, the same for every entry and fixed before any method is scored.
 - **Scores.** reporting.estimators: per cell the ratio of seed-mean accuracies, per entry the
@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -34,6 +34,7 @@ class EntryScore:
     per_task: dict[str, float | None]
     per_strong: dict[str, tuple[float | None, float | None, float | None]]
     samples: np.ndarray | None
+    cells: dict[Cell, Interval] = field(default_factory=dict)  # each kept cell's 95% PGR interval (review flags)
 
 
 def score_entries(entries: dict[str, dict[Cell, list[Result]]], reference: dict[Cell, list[Result]],
@@ -61,6 +62,7 @@ def score_entries(entries: dict[str, dict[Cell, list[Result]]], reference: dict[
             per_task={t: part([c for c in cells if c[0] == t])[0] for t in tasks},
             per_strong={s: part([c for c in cells if c[2] == s]) for s in strongs},
             samples=samples,
+            cells={c: percentile_interval(per_cell[c].pgr[name]) for c in cells},
         )
     return out
 

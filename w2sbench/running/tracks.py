@@ -30,6 +30,8 @@ class Track(BaseModel):
     pairs: list[str] = Field(min_length=1, description="weak:strong rung names")
     seeds: list[int] = Field(min_length=1)
     time_limit_s: float = Field(600, gt=0, description="limit on one method call (fit and predict)")
+    budget_s: float = Field(3600, gt=0, description="limit on validate's re-run of one entry's records of the "
+                            "track, every experiment together (weak, ceiling and method): past it the entry fails")
     private: bool = Field(False, description="ranked on the private test split (w2sbench.tasks.private): every "
                           "task has a private draw, and the board reads the maintainers' rescored records")
 

@@ -2,10 +2,23 @@
 
 A weak-to-strong method learns from weak labels; it may match the ceiling (the strong model
 trained on ground truth) but beating it beyond sampling noise, or recovering more than the
-whole gap on average, says it found ground truth somewhere (carried labels, a leak in the
-inputs, a matched-pair shortcut). Such an entry is flagged **needs review** and not ranked
-until a maintainer accepts it in ``submissions/reviewed.yaml`` for its exact code: an
-acceptance names the entry and the code hash of its records, so changed code is flagged again.
+whole gap, says it found ground truth somewhere (carried labels, a leak in the inputs, a
+matched-pair shortcut). Such an entry is flagged **needs review** and not ranked until a
+maintainer accepts it in ``submissions/reviewed.yaml`` for its exact code: an acceptance names
+the entry and the code hash of its records, so changed code is flagged again.
+
+One rule set, on the cells, estimator and records the board ranks (w2sbench.leaderboard.board
+calls cell_flags with its kept cells, the harness's reference records and its paired intervals):
+
+- per kept cell, the entry's seed-mean ``acc_w2s`` above the upper end of the ceiling's 95%
+  Wilson interval (the reference's seed-mean ceiling, over the task's test examples);
+- per kept cell, a PGR above 1 beyond its interval (the lower end of the cell's 95% paired
+  bootstrap interval above 1);
+- per score, the board's score (the mean PGR over the kept cells) above 1.
+
+Cells the board leaves out can neither raise a flag nor hide one: they are not read.
+``review_flags`` applies the same rules to records alone (their own weak and ceiling, every
+cell with a defined PGR, no intervals), for a quick look at records outside a board.
 """
 
 from __future__ import annotations
@@ -14,14 +27,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 from scipy.stats import binomtest
 
 from w2sbench.core.errors import SubmissionError
-from w2sbench.core.metrics import pgr
+from w2sbench.core.metrics import Interval, pgr
 from w2sbench.core.result import Result
+from w2sbench.reporting.estimators import score, seed_means
 
 REVIEWED_FILE = "reviewed.yaml"  # in the submissions folder; only maintainers edit it
 LEVEL = 0.95
@@ -46,33 +59,45 @@ def ceiling_upper(acc: float, n: int, level: float = LEVEL) -> float:
     return float(binomtest(round(acc * n), n).proportion_ci(confidence_level=level, method="wilson").high)
 
 
-def review_flags(records: list[Result]) -> list[Flag]:
-    """Cells where the method beats the ceiling's upper interval, and a mean PGR above 1.
+def cell_flags(entry: dict[tuple, list[Result]], reference: dict[tuple, list[Result]], cells: list[tuple],
+               intervals: dict[tuple, Interval] | None = None) -> list[Flag]:
+    """The flags of one entry on exactly these cells (see the module docstring).
 
-    Per cell (task, ladder, pair) the accuracies are seed means; the ceiling's interval counts
-    the test examples (shared by the seeds) as the independent units.
+    entry and reference: cell -> records (one per seed); a cell is a tuple ending in the weak and
+    strong rung names, starting with the task. The weak and ceiling accuracies are the
+    reference's seed means, the ceiling's interval counts its task's test examples (shared by
+    the seeds) as the independent units; intervals: cell -> the entry's 95% PGR interval.
     """
+    flags, points = [], []
+    for c in cells:
+        own, ref = entry[c], reference[c]
+        acc, base = seed_means(own), seed_means(ref)
+        n = ref[0].task.n_test
+        where = f"{c[0]} {c[-2]}->{c[-1]}"
+        upper = ceiling_upper(base["ceiling"], n)
+        if acc["w2s"] > upper:
+            flags.append(Flag(where, f"acc_w2s {acc['w2s']:.3f} above the ceiling's {LEVEL:.0%} upper bound {upper:.3f} "
+                                     f"(ceiling {base['ceiling']:.3f} on {n} test examples)"))
+        p = pgr(acc["w2s"], base["weak"], base["ceiling"])
+        points.append(p)
+        ci = (intervals or {}).get(c)
+        if p is not None and ci is not None and ci.low is not None and ci.low > 1:
+            flags.append(Flag(where, f"PGR {p:.2f} above 1 beyond its {LEVEL:.0%} interval [{ci.low:.2f}, {ci.high:.2f}]"))
+    total = score(p for p in points if p is not None)
+    if total is not None and total.mean > 1:
+        flags.append(Flag("mean over cells", f"PGR {total.mean:.2f} above 1 over {total.n_cells} cell(s)"))
+    return flags
+
+
+def review_flags(records: list[Result]) -> list[Flag]:
+    """cell_flags on records alone: each cell (task, ladder, pair, regime) its own reference, every
+    cell with a defined PGR counted, no intervals. A board never calls this: it flags on its own
+    kept cells and reference (w2sbench.leaderboard.board)."""
     cells: dict[tuple, list[Result]] = defaultdict(list)
     for r in records:
-        cells[(r.task.id, r.ladder, r.weak.name, r.strong.name, r.provenance.regime)].append(r)
-    flags, pgrs = [], []
-    for (task, _, weak, strong, _), rs in sorted(cells.items()):
-        acc = {m: float(np.mean([getattr(r.scores, f"acc_{m}") for r in rs])) for m in ("weak", "w2s", "ceiling")}
-        upper = ceiling_upper(acc["ceiling"], rs[0].task.n_test)
-        if acc["w2s"] > upper:
-            flags.append(
-                Flag(
-                    f"{task} {weak}->{strong}",
-                    f"acc_w2s {acc['w2s']:.3f} above the ceiling's {LEVEL:.0%} upper bound {upper:.3f} "
-                    f"(ceiling {acc['ceiling']:.3f} on {rs[0].task.n_test} test examples)",
-                )
-            )
-        p = pgr(acc["w2s"], acc["weak"], acc["ceiling"])
-        if p is not None:
-            pgrs.append(p)
-    if pgrs and np.mean(pgrs) > 1:
-        flags.append(Flag("mean over cells", f"PGR {np.mean(pgrs):.2f} above 1 over {len(pgrs)} cell(s)"))
-    return flags
+        cells[(r.task.id, r.ladder, r.provenance.regime, r.weak.name, r.strong.name)].append(r)
+    cells = {c: sorted(rs, key=lambda r: r.seed) for c, rs in sorted(cells.items())}
+    return cell_flags(cells, cells, list(cells))
 
 
 def load_reviewed(root: Path) -> Reviewed:
@@ -87,9 +112,11 @@ def load_reviewed(root: Path) -> Reviewed:
         ) from None
 
 
-def needs_review(name: str, records: list[Result], reviewed: Reviewed) -> list[str]:
-    """The entry's problem when it is flagged and not accepted for its code (empty otherwise)."""
-    flags = review_flags(records)
+def needs_review(name: str, records: list[Result], reviewed: Reviewed, flags: list[Flag] | None = None) -> list[str]:
+    """The entry's problem when flags (the board's cell_flags for these records) are raised and it
+    is not accepted for its code; empty otherwise. Without flags nothing is flagged here: the
+    board that ranks the records decides, on its kept cells (callers that pass records only, as
+    leaderboard.private did, are answered by the board's own check)."""
     hashes = {r.method.code_hash for r in records}
     if not flags or (hashes and hashes <= set(reviewed.accepted.get(name, ()))):
         return []
@@ -100,10 +127,3 @@ def needs_review(name: str, records: list[Result], reviewed: Reviewed) -> list[s
             f"submissions/{REVIEWED_FILE}: {shown}"
         )
     ]
-
-
-def flag_for_review(entries, root: Path) -> None:
-    """Add needs_review's problem to each flagged entry (anything with .name, .records, .problems)."""
-    reviewed = load_reviewed(root)
-    for e in entries:
-        e.problems += needs_review(e.name, e.records, reviewed)

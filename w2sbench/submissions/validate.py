@@ -68,7 +68,8 @@ VALIDATE_CHECKS = [
         "reproduce",
         "every record re-runs (submitted code isolated, a fresh worker per experiment) and matches: the weak "
         "supervisor's and the ceiling's predictions are the harness's own (from its cache, or recomputed), and for "
-        f"all three every hard prediction (p > 0.5) is identical and every probability within {PROB_EPS:g}; "
+        f"all three every hard prediction (p > 0.5) is identical and every probability within {PROB_EPS:g}, "
+        "within the track's budget_s for the whole re-run (the entry fails past it); "
         "--skip-rerun checks the files only (a warning, for local use)",
     ),
     (
@@ -261,6 +262,8 @@ def _reproduce(
         report.add("reproduce", "warn", f"--skip-rerun: {len(pool)} record(s) not re-run; CI re-runs every record")
         return
     failures, elsewhere, start, done = [], [], time.perf_counter(), set()
+    spent: dict[str, float] = {}  # track -> seconds of its re-runs so far (Track.budget_s)
+    not_run: dict[str, int] = {}  # track -> records left when its budget ran out
     here = numerics.kernels()
 
     def made_on(r: Result) -> str:  # records without the field predate it: made on kernels like these
@@ -271,15 +274,23 @@ def _reproduce(
         for track_name, record, exp in pool:
             if record.key in done:  # tracks share experiments
                 continue
+            track = get_track(track_name, harness.tracks)
+            left = track.budget_s - spent.get(track_name, 0.0)
+            if left <= 0:
+                not_run[track_name] = not_run.get(track_name, 0) + 1
+                continue
             done.add(record.key)
             if isinstance(method, SubmissionMethod):
-                method.limit_s = _limit(get_track(track_name, harness.tracks), harness)
+                method.limit_s = min(_limit(track, harness), left)
             where = f"{exp.label()} (results/{record_file_name(record.key)})"
+            began = time.perf_counter()
             try:
                 again = run_experiment(ws, exp)
             except W2SError as e:
                 failures.append(f"{where}: re-run failed: {_first_lines(e, 6)}")
                 continue
+            finally:
+                spent[track_name] = spent.get(track_name, 0.0) + time.perf_counter() - began
             problem = mismatch(record, again)
             if problem and made_on(record) != here:
                 elsewhere.append(f"{where}: {problem}")
@@ -305,7 +316,17 @@ def _reproduce(
             + f"{' ...' if len(failures) > 6 else ''}. Records are made by `{sub.reproduce_command('TRACK')}` "
             "and never edited; re-make them with `--prune` after deleting the ones named",
         )
-    elif len(elsewhere) < len(done):
+    over = sorted(t for t, seconds in spent.items() if seconds > get_track(t, harness.tracks).budget_s or t in not_run)
+    for t in over:
+        report.add(
+            "reproduce",
+            "fail",
+            f"submission {sub.name}: track {t}: re-running its records took {spent[t]:.0f} s, past the track's "
+            f"budget of {get_track(t, harness.tracks).budget_s:g} s (budget_s in w2sbench/running/tracks.yaml: "
+            f"every re-run of one entry's grid together); {not_run.get(t, 0)} record(s) not re-run. An entry "
+            "must re-run its whole grid within the budget",
+        )
+    if not failures and not over and len(elsewhere) < len(done):
         report.add("reproduce", "pass", f"{took}, every prediction identical (probabilities within {PROB_EPS:g})"
                    + (f" but the {len(elsewhere)} named above" if elsewhere else ""))
 
