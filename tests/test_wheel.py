@@ -31,6 +31,17 @@ def _run(cmd: list, cwd: Path, env: dict | None = None, timeout: int = 1200) -> 
     return out
 
 
+def _see_this_environment(python: Path) -> None:
+    """--system-site-packages gives the *base* interpreter's libraries; when pytest runs in a venv
+    or a conda env, its own site-packages hold them. A .pth in the new venv lists them (after the
+    venv's own, so the wheel wins; .pth files inside them are not read, so no editable checkout)."""
+    import site
+
+    inner = _run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=ROOT).stdout.strip()
+    outer = [*site.getsitepackages(), site.getusersitepackages()]
+    Path(inner, "w2sbench-test-outer-env.pth").write_text("".join(f"{p}\n" for p in outer if Path(p).is_dir()))
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> dict:
     """Build the wheel, install it into a fresh venv, and give its paths and a user's environment."""
@@ -49,6 +60,7 @@ def installed(tmp_path_factory) -> dict:
     venv = tmp / "venv"
     _run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", venv], cwd=tmp)
     python = venv / "bin" / "python"
+    _see_this_environment(python)
     _run([python, "-m", "pip", "install", "--no-deps", "--force-reinstall", "-q", wheel], cwd=tmp)
     elsewhere = tmp / "elsewhere"  # an unrelated folder: no tasks/, no w2sbench/ beside it
     elsewhere.mkdir()
