@@ -143,20 +143,31 @@ def register(main: click.Group) -> None:
         is_flag=True,
         help="Delete records in results/ that belong to no grid of the entry's tracks (stale code or parameters).",
     )
-    @click.option("--no-progress", is_flag=True, help="Do not draw progress bars.")
+    @click.option(
+        "--reuse",
+        multiple=True,
+        type=click.Path(path_type=Path, exists=True, file_okay=False),
+        help="A results folder of `w2sbench run --methods PATH` (repeatable): its records of the same "
+        "experiments (task, pair, seed, code, parameters, numerics) are copied in, not recomputed.",
+    )
+    @click.option("--no-progress", is_flag=True, help="No progress bars: a line per finished stage and per track.")
     @data_dir_option
-    def evaluate_cmd(path, tracks, cache_dir, unsandboxed, time_limit, prune, no_progress, data_dir):
+    def evaluate_cmd(path, tracks, cache_dir, unsandboxed, time_limit, prune, reuse, no_progress, data_dir):
         """Run the grid of each track the submission enters and write records to PATH/results/.
 
-        A track's grid is every (task, weak:strong pair, seed) in w2sbench/tracks.yaml. Records
-        already there are read back, not recomputed, so an interrupted evaluation resumes.
+        A track's grid is every (task, weak:strong pair, seed) in w2sbench/running/tracks.yaml.
+        Records already there are read back, not recomputed, so an interrupted evaluation
+        resumes; --reuse takes records `run --methods PATH` made for the same experiments.
         Submitted code runs isolated (bubblewrap; refused without it unless --unsandboxed).
         """
         from w2sbench.reporting.report import summarize, summary_table
         from w2sbench.submissions.evaluate import evaluate
 
         harness = _harness(cache_dir, unsandboxed, time_limit, [Path(path) / "results"], data_dir)
-        report = evaluate(path, harness, list(tracks) or None, prune=prune, show_progress=not no_progress)
+        report = evaluate(path, harness, list(tracks) or None, prune=prune, show_progress=not no_progress,
+                          reuse=tuple(reuse))
+        if report.reused:
+            click.echo(f"{report.reused} records adopted from {', '.join(map(str, reuse))}", err=True)
         for name, results in report.results.items():
             click.echo(f"\ntrack {name}:")
             click.echo(summary_table(summarize(results)))
