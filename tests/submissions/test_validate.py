@@ -360,3 +360,13 @@ def test_validate_cli_json_and_exit_status(evaluated, tmp_path, monkeypatch):
     next(iter((good / "results").glob("*.json"))).unlink()
     out = CliRunner().invoke(main, ["validate", str(good), "--unsandboxed", "--skip-rerun"])
     assert out.exit_code == 1 and "soft-tune: FAILED" in out.output and "incomplete" in out.output
+
+
+def test_validate_tells_each_record_it_re_runs(evaluated, tmp_path):
+    folder = fresh_copy(evaluated, tmp_path, "naive-ref")
+    told = []
+    report = validate(folder, toy_harness(evaluated[1], TWO_SEEDS), ValidateOptions(),
+                      steps=lambda sub, text: told.append((sub, text)))
+    assert report.ok, report.checks
+    assert [t.split(":")[0] for _, t in told] == ["re-ran 1 of 2", "re-ran 2 of 2"]
+    assert all(sub == "naive-ref" and "same" in t and "results/" in t for sub, t in told)

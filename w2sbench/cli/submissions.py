@@ -288,7 +288,8 @@ def register(main: click.Group) -> None:
             harness = _harness(cache_dir, unsandboxed, time_limit, [Path(folder) / "results", Path(root)], data_dir)
             harness.caches = shared
             click.echo(f"w2sbench validate: {Path(folder).name} ({i} of {len(folders)})", err=True)
-            reports.append(validate(folder, harness, options, progress=_stage_line(time.perf_counter())))
+            began = time.perf_counter()
+            reports.append(validate(folder, harness, options, progress=_stage_line(began), steps=_step_line(began)))
         global_checks = [removed_entries(root, options)] if not paths else []
         ok = all(r.ok for r in reports) and all(c.status != "fail" for c in global_checks)
         if as_json:
@@ -464,6 +465,13 @@ def register_workflow(main: click.Group) -> None:
                 problems = [str(e)]
         shown = dict(o.split("=", 1) if "=" in o else (o, "") for o in outcomes)
         click.echo(pr_comment(shown, sections, report, problems), nl=False)
+
+
+def _step_line(start: float):
+    """One stderr line per record re-run inside the reproduce check."""
+    def line(submission: str, text: str) -> None:
+        click.echo(f"  {time.perf_counter() - start:6.1f} s  {submission}:     {text}", err=True)
+    return line
 
 
 def _stage_line(start: float):

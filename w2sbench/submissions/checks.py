@@ -23,6 +23,8 @@ class ValidationReport:
     checks: list[Check] = field(default_factory=list)
     # called with each check as it is added: a long validation shows where it is (the CLI prints a line)
     progress: Callable[[str, Check], None] | None = field(default=None, repr=False, compare=False)
+    # called with each step inside a long check (a record re-run): minutes of work are not silent
+    steps: Callable[[str, str], None] | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -34,6 +36,10 @@ class ValidationReport:
         if self.progress:
             self.progress(self.submission, c)
         return c
+
+    def step(self, text: str) -> None:
+        if self.steps:
+            self.steps(self.submission, text)
 
 
 # What validate checks, in order; the command's help text is built from this list.

@@ -82,11 +82,11 @@ VALIDATE_CHECKS = [
 
 
 def validate(folder: Path | str, harness: Harness, options: ValidateOptions = ValidateOptions(),
-             progress=None) -> ValidationReport:
+             progress=None, steps=None) -> ValidationReport:
     """Run every check of VALIDATE_CHECKS on one submission; never modifies it. ``progress`` is
-    called with each check as it finishes (ValidationReport.progress)."""
+    called with each check as it finishes, ``steps`` with each record re-run (ValidationReport)."""
     folder = Path(folder)
-    report = ValidationReport(folder.resolve().name, progress=progress)
+    report = ValidationReport(folder.resolve().name, progress=progress, steps=steps)
     try:
         sub = load_submission(folder, harness.tracks)
     except W2SError as e:
@@ -292,6 +292,8 @@ def _reproduce(
             finally:
                 spent[track_name] = spent.get(track_name, 0.0) + time.perf_counter() - began
             problem = mismatch(record, again)
+            report.step(f"re-ran {len(done)} of {len(pool)}: {where}: {'differs' if problem else 'same'} "
+                        f"({time.perf_counter() - began:.1f} s)")
             if problem and made_on(record) != here:
                 elsewhere.append(f"{where}: {problem}")
             elif problem:
