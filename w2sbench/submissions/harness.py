@@ -202,7 +202,8 @@ def method_session(sub: Submission, harness: Harness) -> Iterator[Method]:
                         f"submission {sub.name}: parameter {k}={v!r} from metadata.yaml became {identity.params.get(k)!r}"
                     )
             yield SubmissionMethod(
-                sub, worker, identity, code_hash(stage), spec, harness.time_limit_s or 600.0, harness.torch_threads()
+                sub, worker, identity, code_hash(stage, sub.metadata.parameters), spec, harness.time_limit_s or 600.0,
+                harness.torch_threads()
             )
 
 

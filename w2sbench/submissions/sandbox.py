@@ -1,5 +1,11 @@
 """The sandbox: bubblewrap with no network, private pid namespace and /tmp, read-only views of
-only what a worker needs; probed once, or refused with the reason."""
+only what a worker needs; probed once, or refused with the reason.
+
+Caps beside the worker's address space (RLIMIT_AS, worker.py): the only writable places, /tmp
+and /dev/shm, are tmpfs of at most TMPFS_SIZE bytes each (tmpfs pages are memory outside any
+address space), everything else is read-only, and a worker may start at most TASK_LIMIT tasks
+(processes and threads, RLIMIT_NPROC; the kernel never applies it to uid 0).
+"""
 
 from __future__ import annotations
 
@@ -19,8 +25,12 @@ from w2sbench.core.errors import W2SError
 # The sandbox
 # ---------------------------------------------------------------------------------------------
 
+TMPFS_SIZE = 256 << 20  # bytes each of the sandbox's /tmp and /dev/shm may hold
+TASK_LIMIT = 512  # tasks (processes and threads) a sandboxed worker may add to those its user runs
+CODE_MOUNT = "/submission"  # where a worker mounts its staged code (worker.Worker.code_root)
+
 SANDBOX_HELP = (
-    "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap) and make sure unprivileged user "
+    "install bubblewrap 0.8 or newer (Debian/Ubuntu: apt-get install bubblewrap) and make sure unprivileged user "
     "namespaces are allowed, or pass --unsandboxed to run the method in a plain worker process "
     "(no protection of files or network)"
 )
@@ -30,8 +40,9 @@ SANDBOX_HELP = (
 class Sandbox:
     """How workers are started: ``bwrap`` (sandboxed) or ``process`` (a plain worker process).
 
-    ``forbidden``: paths a sandbox must never show (data, caches, results); a bind that would
-    contain one is refused.
+    ``bwrap_args``: the command line a worker appends its code mount and command to: the task-cap
+    launcher, then bwrap and its options. ``forbidden``: paths a sandbox must never show (data,
+    caches, results); a bind that would contain one is refused.
     """
 
     mode: Literal["bwrap", "process"]
@@ -45,7 +56,10 @@ class Sandbox:
 
     def describe(self) -> str:
         if self.sandboxed:
-            return "bubblewrap sandbox (no network, private /tmp, no view of data, caches or results)"
+            return (
+                f"bubblewrap sandbox (no network, a private /tmp of {TMPFS_SIZE >> 20} MiB, at most {TASK_LIMIT} "
+                "tasks, no view of data, caches or results)"
+            )
         return "plain worker process, UNSANDBOXED (files and network reachable)"
 
 
@@ -98,12 +112,31 @@ def _system_binds() -> list[str]:
     return args
 
 
+# Runs on the host ahead of bwrap, then becomes it (bwrap sets no resource limits). RLIMIT_NPROC
+# counts a user's tasks host-wide, so the cap is what the user runs now plus TASK_LIMIT.
+_TASK_CAP = """
+import os, resource, sys
+def tasks(pid):
+    try:
+        return len(os.listdir(f"/proc/{pid}/task")) if os.stat(f"/proc/{pid}").st_uid == os.getuid() else 0
+    except OSError:
+        return 0
+cap = int(sys.argv[1]) + sum(tasks(p) for p in os.listdir("/proc") if p.isdigit())
+hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+cap = cap if hard == resource.RLIM_INFINITY else min(cap, hard)
+resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
+os.execvp(sys.argv[2], sys.argv[2:])
+"""
+
+
 def _bwrap_base(forbidden: tuple[str, ...], user_ns: bool) -> list[str]:
-    args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    args = [sys.executable, "-I", "-S", "-c", _TASK_CAP, str(TASK_LIMIT)]
+    args += ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     if user_ns:
         args += ["--unshare-user", "--uid", "65534", "--gid", "65534"]
     args += _system_binds()
-    args += ["--tmpfs", "/tmp"]  # first: a bind made after it may sit under /tmp (an install in /tmp)
+    # first: a bind made after it may sit under /tmp (an install in /tmp)
+    args += ["--size", str(TMPFS_SIZE), "--tmpfs", "/tmp"]
     covered = [a for a in _system_binds() if a.startswith("/") and os.path.isdir(a)]
     for p in _python_paths():
         if any(_contains(c, p) for c in covered):
@@ -115,8 +148,10 @@ def _bwrap_base(forbidden: tuple[str, ...], user_ns: bool) -> list[str]:
                     "move the cache (W2SBENCH_CACHE) or the installation so they do not overlap"
                 )
         args += ["--ro-bind", p, p]
-    args += ["--proc", "/proc", "--dev", "/dev", "--clearenv", "--chdir", "/tmp"]
-    return args
+    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMPFS_SIZE), "--tmpfs", "/dev/shm"]
+    # the root and /dev are tmpfs too, uncapped: read-only, once the worker's mount point exists
+    args += ["--remount-ro", "/dev", "--dir", CODE_MOUNT, "--remount-ro", "/"]
+    return args + ["--clearenv", "--chdir", "/tmp"]
 
 
 @lru_cache(maxsize=8)
