@@ -47,16 +47,30 @@ class FeatureSource:
                 f"rung {self.rung.name}: no features for {missing[:60]!r}; a method sees features of the "
                 "transfer, validation and test texts only"
             )
-        return self._vectors[rows]
+        extra = getattr(self, "_extra", None)
+        if extra is None:
+            return self._vectors[rows]
+        rows = np.asarray(rows, dtype=np.int64)
+        n, dtype = len(self._vectors), np.result_type(self._vectors, extra)
+        out = np.empty((len(rows), *self._vectors.shape[1:]), dtype=dtype)
+        base = rows < n
+        out[base] = self._vectors[rows[base]]
+        out[~base] = extra[rows[~base] - n]
+        return out
 
     def add(self, texts: list[str], vectors: np.ndarray) -> None:
-        """Features of more texts (a test batch, sent after fit)."""
+        """Features of more texts (a test batch, sent after fit), kept beside the transfer and
+        validation features rather than copied together with them: a batch's fork of the worker
+        (worker_main._isolation) then writes only its batch's features, not the whole matrix."""
+        extra = getattr(self, "_extra", None)
+        start = len(self._vectors) + (0 if extra is None else len(extra))
         new = []
         for i, t in enumerate(texts):
             if t not in self._row:
-                self._row[t] = len(self._vectors) + len(new)
+                self._row[t] = start + len(new)
                 new.append(i)
-        self._vectors = np.concatenate([self._vectors, np.asarray(vectors)[new]])
+        vectors = np.asarray(vectors)[new]
+        self._extra = vectors if extra is None else np.concatenate([extra, vectors])
 
     def __len__(self) -> int:
         return len(self._row)

@@ -9,7 +9,9 @@ The harness never imports submitted code. A worker process (``python -m``-style 
 - the transfer inputs and their weak labels, the validation inputs and their weak labels, the
   seed; an oracle method also gets the validation split's ground truth (never the test labels);
 - after fit returns, the test inputs in shuffled batches with opaque ids (``predict`` calls,
-  each with its texts' features), answered by the predictor fit returned.
+  each with its texts' features), answered by the predictor fit returned: each batch in a fresh
+  fork of the fitted worker that can store nothing for the next batch (worker_main._isolation),
+  so every batch is predicted from the post-fit state alone.
 
 It answers with JSON lines on a private copy of its stdout (the method's own prints go to
 stderr): ``{"ready": true}`` once it has started, then one result. The harness parses JSON
@@ -119,7 +121,10 @@ class Worker:
         return home
 
     def _env(self) -> dict[str, str]:
-        env = dict(WORKER_ENV, HOME="/tmp" if self.sandbox.sandboxed else str(self._home()), PATH="/usr/bin:/bin")
+        home = "/tmp" if self.sandbox.sandboxed else str(self._home())
+        # W2SBENCH_WORKER: how worker_main isolates test batches; its temporary files stay in the home it restores
+        env = dict(WORKER_ENV, HOME=home, TMPDIR=home, PATH="/usr/bin:/bin",
+                   W2SBENCH_WORKER="bwrap" if self.sandbox.sandboxed else "process")
         threads = os.environ.get("W2SBENCH_THREADS") or os.environ.get("OMP_NUM_THREADS")
         if threads and threads.isdigit():
             env["OMP_NUM_THREADS"] = threads
