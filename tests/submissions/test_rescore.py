@@ -21,7 +21,7 @@ from w2sbench.core.errors import SubmissionError
 from w2sbench.core.records import read_records
 from w2sbench.leaderboard.board import build_leaderboard
 from w2sbench.submissions.evaluate import evaluate
-from w2sbench.submissions.rescore import SPLIT_FILE, rescore
+from w2sbench.submissions.rescore import SPLIT_FILE, read_private_records, rescore
 
 SECRET = "maintainers-only-0123456789"
 TRACKS = {"toy-private": toy_track("toy-private").model_copy(update={"private": True}), "toy": toy_track()}
@@ -79,7 +79,8 @@ def private_arena(tmp_path_factory):
 
 
 def _private(arena, name):
-    [record] = read_records(arena["out"] / "toy-private" / name)[0].values()
+    """The entry's committed private record, as the board reads it (correctness only: labels 1)."""
+    [record] = read_private_records(arena["out"] / "toy-private" / name)[0].values()
     return record
 
 
@@ -90,7 +91,7 @@ def test_carried_labels_raise_the_public_score_and_not_the_private_one(private_a
     assert carrier.task.data_revision == honest.task.data_revision != public["honest"].task.data_revision
     assert carrier.task.data_source.startswith("private:test sha256 ")
     same = np.mean((np.array(carrier.predictions.w2s) > 0.5) == (np.array(honest.predictions.w2s) > 0.5))
-    assert same >= 0.99 and abs(carrier.scores.acc_w2s - honest.scores.acc_w2s) <= 0.01
+    assert same >= 0.99 and abs(carrier.scores.acc_w2s - honest.scores.acc_w2s) <= 0.01  # right on the same examples
 
 
 def test_the_private_board_ranks_on_the_maintainers_records_and_names_the_split(private_arena):
@@ -157,11 +158,12 @@ def test_check_reproduces_committed_records_and_catches_a_forged_one(private_are
     assert ok.problems == []
     path = next((out / "toy-private" / "carrier").glob("*.json"))
     record = json.loads(path.read_text())
-    record["predictions"]["w2s"] = [1.0 - p for p in record["predictions"]["w2s"][:5]] + record["predictions"]["w2s"][5:]
-    from w2sbench.core.result import Result
+    bits = record["correct"]["w2s"]
+    record["correct"]["w2s"] = "".join("1" if b == "0" else "0" for b in bits[:5]) + bits[5:]
+    record["scores"]["acc_w2s"] = record["correct"]["w2s"].count("1") / len(bits)
+    from w2sbench.submissions.rescore import PrivateRecord
 
-    forged = Result.model_validate(record)
-    path.write_text(forged.model_copy(update={"sha256": forged.content_sha256()}).model_dump_json())
+    path.write_bytes(PrivateRecord.model_validate(record).sealed().dump())
     before = {p: p.read_bytes() for p in out.rglob("*.json")}
     bad = rescore(private_arena["root"], "toy-private", private_arena["harness"], SECRET, out=out, check=True,
                   show_progress=False)

@@ -12,12 +12,17 @@ private test split then goes through the task's own conversion, hygiene and caps
 The folders are named by a digest of the secret, written atomically and checked against the
 sha256 recorded beside them, so a rescore resumes and a damaged file is redrawn. The test
 file's sha256 (``commitment``) is published with the private scores: once a secret is retired
-(rotated after a leak), anyone can redraw with it and check which split was scored.
+(rotated after a leak), anyone can redraw with it and check which split was scored. Each
+published private record carries in the same way a commitment to the full record it was
+reduced from (``record_commitment``: keyed by the secret, so it says nothing without it), which
+the maintainers can open later to prove what was scored, and lists its examples in an order
+keyed by the secret too (``example_order``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import importlib
 import io
 import json
@@ -109,6 +114,25 @@ def draw(task: Task, secret: str, root: Path) -> Path:
 def commitment(folder: Path) -> str:
     """The sha256 of a private split's test file: published, it names the split without revealing it."""
     return json.loads((Path(folder) / PRIVATE_MANIFEST).read_text())["test_sha256"]
+
+
+def record_commitment(secret: str, content_sha256: str) -> str:
+    """A full private record's commitment: HMAC-SHA256 of its content checksum under a key derived
+    from the secret. Published, it binds the record without revealing anything of it (the
+    record's probabilities and labels stay with the maintainers); with the secret and the full
+    record anyone can check it."""
+    key = hashlib.sha256(f"w2sbench-private-record/{secret}".encode()).digest()
+    return hmac.new(key, content_sha256.encode(), hashlib.sha256).hexdigest()
+
+
+def example_order(secret: str, task_id: str, ids_sha256: str, n: int) -> list[int]:
+    """The order in which a private split's examples are published: position j holds example
+    ``order[j]`` of the split. The split's own order can be recomputed from the inputs (examples
+    are sorted by a hash of their ids); this one is keyed by the secret, so without it a
+    position says nothing of which input sits there. One order per split, shared by every
+    record of the task (the board's paired bootstrap needs them aligned)."""
+    key = hashlib.sha256(f"w2sbench-private-order/{secret}".encode()).digest()
+    return sorted(range(n), key=lambda i: hmac.new(key, f"{task_id}/{ids_sha256}/{i}".encode(), hashlib.sha256).digest())
 
 
 def private_mirror(tasks: list[Task], secret: str, root: Path) -> dict[str, Path]:
