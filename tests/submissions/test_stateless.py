@@ -1,5 +1,5 @@
 """Stateless inductive prediction: every test batch is predicted from the state fit left, with
-nothing carried from one batch to the next (w2sbench.submissions.worker_main._isolation).
+nothing carried from one batch to the next (w2sbench.submissions.stateless._isolation).
 
 The test batches come in an order fixed per test set (so that records reproduce), which made a
 predictor that remembers earlier batches reproducible too: on a matched-pair task it could
@@ -32,7 +32,7 @@ from tests.submissions.conftest import (
 from w2sbench.core.errors import W2SError
 from w2sbench.submissions.evaluate import evaluate
 from w2sbench.submissions.harness import Harness
-from w2sbench.submissions.worker_main import _seccomp_program
+from w2sbench.submissions.stateless import _seccomp_program
 
 MODES = [pytest.param(False, id="sandbox", marks=pytest.mark.skipif(not HAS_SANDBOX, reason="no bubblewrap here")),
          pytest.param(True, id="plain-worker")]

@@ -10,7 +10,7 @@ The harness never imports submitted code. A worker process (``python -m``-style 
   seed; an oracle method also gets the validation split's ground truth (never the test labels);
 - after fit returns, the test inputs in shuffled batches with opaque ids (``predict`` calls,
   each with its texts' features), answered by the predictor fit returned: each batch in a fresh
-  fork of the fitted worker that can store nothing for the next batch (worker_main._isolation),
+  fork of the fitted worker that can store nothing for the next batch (stateless._isolation),
   so every batch is predicted from the post-fit state alone.
 
 It answers with JSON lines on a private copy of its stdout (the method's own prints go to
