@@ -354,7 +354,7 @@ def rescore(root: Path | str, track_name: str, harness: Harness, secret: str, ou
             with method_session(sub, private) as method:
                 if isinstance(method, SubmissionMethod):
                     method.limit_s = _limit(track, private)
-                results = _run_grid(ws, track_grid(track, method, private), sub, show_progress)
+                results = _run_grid(ws, track_grid(track, method, private), sub, show_progress, stage_lines=not show_progress)
             report.records[sub.name] = len(results)
             if check:  # compared in the order the committed records use
                 committed, _ = read_private(folder / sub.name)
