@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from tests.conftest import FakeEncoder, fake_ladder, write_toy_task
+from w2sbench.core.records import read_records
 from w2sbench.running.tracks import Track
 from w2sbench.submissions.evaluate import evaluate
 from w2sbench.submissions.harness import Harness
@@ -113,3 +114,11 @@ def attack(arena, name: str, body: str, unsandboxed: bool = False, prelude: str 
                           extra_forbidden=(arena["root"],))
     [record] = evaluate(folder, harness, show_progress=False).results["toy"]
     return record
+
+
+def accept_all(root) -> None:
+    """What a maintainer writes after looking: on the toy task the fake ladder's ceiling is weak and
+    even naive passes its interval, so every entry here would be flagged needs review."""
+    hashes = {f.name: sorted({r.method.code_hash for r in read_records(f / "results")[0].values()})
+              for f in root.iterdir() if f.is_dir()}
+    (root / "reviewed.yaml").write_text(yaml.safe_dump({"accepted": hashes}))
