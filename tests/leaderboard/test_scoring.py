@@ -60,6 +60,32 @@ def test_cells_without_a_clear_gap_leave_the_board_and_every_entry_is_ranked(roo
 def test_the_board_states_its_rules(root):
     files = generate(root, {"toy": TRACK})
     md, page = files["README.md"].decode(), files["index.html"].decode()
-    assert "Cells left out (the 95% interval of the harness's gap does not lie above 0.02): a weak->mid" in md
+    assert ("Cells left out (the 95% interval of the harness's gap on the test set does not lie above 0.02): "
+            "a weak->mid") in md
+    assert "cells kept by the harness's gap on the test set" in md
+    assert "Seeds: 2, the same seeds on every task; the bootstrap draws them with replacement, 3 distinct" in md
     assert "Holm-corrected across every pair of ranked entries" in md and "2 of 4 cells kept" in md
     assert 'class="pairwise"' in page and "hard (rank 1)" in page
+
+
+def test_a_held_out_track_keeps_the_cells_its_held_out_gaps_clear_whatever_the_test_gap(root, tmp_path, monkeypatch):
+    import json
+
+    from w2sbench.running import held_out_gaps
+
+    def cell(task, strong, low):
+        return {"task": task, "weak": "weak", "strong": strong, "acc_weak": 0.6, "acc_ceiling": 0.7, "gap": 0.1,
+                "low": low, "high": 0.2, "n_validation": 500}
+
+    # on held-out data weak -> mid is clear and weak -> strong is not: the opposite of the test gaps
+    table = {"ladder": "fake", "seeds": [100], "split": "validation", "numerics": "fp32", "data": {},
+             "cells": [cell(t, "strong", 0.01) for t in "ab"] + [cell(t, "mid", 0.05) for t in "ab"]}
+    path = tmp_path / "held_out_gaps.json"
+    path.write_text(json.dumps(table))
+    monkeypatch.setattr(held_out_gaps, "committed_path", lambda: path)
+    track = TRACK.model_copy(update={"keep_cells": "held-out-gap"})
+    [board] = build_leaderboard(root, {"toy": track}).boards
+    assert board.scored_cells == [("a", "weak", "mid"), ("b", "weak", "mid")]
+    assert [g.cell for g in board.excluded_cells] == [("a", "weak", "strong"), ("b", "weak", "strong")]
+    md = generate(root, {"toy": track})["README.md"].decode()
+    assert "cells kept by the gap of the harness's reference heads on validation splits of unreported seeds" in md

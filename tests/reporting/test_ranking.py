@@ -32,3 +32,19 @@ def test_rank_is_one_plus_the_number_significantly_better():
     assert r.n_comparisons == 6 and r.n_boot == 2000
     i, j = r.names.index("a"), r.names.index("b")
     assert r.better[i][j] and not r.better[j][i] and r.p[i][j] == r.p[j][i] < 0.05
+
+
+def test_a_call_that_depends_on_the_monte_carlo_draw_is_not_claimed():
+    n = 2000
+    # a beats c on all but 39 resamples: p = 2 * 40 / 2001 = 0.040 < 0.05, but its Monte Carlo error
+    # (2 * sqrt(0.0195 * 0.9805 / 2000) = 0.0062) puts p + 3 se = 0.058 over 0.05: not claimed
+    c = np.zeros(n)
+    a = np.ones(n)
+    a[:39] = -1
+    r = rank({"a": 1.0, "c": 0.0}, {"a": a, "c": c})
+    assert r.p[0][1] == pytest.approx(80 / 2001)
+    assert r.ranks == {"a": 1, "c": 1} and r.draw_dependent == [("a", "c")]
+    # on all but 5: p = 0.006, p + 3 se = 0.0127: claimed, nothing draw-dependent
+    a[5:39] = 1
+    r = rank({"a": 1.0, "c": 0.0}, {"a": a, "c": c})
+    assert r.ranks == {"a": 1, "c": 2} and r.draw_dependent == []

@@ -42,7 +42,7 @@ from w2sbench.core.records import read_records
 from w2sbench.core.result import Result, version_of
 from w2sbench.leaderboard.private import private_entries, read_split
 from w2sbench.leaderboard.scoring import rank_entries, score_entries
-from w2sbench.reporting.cells import GapCheck, check_gaps
+from w2sbench.reporting.cells import GapCheck, check_gaps, held_out_checks
 from w2sbench.reporting.paired import PairedBootstrap
 from w2sbench.reporting.ranking import Ranking
 from w2sbench.running.tracks import Track
@@ -207,7 +207,12 @@ def build_board(track: Track, entries: list[Entry], boot: PairedBootstrap | None
 
     track_cells: list[Cell] = list(dict.fromkeys((t, w, s) for t, w, s, _ in track.cells()))
     ref, no_reference = _reference(complete, entries)
-    gaps = check_gaps({c: grouped[ref.name][c] for c in track_cells}, boot) if ref else []
+    if not ref:
+        gaps = []
+    elif track.keep_cells == "held-out-gap":
+        gaps = held_out_checks(track_cells, track.ladder)
+    else:
+        gaps = check_gaps({c: grouped[ref.name][c] for c in track_cells}, boot)
     scored = [g.cell for g in gaps if g.kept]
     scores = score_entries(grouped, grouped[ref.name], scored, list(track.tasks), boot) if ref and scored else {}
     rows, oracle_rows = [], []

@@ -10,6 +10,7 @@ depends on the time, the machine or the order of files on disk.
 
 from __future__ import annotations
 
+import math
 import re
 from html import escape
 
@@ -18,8 +19,9 @@ from tabulate import tabulate
 from w2sbench.core.metrics import MIN_GAP
 from w2sbench.leaderboard import svg
 from w2sbench.leaderboard.board import Board, Leaderboard, Row
-from w2sbench.reporting.cells import GAP_MARGIN, GapCheck, describe
+from w2sbench.reporting.cells import GAP_MARGIN, describe
 from w2sbench.reporting.paired import N_PAIRED
+from w2sbench.reporting.ranking import MC_SIGMAS
 from w2sbench.running.tracks import Track
 
 _BACKTICKS = re.compile(r"`+")
@@ -30,9 +32,10 @@ RULES = ("PGR = (acc_w2s - acc_weak) / (acc_ceiling - acc_weak). Per (task, weak
          "seed-mean accuracies, with the weak supervisor's and the ceiling's accuracies read from the harness's own "
          "records (submissions/naive, the builtin naive entry, never another copy of it; they do not depend on the method); an entry's score is the mean over the "
          "track's kept cells, with the median beside it. Kept cells: those whose gap (ceiling minus weak accuracy) "
-         f"has a 95% interval lying above {GAP_MARGIN} (hierarchical bootstrap over seeds and test examples of the "
-         "harness's records), decided once per track before any method is scored; the others are listed and left "
-         "out for every entry. 95% intervals: hierarchical paired bootstrap (resample the seeds, then the test "
+         f"has a 95% interval lying above {GAP_MARGIN}, decided once per track before any method is scored: on "
+         "the tracks that say so, the gap of the harness's reference heads on validation splits of unreported seeds "
+         "(so no scored test example decides it), elsewhere the hierarchical bootstrap over seeds and test examples "
+         "of the harness's records; the others are listed and left out for every entry. 95% intervals: hierarchical paired bootstrap (resample the seeds, then the test "
          f"examples; {N_PAIRED:,} resamples per task, the same for every entry); resamples where a kept cell's gap "
          f"falls under {MIN_GAP} leave PGR undefined and are counted below each board rather than hidden. "
          "Rank r = 1 + the number of entries significantly better: a paired bootstrap test of the difference of "
@@ -54,8 +57,16 @@ def _ci(row: Row) -> str:
     return f"{_f(row.pgr)} [{_f(row.ci[0])}, {_f(row.ci[1])}]"
 
 
-def _left_out(checks: list[GapCheck]) -> str:
-    return f"Cells left out (the 95% interval of the harness's gap does not lie above {GAP_MARGIN}): {describe(checks)}."
+def _gap_source(track: Track) -> str:
+    if track.keep_cells == "held-out-gap":
+        return ("the gap of the harness's reference heads on validation splits of unreported seeds "
+                "(docs/results/gaps.md), never the scored test set")
+    return "the harness's gap on the test set"
+
+
+def _left_out(b: Board) -> str:
+    return (f"Cells left out (the 95% interval of {_gap_source(b.track)} does not lie above {GAP_MARGIN}): "
+            f"{describe(b.excluded_cells)}.")
 
 
 def _md(text: str) -> str:
@@ -91,7 +102,7 @@ def _grid_line(track: Track) -> str:
     return (f"tasks {', '.join(track.tasks)}; ladder {track.ladder}; pairs {', '.join(track.pairs)}; "
             f"seeds {', '.join(map(str, track.seeds))} ({len(track.cells())} experiments per entry); "
             f"time limit {track.time_limit_s:g} s per method call, {track.budget_s:g} s per entry for the "
-            "whole grid's re-run in validate")
+            f"whole grid's re-run in validate; cells kept by {_gap_source(track)}")
 
 
 def _command(board: Board, name: str) -> str:
@@ -150,7 +161,7 @@ def markdown(lb: Leaderboard) -> str:
         if b.rows or b.oracle_rows:
             out += [_reference_line(b), ""]
         if b.excluded_cells:
-            out += [_left_out(b.excluded_cells), ""]
+            out += [_left_out(b), ""]
         if b.oracle_rows:
             out += ["### Oracle methods (use ground truth; not ranked)", "", _md_rows(b, b.oracle_rows, ranked=False), ""]
         if b.incomplete:
@@ -212,6 +223,14 @@ def _reference_line(board: Board) -> str:
         tests = (f" Ranks: {board.ranking.n_comparisons} paired comparisons on {board.ranking.n_boot:,} resamples "
                  f"(smallest attainable p {2 / (board.ranking.n_boot + 1):.1e}; Holm's smallest threshold "
                  f"{0.05 / board.ranking.n_comparisons:.1e}).")
+        if board.ranking.draw_dependent:
+            tests += (" Not claimed, because the call holds on the point p but not with each p raised by "
+                      f"{MC_SIGMAS:g} Monte Carlo standard errors: "
+                      + "; ".join(f"{a} over {b}" for a, b in board.ranking.draw_dependent) + ".")
+        else:
+            tests += (f" Every rank call also holds with each p raised by {MC_SIGMAS:g} Monte Carlo standard errors "
+                      "(none depends on the bootstrap draw).")
+    tests += _seed_line(board) + _monotone_line(board)
     rows = board.rows + board.oracle_rows
     vanished = max((r.vanished for r in rows if r.pgr is not None), default=0.0)
     if board.reference is None:
@@ -219,6 +238,24 @@ def _reference_line(board: Board) -> str:
     return (f"Weak and ceiling accuracies from {board.reference}'s records; {kept} of {total} cells kept; a kept "
             f"cell's gap fell under {MIN_GAP} in {vanished:.1%} of the resamples (the same for every entry), where "
             "PGR is undefined: intervals and tests use the others." + tests)
+
+
+def _seed_line(board: Board) -> str:
+    k = len(board.track.seeds)
+    return (f" Seeds: {k}, the same seeds on every task; the bootstrap draws them with replacement, {math.comb(2 * k - 1, k):,} "
+            "distinct seed resamples, each task's resamples drawn apart (seeded by the task) and shared by every entry.")
+
+
+def _monotone_line(board: Board) -> str:
+    """Ranks come from paired tests, not from the point scores: say where they disagree in order."""
+    ranked = [r for r in board.rows if r.rank is not None and r.pgr is not None]
+    pairs = [(a, b) for a in ranked for b in ranked if a.rank < b.rank and a.pgr < b.pgr]
+    if not pairs:
+        return ""
+    return (" Ranks not in the order of PGR (paired tests use the shared resamples, where differences are more or "
+            "less consistent than the points show): " + "; ".join(
+                f"{a.name} (rank {a.rank}, {_f(a.pgr)}) above {b.name} (rank {b.rank}, {_f(b.pgr)})" for a, b in pairs)
+            + ".")
 
 
 def _matrix(board: Board) -> str:
@@ -290,7 +327,7 @@ def html(lb: Leaderboard) -> str:
         if b.rows or b.oracle_rows:
             out.append(f'<p class="muted">{escape(_reference_line(b))}</p>')
         if b.excluded_cells:
-            out.append(f'<p class="muted">{escape(_left_out(b.excluded_cells))}</p>')
+            out.append(f'<p class="muted">{escape(_left_out(b))}</p>')
         if b.ranking and len(b.ranking.names) > 1:
             out.append(_matrix(b))
         if b.oracle_rows:

@@ -27,7 +27,8 @@ def fmt(v: float | None, digits: int = 2) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "n/a"
     s = f"{v:.{digits}f}"
-    return s.lstrip("-") if float(s) == 0 else s
+    # a value that rounds to zero keeps its sign: a negative interval bound must never read as 0.00
+    return s.lstrip("-") if v >= 0 else s
 
 
 class Canvas:

@@ -5,6 +5,10 @@ which do not depend on the method, so the rule is decided once and is the same f
 method. A cell is kept when the 95% interval of its gap (hierarchical bootstrap over seeds and
 test examples, reporting.paired) lies above GAP_MARGIN: where the gap may be near zero, PGR
 divides by noise (Burns et al. 2023 leave out pairs without a gap).
+
+A track may instead keep cells by their gap on held-out data (``held_out_checks``: validation
+splits of unreported seeds, w2sbench.running.held_out_gaps), so that the test examples it scores
+decide nothing about which cells are scored.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from w2sbench.core.metrics import MIN_GAP, Interval, percentile_interval
+from w2sbench.core.errors import W2SError
 from w2sbench.core.result import Result
 from w2sbench.reporting.paired import PairedBootstrap
+from w2sbench.running.held_out_gaps import held_out_gaps
 
 GAP_MARGIN = MIN_GAP
 
@@ -39,6 +45,17 @@ def check_gaps(reference: dict[tuple, list[Result]], boot: PairedBootstrap) -> l
         gap = float(np.mean([r.scores.acc_ceiling - r.scores.acc_weak for r in records]))
         checks.append(GapCheck(cell, gap, percentile_interval(s.gap)))
     return checks
+
+
+def held_out_checks(cells: list[tuple[str, str, str]], ladder: str, table: dict | None = None) -> list[GapCheck]:
+    """The cells' gaps from the committed held-out table; every cell must be in it."""
+    gaps = held_out_gaps(ladder, table)
+    missing = [c for c in cells if c not in gaps]
+    if missing:
+        raise W2SError(f"the held-out gap table (w2sbench/running/held_out_gaps.json) has no {ladder} gap for "
+                       f"{', '.join(' '.join(c) for c in missing)}: measure them with python -m "
+                       "w2sbench.running.held_out_gaps --tasks ... --write")
+    return [GapCheck(c, gaps[c].gap, gaps[c].interval) for c in cells]
 
 
 def describe(checks: list[GapCheck]) -> str:

@@ -1,0 +1,107 @@
+"""Held-out gaps (w2sbench.running.held_out_gaps): a hand-computed gap, an interval that excludes
+a gap only when it should, no test example read, the reported seeds refused, and --check failing
+on a stale table."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import numpy as np
+import pytest
+
+from tests.conftest import FakeEncoder, fake_ladder
+from w2sbench.core.errors import W2SError
+from w2sbench.core.splits import Splits
+from w2sbench.protocol.workspace import Workspace
+from w2sbench.reporting.cells import GAP_MARGIN, held_out_checks
+from w2sbench.running import held_out_gaps as H
+from w2sbench.tasks.task import get_task
+
+
+@pytest.fixture
+def ws(tmp_path, tasks_env):
+    return Workspace(tmp_path / "cache", tmp_path / "results", encoder_factory=FakeEncoder)
+
+
+def test_the_gap_is_the_seed_mean_of_paired_validation_accuracies():
+    weak = [np.array([1, 0, 1, 0], bool), np.array([1, 1, 0, 0, 0, 0], bool)]
+    strong = [np.array([1, 1, 1, 0], bool), np.array([1, 1, 1, 1, 1, 0], bool)]
+    g = H.gap_of(("t", "w", "s"), weak, strong, n_boot=2000)
+    # seed means: weak (0.5 + 1/3) / 2, ceiling (0.75 + 5/6) / 2
+    assert g.acc_weak == pytest.approx((0.5 + 1 / 3) / 2)
+    assert g.acc_ceiling == pytest.approx((0.75 + 5 / 6) / 2)
+    assert g.gap == pytest.approx(g.acc_ceiling - g.acc_weak)
+    assert g.low <= g.gap <= g.high and g.n_validation == 10
+    assert H.gap_of(("t", "w", "s"), weak, strong, n_boot=2000) == g  # seeded by the cell
+
+
+def test_no_gap_has_an_interval_at_zero_and_a_clear_gap_lies_above_the_margin():
+    rng = np.random.default_rng(0)
+    same = [rng.random(800) < 0.7 for _ in range(5)]
+    none = H.gap_of(("t", "w", "s"), same, same, n_boot=500)
+    assert none.gap == 0 and none.low == none.high == 0 and not none.low > GAP_MARGIN
+    better = [s | (rng.random(800) < 0.5) for s in same]  # about 15 points more right
+    clear = H.gap_of(("t", "w", "s"), same, better, n_boot=500)
+    assert clear.low > GAP_MARGIN and clear.low < clear.gap < clear.high
+
+
+class _Poison(list):
+    def __iter__(self):
+        raise AssertionError("the held-out gap read a test example")
+
+    def __len__(self):
+        raise AssertionError("the held-out gap read a test example")
+
+
+def test_measure_scores_validation_and_never_reads_the_test_set(ws):
+    task = get_task("toy")
+    for seed in (100, 101):
+        s = ws.splits(task, seed)
+        ws._splits[task.id, seed] = Splits(s.supervisor_train, s.transfer, s.validation, test=_Poison())
+    gaps = H.measure(ws, [task], fake_ladder(), seeds=(100, 101))
+    assert [g.cell for g in gaps] == [("toy", w.name, s.name) for w, s in fake_ladder().pairs()]
+    n_val = sum(len(ws.splits(task, seed).validation) for seed in (100, 101))
+    assert all(g.n_validation == n_val for g in gaps)
+    by_cell = {g.cell: g for g in gaps}
+    assert by_cell["toy", "weak", "strong"].gap > 0  # the fake ladder's strong rung is less noisy
+
+
+def test_held_out_checks_read_the_table_and_name_a_missing_cell():
+    cell = {"task": "t", "weak": "w", "strong": "s", "acc_weak": 0.6, "acc_ceiling": 0.7, "gap": 0.1,
+            "low": 0.05, "high": 0.15, "n_validation": 100}
+    small = dict(cell, weak="m", gap=0.02, low=-0.01, high=0.05)
+    table = {"ladder": "lad", "seeds": [100], "split": "validation", "numerics": "fp32", "data": {},
+             "cells": [cell, small]}
+    kept, left = held_out_checks([("t", "w", "s"), ("t", "m", "s")], "lad", table)
+    assert kept.kept and kept.gap == 0.1 and not left.kept
+    with pytest.raises(W2SError, match="no lad gap for t x s"):
+        held_out_checks([("t", "x", "s")], "lad", table)
+    with pytest.raises(W2SError, match="no other gap"):
+        held_out_checks([("t", "w", "s")], "other", table)
+
+
+def test_write_then_check_passes_and_a_stale_table_fails(tmp_path, tasks_env, monkeypatch, capsys):
+    table = tmp_path / "pkg" / "held_out_gaps.json"
+    table.parent.mkdir()
+    monkeypatch.setattr(H, "committed_path", lambda: table)
+    monkeypatch.setattr(H, "Workspace", functools.partial(Workspace, encoder_factory=FakeEncoder))
+    monkeypatch.setattr(H, "get_ladder", lambda name: fake_ladder())
+    args = ["--cache", str(tmp_path / "cache"), "--root", str(tmp_path)]
+    H.main(["--tasks", "toy", "--seeds", "100,101", "--ladder", "fake", "--write", *args])
+    written = json.loads(table.read_text())
+    assert written["seeds"] == [100, 101] and len(written["cells"]) == 3
+    doc = (tmp_path / H.DOC).read_text()
+    assert "weak -> strong" in doc and "| toy" in doc
+    H.main(["--check", *args])  # tasks, seeds and ladder read from the committed table
+    assert "reproduce the committed table" in capsys.readouterr().out
+    written["cells"][0]["gap"] += 0.5
+    table.write_text(json.dumps(written))
+    with pytest.raises(SystemExit) as e:
+        H.main(["--check", *args])
+    assert e.value.code == 1 and "held_out_gaps.json" in capsys.readouterr().out
+
+
+def test_the_reported_seeds_are_refused(tasks_env):
+    with pytest.raises(SystemExit):
+        H.main(["--tasks", "toy", "--seeds", "0-2", "--write"])

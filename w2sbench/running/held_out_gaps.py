@@ -1,0 +1,230 @@
+"""The weak-to-strong gap of every task and rung pair, measured on data no board scores.
+
+    python -m w2sbench.running.held_out_gaps --tasks T1,T2 [--ladder embedded] [--data-dir DIR] --write
+    python -m w2sbench.running.held_out_gaps --check      # recompute the committed table: exit 1 if it differs
+
+Which cells a board scores must not be decided on the test examples it then scores (a cell kept
+because its test gap happened to be large is scored on that same luck). Here each rung's
+reference head is trained with ground truth as the protocol trains it (a weak rung on
+supervisor_train, a strong rung on transfer, at the harness's budget) on seeds **outside the
+reported ones** (100-104), and scored on the pool's **validation** split of that seed: no test
+example is read. A track with ``cells: held-out`` keeps a cell when this gap's 95% interval lies
+above the margin (reporting.cells.GAP_MARGIN), the same rule the other tracks apply to their
+test gap.
+
+The interval is a hierarchical bootstrap: resample the seeds, then each drawn seed's validation
+examples (each seed has its own validation split), the weak and strong heads paired on them.
+
+The committed table (w2sbench/running/held_out_gaps.json) is what boards read, and its Markdown
+form (docs/results/gaps.md) is what readers read; both are written by ``--write`` and checked by
+``--check``, so neither is copied by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from w2sbench.core.errors import W2SError
+from w2sbench.core.example import Inputs, labels_of
+from w2sbench.core.metrics import MIN_GAP as GAP_MARGIN  # reporting.cells keeps a cell by the same margin
+from w2sbench.core.metrics import Interval, percentile_interval
+from w2sbench.core.paths import use_cache
+from w2sbench.core.store import atomic_write_bytes
+from w2sbench.models.ladder import Ladder, get_ladder
+from w2sbench.models.numerics import current as current_numerics
+from w2sbench.protocol.workspace import Workspace
+from w2sbench.running.budget_selection import SELECTION_SEEDS, parse_seeds
+from w2sbench.tasks.loading import mirror
+from w2sbench.tasks.task import Task, get_task
+
+N_BOOT = 10_000
+TABLE = "held_out_gaps.json"
+DOC = Path("docs") / "results" / "gaps.md"
+
+
+@dataclass(frozen=True)
+class HeldOutGap:
+    """One (task, weak, strong) cell's validation accuracies (seed means) and gap, with the gap's interval."""
+
+    task: str
+    weak: str
+    strong: str
+    acc_weak: float
+    acc_ceiling: float
+    gap: float
+    low: float
+    high: float
+    n_validation: int  # validation examples summed over the seeds
+
+    @property
+    def cell(self) -> tuple[str, str, str]:
+        return self.task, self.weak, self.strong
+
+    @property
+    def interval(self) -> Interval:
+        return Interval(self.low, self.high)
+
+
+def _boot_seed(task: str, weak: str, strong: str) -> int:
+    return int(hashlib.sha256(f"w2sbench-held-out/{task}/{weak}/{strong}".encode()).hexdigest()[:8], 16)
+
+
+def gap_of(cell: tuple[str, str, str], weak_correct: list[np.ndarray], strong_correct: list[np.ndarray],
+           n_boot: int = N_BOOT) -> HeldOutGap:
+    """The cell's gap from per-seed correctness vectors (one validation split per seed), with a
+    hierarchical paired bootstrap interval: seeds resampled, then each drawn seed's examples."""
+    rng = np.random.default_rng(_boot_seed(*cell))
+    k = len(weak_correct)
+    diffs = [s.astype(float) - w.astype(float) for w, s in zip(weak_correct, strong_correct)]
+    samples = np.zeros(n_boot)
+    for i, draw in enumerate(rng.integers(0, k, size=(n_boot, k))):
+        samples[i] = np.mean([diffs[j][rng.integers(0, len(diffs[j]), len(diffs[j]))].mean() for j in draw])
+    interval = percentile_interval(samples)
+    acc_weak = float(np.mean([w.mean() for w in weak_correct]))
+    acc_ceiling = float(np.mean([s.mean() for s in strong_correct]))
+    return HeldOutGap(*cell, acc_weak, acc_ceiling, acc_ceiling - acc_weak, interval.low, interval.high,
+                      int(sum(len(w) for w in weak_correct)))
+
+
+def measure(ws: Workspace, tasks: list[Task], ladder: Ladder, seeds=SELECTION_SEEDS,
+            progress=lambda line: None) -> list[HeldOutGap]:
+    """Every pair of the ladder on every task: each rung's reference head scored on validation."""
+    gaps = []
+    for task in tasks:
+        correct: dict[tuple[str, str], list[np.ndarray]] = {}  # (rung, role) -> per-seed correctness
+        for seed in seeds:
+            splits = ws.splits(task, seed)
+            labels = labels_of(splits.validation)
+            for role, train in (("weak", splits.supervisor_train), ("ceiling", splits.transfer)):
+                for rung in ladder.rungs:
+                    head = ws.student(rung, seed).fit(Inputs.of(train), labels_of(train))
+                    p = head(Inputs.of(splits.validation))
+                    correct.setdefault((rung.name, role), []).append((p > 0.5) == labels)
+        for weak, strong in ladder.pairs():
+            gaps.append(gap_of((task.id, weak.name, strong.name), correct[weak.name, "weak"],
+                               correct[strong.name, "ceiling"]))
+        progress(f"held-out gaps: {task.id} done")
+    return gaps
+
+
+def table_of(gaps: list[HeldOutGap], ladder: str, seeds, sources: dict[str, str]) -> dict:
+    return {
+        "ladder": ladder,
+        "seeds": list(seeds),
+        "split": "validation",
+        "numerics": current_numerics().dtype,
+        "data": sources,
+        "cells": [asdict(g) for g in gaps],
+    }
+
+
+def committed_path() -> Path:
+    return Path(str(resources.files("w2sbench.running") / TABLE))
+
+
+def load_table(path: Path | None = None) -> dict:
+    path = path or committed_path()
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise W2SError(f"{path}: no held-out gap table; make it with python -m w2sbench.running.held_out_gaps "
+                       "--tasks ... --write") from None
+    except json.JSONDecodeError as e:
+        raise W2SError(f"{path}: not valid JSON ({e}); regenerate it with python -m w2sbench.running.held_out_gaps "
+                       "--write") from None
+
+
+def held_out_gaps(ladder: str, table: dict | None = None) -> dict[tuple[str, str, str], HeldOutGap]:
+    """The committed held-out gaps of a ladder's cells, by (task, weak, strong)."""
+    table = table or load_table()
+    if table["ladder"] != ladder:
+        return {}
+    return {(c["task"], c["weak"], c["strong"]): HeldOutGap(**c) for c in table["cells"]}
+
+
+def markdown(table: dict) -> str:
+    """The gap table for readers, from the committed JSON."""
+    from tabulate import tabulate
+
+    rows = []
+    for c in table["cells"]:
+        g = HeldOutGap(**c)
+        rows.append([g.task, f"{g.weak} -> {g.strong}", f"{g.acc_weak:.3f}", f"{g.acc_ceiling:.3f}",
+                     f"{g.gap:+.3f} [{g.low:+.3f}, {g.high:+.3f}]", g.n_validation,
+                     "yes" if g.low > GAP_MARGIN else "no"])
+    seeds = ", ".join(map(str, table["seeds"]))
+    return "\n".join([
+        "# The weak-to-strong gap of every real task, on held-out data",
+        "",
+        "Generated by `python -m w2sbench.running.held_out_gaps --write` (checked by `--check`); do not edit.",
+        "",
+        f"Ladder `{table['ladder']}`; each rung's reference head trained with ground truth as the protocol "
+        "trains it (the weak rung on supervisor_train, the strong rung on transfer, the harness's budget), "
+        f"on seeds {seeds} (never reported) and scored on each seed's validation split (10% of the pool): "
+        "no test example is read. Accuracies are seed means; the gap's 95% interval is a hierarchical "
+        "bootstrap (seeds, then each seed's validation examples, paired). "
+        f"\"clear\": the interval lies above {GAP_MARGIN}, the rule a `cells: held-out` track keeps a cell by. "
+        f"Features: {table['numerics']}.",
+        "",
+        tabulate(rows, headers=["task", "pair", "weak acc", "ceiling acc", "gap [95% CI]", "validation examples",
+                                "clear"], tablefmt="github", disable_numparse=True),
+        "",
+        "Data read: " + "; ".join(f"{t}: {s}" for t, s in table["data"].items()) + ".",
+        "",
+        "What this does not show: a gap measured with a linear probe on frozen features of these encoders, at "
+        "this harness's sizes; a task without a clear gap here may open one on stronger models or with "
+        "fine-tuning.",
+        "",
+    ])
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", default=None, help="comma-separated task ids (default: the committed table's)")
+    parser.add_argument("--ladder", default=None, help="default: the committed table's, else embedded")
+    parser.add_argument("--seeds", default=None, help="default: the committed table's, else 100-104")
+    parser.add_argument("--data-dir", default=None, help="a local mirror of the Hub tasks' rows (default: "
+                        "$W2SBENCH_DATA_DIR)")
+    parser.add_argument("--cache", type=Path, default=None)
+    parser.add_argument("--root", type=Path, default=Path("."), help="the repository (where docs/ is)")
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--write", action="store_true", help="write the table and docs/results/gaps.md")
+    mode.add_argument("--check", action="store_true", help="recompute; exit 1 if the committed files differ")
+    args = parser.parse_args(argv)
+    committed = load_table() if committed_path().exists() else None
+    tasks = args.tasks.split(",") if args.tasks else list(dict.fromkeys(c["task"] for c in committed["cells"])) \
+        if committed else parser.error("--tasks: no committed table to read them from")
+    ladder = args.ladder or (committed["ladder"] if committed else "embedded")
+    seeds = parse_seeds(args.seeds) if args.seeds else (committed["seeds"] if committed else list(SELECTION_SEEDS))
+    if set(seeds) & {0, 1, 2, 3, 4}:
+        parser.error("--seeds: 0-4 are reported seeds; measure on others")
+    root = use_cache(args.cache)
+    ws = Workspace(root, root / "held-out-gap-results", local_data=mirror(args.data_dir))
+    task_objs = [get_task(t) for t in tasks]
+    gaps = measure(ws, task_objs, get_ladder(ladder), seeds, progress=lambda line: print(line, file=sys.stderr))
+    table = table_of(gaps, ladder, seeds, {t.id: ws.task_data(t).data_revision for t in task_objs})
+    text, doc = json.dumps(table, indent=1) + "\n", markdown(table)
+    if args.write:
+        atomic_write_bytes(committed_path(), text.encode())
+        (args.root / DOC).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(args.root / DOC, doc.encode())
+        print(f"wrote {committed_path()} and {args.root / DOC}")
+        return
+    stale = [str(p) for p, want in ((committed_path(), text), (args.root / DOC, doc))
+             if not p.exists() or p.read_text() != want]
+    if stale:
+        print("stale (recomputed held-out gaps differ; run with --write): " + ", ".join(stale))
+        raise SystemExit(1)
+    print(f"held-out gaps: {len(gaps)} cells on {len(tasks)} tasks reproduce the committed table")
+
+
+if __name__ == "__main__":
+    main()
