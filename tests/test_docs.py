@@ -20,7 +20,7 @@ from w2sbench.tasks import conversions
 from w2sbench.tasks.task import Task
 
 ROOT = Path(__file__).resolve().parents[1]
-GUIDES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+GUIDES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "docs" / "results").glob("*.md"))]
 
 
 def _block(text: str, language: str, first_line: str) -> str:

@@ -95,11 +95,16 @@ def test_write_then_check_passes_and_a_stale_table_fails(tmp_path, tasks_env, mo
     assert "weak -> strong" in doc and "| toy" in doc
     H.main(["--check", *args])  # tasks, seeds and ladder read from the committed table
     assert "reproduce the committed table" in capsys.readouterr().out
-    written["cells"][0]["gap"] += 0.5
-    table.write_text(json.dumps(written))
+    (tmp_path / H.DOC).write_text(doc + "edited by hand\n")
     with pytest.raises(SystemExit) as e:
         H.main(["--check", *args])
-    assert e.value.code == 1 and "held_out_gaps.json" in capsys.readouterr().out
+    assert e.value.code == 1 and "gaps.md is not the committed table's Markdown" in capsys.readouterr().out
+    written["cells"][0]["gap"] += 0.5
+    table.write_text(json.dumps(written))
+    (tmp_path / H.DOC).write_text(H.markdown(written))
+    with pytest.raises(SystemExit) as e:
+        H.main(["--check", *args])
+    assert e.value.code == 1 and "recomputed rows differ (toy weak mid)" in capsys.readouterr().out
 
 
 def test_the_reported_seeds_are_refused(tasks_env):

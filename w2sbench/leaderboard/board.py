@@ -43,6 +43,7 @@ from w2sbench.core.result import Result, version_of
 from w2sbench.leaderboard.private import private_entries, read_split
 from w2sbench.leaderboard.scoring import rank_entries, score_entries
 from w2sbench.reporting.cells import GapCheck, check_gaps, held_out_checks
+from w2sbench.reporting.claims import ClaimTest, claim_tests
 from w2sbench.reporting.paired import PairedBootstrap
 from w2sbench.reporting.ranking import Ranking
 from w2sbench.running.tracks import Track
@@ -100,6 +101,7 @@ class Board:
     reference: str | None
     ranking: Ranking | None
     private_split: dict | None = None  # a private track's split.json tasks (w2sbench.leaderboard.private)
+    claims: list[ClaimTest] = field(default_factory=list)  # the paper's claims, on a main board (reporting.claims)
 
     @property
     def n_experiments(self) -> int:
@@ -248,8 +250,9 @@ def build_board(track: Track, entries: list[Entry], boot: PairedBootstrap | None
     rows.sort(key=order)
     oracle_rows.sort(key=lambda r: (-(r.pgr if r.pgr is not None else -1e9), r.name))
     notes = ([no_reference] if no_reference else []) + _consistency_notes(grouped, ref.name if ref else None)
+    claims = claim_tests(grouped, ref.name, gaps) if ref and track.status == "main" else []
     return Board(track, rows, oracle_rows, incomplete, sorted(invalid), scored, [g for g in gaps if not g.kept],
-                 notes, strong_sizes, ref.name if ref else None, ranking)
+                 notes, strong_sizes, ref.name if ref else None, ranking, claims=claims)
 
 
 def _consistency_notes(grouped: dict[str, dict[Cell, list[Result]]], reference: str | None) -> list[str]:

@@ -25,7 +25,7 @@ class TrainConfig:
 
     The defaults are what `python -m w2sbench.running.budget_selection` chooses: the budget whose
     ground-truth heads (weak supervisors and ceilings) score best on the offline suite's
-    validation split, seeds 100-104, none of which is ever reported (README).
+    validation split, seeds 100-104, none of which is ever reported (docs/results/offline-suite.md).
     """
 
     epochs: int = 10

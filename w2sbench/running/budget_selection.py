@@ -34,6 +34,7 @@ from w2sbench.core.paths import use_cache
 from w2sbench.models.ladder import Ladder, Rung, get_ladder, members_of
 from w2sbench.models.probe import ProbeStudent, TrainConfig
 from w2sbench.protocol.workspace import Workspace
+from w2sbench.tasks.loading import mirror
 from w2sbench.tasks.task import Task, get_task, suite_tasks
 
 SELECTION_SEEDS = (100, 101, 102, 103, 104)
@@ -132,6 +133,8 @@ def main(argv=None) -> None:
     parser.add_argument("--ladder", default="embedded")
     parser.add_argument("--seeds", default="100-104")
     parser.add_argument("--cache", type=Path, default=None)
+    parser.add_argument("--data-dir", default=None, help="a local mirror of the Hub tasks' rows (default: "
+                        "$W2SBENCH_DATA_DIR)")
     parser.add_argument("--top", type=int, default=15, help="rows to print (the default budget is always shown)")
     args = parser.parse_args(argv)
     seeds = parse_seeds(args.seeds)
@@ -139,7 +142,7 @@ def main(argv=None) -> None:
         parser.error("--seeds: 0, 1 and 2 are the reported seeds; choose on others")
     tasks = [get_task(t) for t in args.tasks.split(",")] if args.tasks else suite_tasks(args.suite)
     root = use_cache(args.cache)
-    ws = Workspace(root, root / "budget-selection-results")
+    ws = Workspace(root, root / "budget-selection-results", local_data=mirror(args.data_dir))
     rows = selection_rows(ws, tasks, reference_heads(get_ladder(args.ladder)), seeds)
     print(f"tasks: {', '.join(t.id for t in tasks)}; ladder {args.ladder}; seeds {seeds}; "
           f"split: validation (10% of each task's pool); {rows[0]['n']} heads per budget\n")

@@ -28,8 +28,9 @@ from w2sbench.models.probe import TrainConfig
 from w2sbench.protocol.workspace import Workspace
 from w2sbench.running.budget_selection import EPOCHS, LRS, WEIGHT_DECAYS
 from w2sbench.running.sweep import build_grid, run_grid
+from w2sbench.tasks.loading import mirror
 
-PAIRS = ("minilm-l3:mpnet-base", "minilm-l6:mpnet-base")  # the pairs whose gap is real (README)
+PAIRS = ("minilm-l3:mpnet-base", "minilm-l6:mpnet-base")  # the pairs whose gap is real (docs/results/offline-suite.md)
 METHODS = ("naive", "product-loss", "aux-conf", "entropy-reg")
 
 
@@ -69,8 +70,9 @@ def cell_pgrs(results: list[Result]) -> dict[tuple[str, str], dict[str, float | 
     return out
 
 
-def run_budget(cache: Path, results: Path, config: TrainConfig, suite: str, tasks, pairs, methods, seeds) -> list[Result]:
-    ws = Workspace(cache, results / name(config).replace(" ", "_"), train_config=config)
+def run_budget(cache: Path, results: Path, config: TrainConfig, suite: str, tasks, pairs, methods, seeds,
+               local_data=None) -> list[Result]:
+    ws = Workspace(cache, results / name(config).replace(" ", "_"), train_config=config, local_data=local_data)
     return run_grid(ws, build_grid(suite, tasks, "embedded", list(pairs), list(methods), list(seeds)), show_progress=False)
 
 
@@ -120,6 +122,8 @@ def main(argv=None) -> None:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument("--results", type=Path, default=Path("results/budget-sensitivity"))
+    parser.add_argument("--data-dir", default=None, help="a local mirror of the Hub tasks' rows (default: "
+                        "$W2SBENCH_DATA_DIR)")
     args = parser.parse_args(argv)
     center = TrainConfig(epochs=args.epochs, lr=args.lr, weight_decay=args.weight_decay)
     if center.epochs not in EPOCHS or center.lr not in LRS or center.weight_decay not in WEIGHT_DECAYS:
@@ -129,7 +133,7 @@ def main(argv=None) -> None:
     by_budget = {}
     for config in neighbours(center):
         results = run_budget(cache, args.results, config, args.suite, tasks, args.pairs.split(","),
-                             args.methods.split(","), [int(s) for s in args.seeds.split(",")])
+                             args.methods.split(","), [int(s) for s in args.seeds.split(",")], mirror(args.data_dir))
         by_budget[name(config)] = cell_pgrs(results)
     naive, methods = tables(by_budget, name(center))
     print(f"records: {args.results}/<budget>; seeds {args.seeds}; pairs {args.pairs}; first column: the chosen budget\n")

@@ -1,7 +1,7 @@
 """The weak-to-strong gap of every task and rung pair, measured on data no board scores.
 
     python -m w2sbench.running.held_out_gaps --tasks T1,T2 [--ladder embedded] [--data-dir DIR] --write
-    python -m w2sbench.running.held_out_gaps --check      # recompute the committed table: exit 1 if it differs
+    python -m w2sbench.running.held_out_gaps --check [--tasks T1,T2]   # recompute: exit 1 if it differs
 
 Which cells a board scores must not be decided on the test examples it then scores (a cell kept
 because its test gap happened to be large is scored on that same luck). Here each rung's
@@ -16,8 +16,10 @@ The interval is a hierarchical bootstrap: resample the seeds, then each drawn se
 examples (each seed has its own validation split), the weak and strong heads paired on them.
 
 The committed table (w2sbench/running/held_out_gaps.json) is what boards read, and its Markdown
-form (docs/results/gaps.md) is what readers read; both are written by ``--write`` and checked by
-``--check``, so neither is copied by hand.
+form (docs/results/gaps.md) is what readers read; both are written by ``--write``. ``--check``
+recomputes the rows of the tasks given (default: every task of the table; CI gives the tasks
+its boards keep cells by, since embedding every task's pool would cost it half an hour), compares
+them with the committed rows, and checks that the Markdown is the committed table's.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ import numpy as np
 
 from w2sbench.core.errors import W2SError
 from w2sbench.core.example import Inputs, labels_of
-from w2sbench.core.metrics import MIN_GAP as GAP_MARGIN  # reporting.cells keeps a cell by the same margin
+from w2sbench.core.metrics import (
+    MIN_GAP as GAP_MARGIN,  # reporting.cells keeps a cell by the same margin
+)
 from w2sbench.core.metrics import Interval, percentile_interval
 from w2sbench.core.paths import use_cache
 from w2sbench.core.store import atomic_write_bytes
@@ -171,7 +175,8 @@ def markdown(table: dict) -> str:
         f"on seeds {seeds} (never reported) and scored on each seed's validation split (10% of the pool): "
         "no test example is read. Accuracies are seed means; the gap's 95% interval is a hierarchical "
         "bootstrap (seeds, then each seed's validation examples, paired). "
-        f"\"clear\": the interval lies above {GAP_MARGIN}, the rule a `cells: held-out` track keeps a cell by. "
+        f"\"clear\": the interval lies above {GAP_MARGIN}, the rule a track with `keep_cells: held-out-gap` keeps "
+        "a cell by. "
         f"Features: {table['numerics']}.",
         "",
         tabulate(rows, headers=["task", "pair", "weak acc", "ceiling acc", "gap [95% CI]", "validation examples",
@@ -188,7 +193,10 @@ def markdown(table: dict) -> str:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", default=None, help="comma-separated task ids (default: the committed table's)")
+    parser.add_argument("--tasks", default=None, help="comma-separated task ids (default: the committed table's); "
+                        "with --check, the tasks whose rows are recomputed")
+    parser.add_argument("--tracks-tasks", action="store_true", help="with --check: recompute the tasks of every "
+                        "track that keeps cells by held-out gap")
     parser.add_argument("--ladder", default=None, help="default: the committed table's, else embedded")
     parser.add_argument("--seeds", default=None, help="default: the committed table's, else 100-104")
     parser.add_argument("--data-dir", default=None, help="a local mirror of the Hub tasks' rows (default: "
@@ -200,6 +208,11 @@ def main(argv=None) -> None:
     mode.add_argument("--check", action="store_true", help="recompute; exit 1 if the committed files differ")
     args = parser.parse_args(argv)
     committed = load_table() if committed_path().exists() else None
+    if args.tracks_tasks:
+        from w2sbench.running.tracks import all_tracks
+
+        args.tasks = ",".join(dict.fromkeys(t for tr in all_tracks().values() if tr.keep_cells == "held-out-gap"
+                                            for t in tr.tasks))
     tasks = args.tasks.split(",") if args.tasks else list(dict.fromkeys(c["task"] for c in committed["cells"])) \
         if committed else parser.error("--tasks: no committed table to read them from")
     ladder = args.ladder or (committed["ladder"] if committed else "embedded")
@@ -211,17 +224,29 @@ def main(argv=None) -> None:
     task_objs = [get_task(t) for t in tasks]
     gaps = measure(ws, task_objs, get_ladder(ladder), seeds, progress=lambda line: print(line, file=sys.stderr))
     table = table_of(gaps, ladder, seeds, {t.id: ws.task_data(t).data_revision for t in task_objs})
-    text, doc = json.dumps(table, indent=1) + "\n", markdown(table)
     if args.write:
+        text, doc = json.dumps(table, indent=1) + "\n", markdown(table)
         atomic_write_bytes(committed_path(), text.encode())
         (args.root / DOC).parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(args.root / DOC, doc.encode())
         print(f"wrote {committed_path()} and {args.root / DOC}")
         return
-    stale = [str(p) for p, want in ((committed_path(), text), (args.root / DOC, doc))
-             if not p.exists() or p.read_text() != want]
-    if stale:
-        print("stale (recomputed held-out gaps differ; run with --write): " + ", ".join(stale))
+    problems = []
+    if committed is None:
+        problems.append(f"{committed_path()} is missing")
+    else:
+        rows = {(c["task"], c["weak"], c["strong"]): c for c in committed["cells"]}
+        differ = [" ".join(g.cell) for g in gaps if rows.get(g.cell) != asdict(g)]
+        if differ or {k: committed[k] for k in ("ladder", "seeds", "numerics")} != {k: table[k] for k in
+                                                                                  ("ladder", "seeds", "numerics")}:
+            problems.append(f"{committed_path()}: recomputed rows differ ({', '.join(differ) or 'settings'})")
+        if any(committed["data"].get(t) != rev for t, rev in table["data"].items()):
+            problems.append(f"{committed_path()}: the tasks' data differ from the data the table was measured on")
+        doc_path = args.root / DOC
+        if not doc_path.exists() or doc_path.read_text() != markdown(committed):
+            problems.append(f"{doc_path} is not the committed table's Markdown")
+    if problems:
+        print("stale (run with --write): " + "; ".join(problems))
         raise SystemExit(1)
     print(f"held-out gaps: {len(gaps)} cells on {len(tasks)} tasks reproduce the committed table")
 

@@ -14,7 +14,7 @@ Each task is one WordNet pointer type read as a pair (text X, text_pair Y), grou
 
 Each also comes as a one-text question, task id + "_q" ("Is bulkhead part of ship?", "Is Suva
 a national capital?", "Is stokehold a term of seafaring?", "Is to snicker a way to laugh?"):
-same groups and pairs, measured to open wider gaps than the word pairs (README).
+same groups and pairs, measured to open wider gaps than the word pairs (docs/results/offline-suite.md).
 
 Antonymy is not among them: after the stem exclusion WordNet has 1,366 words with an antonym,
 about 700 pairs once "a"/"b" and "b"/"a" share a group, too few for a 2,000-example test set.
