@@ -43,7 +43,7 @@ def test_a_task_with_two_cells_counts_once_and_holm_adjusts_across_claims():
 
     records = {"naive": grid("naive", {"a": 0, "b": 0}), "m": grid("m", {"a": 8, "b": 4})}
     checks = [GapCheck((t, "weak", s), 0.2, Interval(0.1, 0.3)) for t in ("a", "b") for s in ("strong", "mid")]
-    claims = (Claim("m beats naive", "m", "naive", False), Claim("naive > 0", "naive", None, False))
+    claims = (Claim("m beats naive", "m", "naive", False, ""), Claim("naive > 0", "naive", None, False, ""))
     lift, positive = claim_tests(records, "naive", checks, claims)
     assert lift.n_tasks == 2 and lift.n_cells == 4
     assert lift.estimate == pytest.approx(np.mean([8 / 80, 4 / 80]))  # PGR per task: its two cells agree

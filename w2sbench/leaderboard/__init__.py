@@ -1,7 +1,7 @@
 """The generated leaderboard: ``leaderboard/README.md`` and ``leaderboard/index.html``.
 
 Built from the result records of ``submissions/*/results/`` (and each entry's metadata) only,
-one board per track (w2sbench/tracks.yaml). Generation is deterministic, the same records
+one board per track (w2sbench/running/tracks.yaml). Generation is deterministic, the same records
 give the same bytes, so CI can check that the committed files match their inputs
 (``w2sbench leaderboard --check``). Rules: w2sbench.leaderboard.board.
 """

@@ -35,15 +35,20 @@ class Claim:
     method: str
     baseline: str | None
     large_gaps: bool
+    reported: str  # what the paper (or a re-implementation) reported, for the reader to set beside it
 
 
 PAPER_CLAIMS = (
-    Claim("naive fine-tuning on weak labels recovers part of the gap (PGR > 0)", "naive", None, False),
-    Claim("the auxiliary confidence loss lifts PGR over naive at large gaps", "aux-conf", "naive", True),
-    Claim("the auxiliary confidence loss lifts PGR over naive (every kept cell)", "aux-conf", "naive", False),
-    Claim("early stopping on ground truth beats early stopping on weak labels", "early-stop-gt", "early-stop", False),
+    Claim("naive fine-tuning on weak labels recovers part of the gap (PGR > 0)", "naive", None, False,
+          "NLP: PGR grows with both sizes, often above 0.5 for the largest students"),
+    Claim("the auxiliary confidence loss lifts PGR over naive at large gaps", "aux-conf", "naive", True,
+          "smallest supervisor, largest student: median PGR from about 0.25 to nearly 0.80"),
+    Claim("the auxiliary confidence loss lifts PGR over naive (every kept cell)", "aux-conf", "naive", False,
+          "EleutherAI's re-implementation, 21 datasets: no significant lift (p = .135)"),
+    Claim("early stopping on ground truth beats early stopping on weak labels", "early-stop-gt", "early-stop", False,
+          "NLP: about +0.10"),
     Claim("bootstrapping through the intermediate rung lifts PGR over naive at large gaps", "bootstrap", "naive",
-          True),
+          True, "helps on chess at large gaps; only small improvements on NLP"),
 )
 
 

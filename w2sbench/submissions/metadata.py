@@ -95,7 +95,7 @@ class Metadata(BaseModel):
     method: str = Field(pattern=METHOD_PATTERN, description="FILE.py:Class in the folder, or builtin:NAME")
     parameters: dict[str, Any] = Field(default_factory=dict, description="values of the method's dataclass fields")
     contact: str = Field(min_length=3, description="an email address or a URL")
-    tracks: list[str] = Field(min_length=1, description="the tracks the entry enters (w2sbench/tracks.yaml)")
+    tracks: list[str] = Field(min_length=1, description="the tracks the entry enters (w2sbench/running/tracks.yaml)")
 
     @field_validator("paper")
     @classmethod
