@@ -45,7 +45,7 @@ from w2sbench.core.store import atomic_write_bytes
 from w2sbench.models.ladder import Ladder, get_ladder
 from w2sbench.models.numerics import current as current_numerics
 from w2sbench.protocol.workspace import Workspace
-from w2sbench.running.budget_selection import SELECTION_SEEDS, parse_seeds
+from w2sbench.running.budget_selection import SELECTION_SEEDS, parse_seeds, reference_heads
 from w2sbench.tasks.loading import mirror
 from w2sbench.tasks.task import Task, get_task
 
@@ -100,18 +100,18 @@ def gap_of(cell: tuple[str, str, str], weak_correct: list[np.ndarray], strong_co
 
 def measure(ws: Workspace, tasks: list[Task], ladder: Ladder, seeds=SELECTION_SEEDS,
             progress=lambda line: None) -> list[HeldOutGap]:
-    """Every pair of the ladder on every task: each rung's reference head scored on validation."""
+    """Every pair of the ladder on every task: the reference heads behind the pairs (budget_selection.reference_heads), scored on validation."""
     gaps = []
     for task in tasks:
         correct: dict[tuple[str, str], list[np.ndarray]] = {}  # (rung, role) -> per-seed correctness
         for seed in seeds:
             splits = ws.splits(task, seed)
             labels = labels_of(splits.validation)
-            for role, train in (("weak", splits.supervisor_train), ("ceiling", splits.transfer)):
-                for rung in ladder.rungs:
-                    head = ws.student(rung, seed).fit(Inputs.of(train), labels_of(train))
-                    p = head(Inputs.of(splits.validation))
-                    correct.setdefault((rung.name, role), []).append((p > 0.5) == labels)
+            for ref in reference_heads(ladder):
+                train = splits.supervisor_train if ref.role == "weak" else splits.transfer
+                head = ws.student(ref.rung, seed).fit(Inputs.of(train), labels_of(train))
+                p = head(Inputs.of(splits.validation))
+                correct.setdefault((ref.rung.name, ref.role), []).append((p > 0.5) == labels)
         for weak, strong in ladder.pairs():
             gaps.append(gap_of((task.id, weak.name, strong.name), correct[weak.name, "weak"],
                                correct[strong.name, "ceiling"]))
