@@ -12,6 +12,7 @@ import pytest
 
 from tests.reporting.records import correct_on, record
 from tests.submissions.conftest import write_submission
+from w2sbench.core.cell import Cell
 from w2sbench.core.result import ResultStore
 from w2sbench.leaderboard import generate
 from w2sbench.leaderboard.board import build_leaderboard
@@ -45,8 +46,8 @@ def root(tmp_path):
 def test_cells_without_a_clear_gap_leave_the_board_and_every_entry_is_ranked(root):
     [board] = build_leaderboard(root, {"toy": TRACK}).boards
     assert board.reference == "naive"
-    assert board.scored_cells == [("a", "weak", "strong"), ("b", "weak", "strong")]
-    assert [g.cell for g in board.excluded_cells] == [("a", "weak", "mid"), ("b", "weak", "mid")]
+    assert board.scored_cells == [Cell("a", "weak", "strong", "fake"), Cell("b", "weak", "strong", "fake")]
+    assert [g.cell for g in board.excluded_cells] == [Cell("a", "weak", "mid", "fake"), Cell("b", "weak", "mid", "fake")]
     assert all(g.gap == pytest.approx(0.005) and g.interval.low < 0.02 and not g.kept for g in board.excluded_cells)
     rows = {r.name: r for r in board.rows}
     assert rows["naive"].pgr == pytest.approx(0.5) and rows["hard"].pgr == pytest.approx(0.6)
@@ -85,7 +86,7 @@ def test_a_held_out_track_keeps_the_cells_its_held_out_gaps_clear_whatever_the_t
     monkeypatch.setattr(held_out_gaps, "committed_path", lambda: path)
     track = TRACK.model_copy(update={"keep_cells": "held-out-gap"})
     [board] = build_leaderboard(root, {"toy": track}).boards
-    assert board.scored_cells == [("a", "weak", "mid"), ("b", "weak", "mid")]
-    assert [g.cell for g in board.excluded_cells] == [("a", "weak", "strong"), ("b", "weak", "strong")]
+    assert board.scored_cells == [Cell("a", "weak", "mid", "fake"), Cell("b", "weak", "mid", "fake")]
+    assert [g.cell for g in board.excluded_cells] == [Cell("a", "weak", "strong", "fake"), Cell("b", "weak", "strong", "fake")]
     md = generate(root, {"toy": track})["README.md"].decode()
     assert "cells kept by the gap of the harness's reference heads on validation splits of unreported seeds" in md

@@ -8,6 +8,7 @@ import pytest
 from scipy import stats
 
 from tests.reporting.records import correct_on, record
+from w2sbench.core.cell import Cell
 from w2sbench.core.metrics import Interval
 from w2sbench.reporting.cells import GapCheck
 from w2sbench.reporting.claims import PAPER_CLAIMS, Claim, claim_tests, large_gap_cells
@@ -25,8 +26,8 @@ def cell_records(task, strong, w2s_right, ceiling_right=360, method="naive"):
 def test_naive_pgr_is_tested_over_tasks_and_a_missing_entry_is_named():
     # weak 0.70, ceiling 0.90 on every task; naive 0.80, 0.7625, 0.8375: PGR 0.5, 0.3125, 0.6875
     w2s = {"a": 320, "b": 305, "c": 335}
-    records = {"naive": {(t, "weak", "strong"): cell_records(t, "strong", k) for t, k in w2s.items()}}
-    checks = [GapCheck((t, "weak", "strong"), 0.2, Interval(0.15, 0.25)) for t in w2s]
+    records = {"naive": {Cell(t, "weak", "strong", "l"): cell_records(t, "strong", k) for t, k in w2s.items()}}
+    checks = [GapCheck(Cell(t, "weak", "strong", "l"), 0.2, Interval(0.15, 0.25)) for t in w2s]
     naive, aux = claim_tests(records, "naive", checks, claims=PAPER_CLAIMS[:2])
     per_task = np.array([0.5, 0.3125, 0.6875])
     assert naive.n_tasks == 3 and naive.estimate == pytest.approx(per_task.mean())
@@ -38,11 +39,11 @@ def test_naive_pgr_is_tested_over_tasks_and_a_missing_entry_is_named():
 
 def test_a_task_with_two_cells_counts_once_and_holm_adjusts_across_claims():
     def grid(method, shift):
-        return {(t, "weak", s): cell_records(t, s, 320 + shift[t], method=method)
+        return {Cell(t, "weak", s, "l"): cell_records(t, s, 320 + shift[t], method=method)
                 for t in ("a", "b") for s in ("strong", "mid")}
 
     records = {"naive": grid("naive", {"a": 0, "b": 0}), "m": grid("m", {"a": 8, "b": 4})}
-    checks = [GapCheck((t, "weak", s), 0.2, Interval(0.1, 0.3)) for t in ("a", "b") for s in ("strong", "mid")]
+    checks = [GapCheck(Cell(t, "weak", s, "l"), 0.2, Interval(0.1, 0.3)) for t in ("a", "b") for s in ("strong", "mid")]
     claims = (Claim("m beats naive", "m", "naive", False, ""), Claim("naive > 0", "naive", None, False, ""))
     lift, positive = claim_tests(records, "naive", checks, claims)
     assert lift.n_tasks == 2 and lift.n_cells == 4
@@ -53,8 +54,8 @@ def test_a_task_with_two_cells_counts_once_and_holm_adjusts_across_claims():
 
 
 def test_large_gap_cells_are_the_kept_cells_at_or_over_the_median_gap():
-    checks = [GapCheck(("a", "w", "s"), 0.10, Interval(0.05, 0.15)),
-              GapCheck(("b", "w", "s"), 0.30, Interval(0.2, 0.4)),
-              GapCheck(("c", "w", "s"), 0.20, Interval(0.1, 0.3)),
-              GapCheck(("d", "w", "s"), 0.90, Interval(-0.1, 1.0))]  # not kept: never large
-    assert large_gap_cells(checks) == [("b", "w", "s"), ("c", "w", "s")]
+    checks = [GapCheck(Cell("a", "w", "s", "l"), 0.10, Interval(0.05, 0.15)),
+              GapCheck(Cell("b", "w", "s", "l"), 0.30, Interval(0.2, 0.4)),
+              GapCheck(Cell("c", "w", "s", "l"), 0.20, Interval(0.1, 0.3)),
+              GapCheck(Cell("d", "w", "s", "l"), 0.90, Interval(-0.1, 1.0))]  # not kept: never large
+    assert large_gap_cells(checks) == [Cell("b", "w", "s", "l"), Cell("c", "w", "s", "l")]

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.reporting.records import correct_on, record
+from w2sbench.core.cell import Cell
 from w2sbench.core.result import ResultStore
 from w2sbench.reporting.compare import compare, comparison_table, detectable_difference
 from w2sbench.reporting.paired import PairedBootstrap
@@ -44,10 +45,10 @@ def test_scores_differences_and_the_task_level_test_by_hand():
     assert m.p_tasks == pytest.approx(1 - 2 * math.atan(5) / math.pi)
     assert m.diff_ci.low > 0 and m.p_paired == pytest.approx(2 / 2001)  # m is right wherever naive is
     assert m.detectable == pytest.approx(detectable_difference(float(np.std([0.2, 0.3], ddof=1)), 2))
-    assert [g.cell for g in report.left_out] == [("a", "toy", "weak", "mid")]
+    assert [g.cell for g in report.left_out] == [Cell("a", "weak", "mid", "toy")]
     assert report.n_compared == 1
     table = comparison_table(report)
-    assert "tasks as the independent units" in table and "a toy weak->mid" in table
+    assert "tasks as the independent units" in table and "left out (95% interval of the gap not above 0.02): a weak->mid (gap" in table
 
 
 def test_detectable_difference_matches_the_textbook_power_of_a_t_test():
@@ -91,5 +92,5 @@ def test_two_versions_of_a_method_in_one_cell_are_an_error_naming_them():
 
     stale = [r.model_copy(update={"method": r.method.model_copy(update={"code_hash": "oldversion123"})})
              for r in cell("a", 320, "m")]
-    with pytest.raises(W2SError, match=r"m: several records for a toy weak strong .*code oldversion12"):
+    with pytest.raises(W2SError, match=r"m: several records for a weak->strong \(toy\) .*code oldversion12"):
         compare([*toy(), *stale], boot=PairedBootstrap(n_boot=100))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from tests.reporting.records import correct_on, record
+from w2sbench.core.cell import Cell
 from w2sbench.reporting.estimators import by_cell, cell_pgr, score
 
 LABELS = np.ones(10, dtype=int)
@@ -41,5 +42,5 @@ def test_score_is_the_mean_with_the_median_beside_it():
 def test_cells_group_by_task_ladder_and_pair_sorted_by_seed():
     records = [seed_record(1, 5, 8, 9), seed_record(0, 6, 7, 8), seed_record(0, 6, 7, 8, strong_name="other")]
     cells = by_cell(records)
-    assert list(cells) == [("t", "toy", "weak", "other"), ("t", "toy", "weak", "strong")]
-    assert [r.seed for r in cells[("t", "toy", "weak", "strong")]] == [0, 1]
+    assert list(cells) == [Cell("t", "weak", "other", "toy"), Cell("t", "weak", "strong", "toy")]
+    assert [r.seed for r in cells[Cell("t", "weak", "strong", "toy")]] == [0, 1]

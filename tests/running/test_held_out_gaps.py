@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import FakeEncoder, fake_ladder
+from w2sbench.core.cell import Cell
 from w2sbench.core.errors import W2SError
 from w2sbench.core.splits import Splits
 from w2sbench.protocol.workspace import Workspace
@@ -27,22 +28,22 @@ def ws(tmp_path, tasks_env):
 def test_the_gap_is_the_seed_mean_of_paired_validation_accuracies():
     weak = [np.array([1, 0, 1, 0], bool), np.array([1, 1, 0, 0, 0, 0], bool)]
     strong = [np.array([1, 1, 1, 0], bool), np.array([1, 1, 1, 1, 1, 0], bool)]
-    g = H.gap_of(("t", "w", "s"), weak, strong, n_boot=2000)
+    g = H.gap_of(Cell("t", "w", "s", "toy"), weak, strong, n_boot=2000)
     # seed means: weak (0.5 + 1/3) / 2, ceiling (0.75 + 5/6) / 2
     assert g.acc_weak == pytest.approx((0.5 + 1 / 3) / 2)
     assert g.acc_ceiling == pytest.approx((0.75 + 5 / 6) / 2)
     assert g.gap == pytest.approx(g.acc_ceiling - g.acc_weak)
     assert g.low <= g.gap <= g.high and g.n_validation == 10
-    assert H.gap_of(("t", "w", "s"), weak, strong, n_boot=2000) == g  # seeded by the cell
+    assert H.gap_of(Cell("t", "w", "s", "toy"), weak, strong, n_boot=2000) == g  # seeded by the cell
 
 
 def test_no_gap_has_an_interval_at_zero_and_a_clear_gap_lies_above_the_margin():
     rng = np.random.default_rng(0)
     same = [rng.random(800) < 0.7 for _ in range(5)]
-    none = H.gap_of(("t", "w", "s"), same, same, n_boot=500)
+    none = H.gap_of(Cell("t", "w", "s", "toy"), same, same, n_boot=500)
     assert none.gap == 0 and none.low == none.high == 0 and not none.low > GAP_MARGIN
     better = [s | (rng.random(800) < 0.5) for s in same]  # about 15 points more right
-    clear = H.gap_of(("t", "w", "s"), same, better, n_boot=500)
+    clear = H.gap_of(Cell("t", "w", "s", "toy"), same, better, n_boot=500)
     assert clear.low > GAP_MARGIN and clear.low < clear.gap < clear.high
 
 
@@ -60,10 +61,10 @@ def test_measure_scores_validation_and_never_reads_the_test_set(ws):
         s = ws.splits(task, seed)
         ws._splits[task.id, seed] = Splits(s.supervisor_train, s.transfer, s.validation, test=_Poison())
     gaps = H.measure(ws, [task], fake_ladder(), seeds=(100, 101))
-    assert [g.cell for g in gaps] == [("toy", w.name, s.name) for w, s in fake_ladder().pairs()]
+    assert [(g.task, g.weak, g.strong) for g in gaps] == [("toy", w.name, s.name) for w, s in fake_ladder().pairs()]
     n_val = sum(len(ws.splits(task, seed).validation) for seed in (100, 101))
     assert all(g.n_validation == n_val for g in gaps)
-    by_cell = {g.cell: g for g in gaps}
+    by_cell = {(g.task, g.weak, g.strong): g for g in gaps}
     assert by_cell["toy", "weak", "strong"].gap > 0  # the fake ladder's strong rung is less noisy
 
 
@@ -73,12 +74,12 @@ def test_held_out_checks_read_the_table_and_name_a_missing_cell():
     small = dict(cell, weak="m", gap=0.02, low=-0.01, high=0.05)
     table = {"ladder": "lad", "seeds": [100], "split": "validation", "numerics": "fp32", "data": {},
              "cells": [cell, small]}
-    kept, left = held_out_checks([("t", "w", "s"), ("t", "m", "s")], "lad", table)
+    kept, left = held_out_checks([Cell("t", "w", "s", "lad"), Cell("t", "m", "s", "lad")], "lad", table)
     assert kept.kept and kept.gap == 0.1 and not left.kept
-    with pytest.raises(W2SError, match="no lad gap for t x s"):
-        held_out_checks([("t", "x", "s")], "lad", table)
+    with pytest.raises(W2SError, match="no lad gap for t x->s"):
+        held_out_checks([Cell("t", "x", "s", "lad")], "lad", table)
     with pytest.raises(W2SError, match="no other gap"):
-        held_out_checks([("t", "w", "s")], "other", table)
+        held_out_checks([Cell("t", "w", "s", "other")], "other", table)
 
 
 def test_write_then_check_passes_and_a_stale_table_fails(tmp_path, tasks_env, monkeypatch, capsys):
@@ -104,7 +105,7 @@ def test_write_then_check_passes_and_a_stale_table_fails(tmp_path, tasks_env, mo
     (tmp_path / H.DOC).write_text(H.markdown(written))
     with pytest.raises(SystemExit) as e:
         H.main(["--check", *args])
-    assert e.value.code == 1 and "recomputed rows differ (toy weak mid)" in capsys.readouterr().out
+    assert e.value.code == 1 and "recomputed rows differ (toy weak->mid)" in capsys.readouterr().out
 
 
 def test_the_reported_seeds_are_refused(tasks_env):

@@ -20,6 +20,7 @@ import pytest
 
 from tests.reporting.records import correct_on, record
 from tests.submissions.conftest import write_submission
+from w2sbench.core.cell import Cell
 from w2sbench.core.result import ResultStore
 from w2sbench.leaderboard.board import build_leaderboard
 from w2sbench.running.tracks import Track
@@ -70,8 +71,8 @@ def test_the_dosing_entry_is_flagged_on_the_cells_the_board_ranks(root):
     assert 370 / N < ceiling_upper(CEILING["strong"] / N, N)  # each kept cell just under the ceiling's bound
     assert review_flags(dosing) == []  # every cell, no intervals: the channel the board's rule closes
     b = board(root)
-    assert b.reference == "naive" and b.scored_cells == [("a", "weak", "strong"), ("b", "weak", "strong")]
-    assert [g.cell for g in b.excluded_cells] == [("a", "weak", "mid"), ("b", "weak", "mid")]
+    assert b.reference == "naive" and b.scored_cells == [Cell("a", "weak", "strong", "fake"), Cell("b", "weak", "strong", "fake")]
+    assert [g.cell for g in b.excluded_cells] == [Cell("a", "weak", "mid", "fake"), Cell("b", "weak", "mid", "fake")]
     assert [r.name for r in b.rows] == ["fair", "naive"]
     [(name, why)] = b.invalid
     assert name == "dosing" and why.startswith("needs review")

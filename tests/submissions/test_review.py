@@ -76,7 +76,7 @@ def test_an_acceptance_holds_for_its_code_hash_only(one_cell):
 
 def test_a_malformed_reviewed_file_names_itself(tmp_path):
     (tmp_path / "reviewed.yaml").write_text("accepted: [naive]\n")
-    with pytest.raises(SubmissionError, match=r"reviewed.yaml: not a list of accepted entries"):
+    with pytest.raises(SubmissionError, match=r"reviewed.yaml: invalid accepted entries file"):
         load_reviewed(tmp_path)
     shutil.rmtree(tmp_path)
     tmp_path.mkdir()

@@ -94,7 +94,7 @@ def test_packaged_tracks_are_valid_and_pin_their_grid():
             task = load_task_file(root / "tasks" / f"{task_id}.yaml")
             assert t.suite in task.suites
             assert not t.private or task.private is not None, f"private track {t.name}: {task_id} has no private draw"
-        assert len(t.cells()) == len(t.tasks) * len(t.pairs) * len(t.seeds)
+        assert len(t.experiments()) == len(t.tasks) * len(t.pairs) * len(t.seeds)
         if t.private:  # its board reads the maintainers' records: they must be committed for the current draw
             split = json.loads((root / "leaderboard" / "private" / t.name / "split.json").read_text())["tasks"]
             assert set(split) == set(t.tasks)

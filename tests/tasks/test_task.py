@@ -46,7 +46,7 @@ def test_id_must_match_file_name(task_folder, tmp_path):
 def test_malformed_yaml(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("id: [unclosed")
-    with pytest.raises(W2SError, match="bad.yaml: cannot read"):
+    with pytest.raises(W2SError, match="bad.yaml: task definition is not valid YAML"):
         load_task_file(path)
 
 

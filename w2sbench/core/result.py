@@ -200,18 +200,18 @@ def settings_of(r: Result) -> str:
     return f"{r.provenance.regime} {json.dumps(r.provenance.budget, sort_keys=True)}{dtype}"
 
 
-def cell_of(r: Result) -> tuple:
+def identity_of(r: Result) -> tuple:
     """What one record stands for: (task, ladder, weak, strong, method and its parameters, seed,
     regime and budget). Two parameter settings of one method (naive and naive hard=True) are two cells."""
     return (r.task.id, r.ladder, r.weak.name, r.strong.name, r.method.name, params_of(r), r.seed, settings_of(r))
 
 
 def _duplicates(found: dict[Path, Result]) -> list[tuple[Path, str]]:
-    by_cell: dict[tuple, list[Path]] = defaultdict(list)
+    by_identity: dict[tuple, list[Path]] = defaultdict(list)
     for path, r in found.items():
-        by_cell[cell_of(r)].append(path)
+        by_identity[identity_of(r)].append(path)
     bad = []
-    for cell, paths in by_cell.items():
+    for identity, paths in by_identity.items():
         if len(paths) < 2:
             continue
         task, _, weak, strong, method, params, seed, settings = cell

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from w2sbench.core.errors import W2SError
+from w2sbench.core.schema import SHA40
 from w2sbench.labels.manifest import MANIFEST, sha256_bytes
 from w2sbench.labels.weak_label_set import WeakLabelSet, load_folder
-from w2sbench.tasks.task import SHA40
 
 # ------------------------------------------------------------------------------- the Hub
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from pydantic import BaseModel, ConfigDict
+from w2sbench.core.schema import Strict
 
 MANIFEST = "manifest.json"
 CARD = "README.md"
@@ -14,17 +14,13 @@ COLUMNS = ("id", "role", "soft_label", "hard_label")
 _SPLIT_NAME = re.compile(r"^\w+(\.\w+)*$")  # what `datasets` accepts as a split name
 
 
-class _Schema(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TaskProvenance(_Schema):
+class TaskProvenance(Strict):
     id: str
     version: int
     data_revision: str
 
 
-class RungProvenance(_Schema):
+class RungProvenance(Strict):
     name: str
     model: str
     revision: str
@@ -32,7 +28,7 @@ class RungProvenance(_Schema):
     parameters: int | None
 
 
-class TableEntry(_Schema):
+class TableEntry(Strict):
     """One table: where it is, its checksum, and what produced it."""
 
     path: str
@@ -45,14 +41,14 @@ class TableEntry(_Schema):
     ids_sha256: dict[str, str]  # per role, sha256 of the ids in split order
 
 
-class Harness(_Schema):
+class Harness(Strict):
     w2sbench: str
     protocol: int
     git_revision: str | None
     libraries: dict[str, str]
 
 
-class Manifest(_Schema):
+class Manifest(Strict):
     schema_version: int = MANIFEST_SCHEMA
     harness: Harness
     ladder: str

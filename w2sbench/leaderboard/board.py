@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from w2sbench.core.cell import Cell
 from w2sbench.core.errors import W2SError
 from w2sbench.core.records import read_records
 from w2sbench.core.result import Result, version_of
@@ -48,9 +49,13 @@ from w2sbench.reporting.paired import PairedBootstrap
 from w2sbench.reporting.ranking import Ranking
 from w2sbench.running.tracks import Track
 from w2sbench.submissions.metadata import Metadata, load_metadata
-from w2sbench.submissions.review import Reviewed, cell_flags, load_reviewed, needs_review
+from w2sbench.submissions.review import (
+    Reviewed,
+    cell_flags,
+    load_reviewed,
+    needs_review,
+)
 
-Cell = tuple[str, str, str]  # (task, weak, strong)
 HARNESS_ENTRY = "naive"  # submissions/naive: the harness's own records, the reference of every board
 
 
@@ -105,7 +110,7 @@ class Board:
 
     @property
     def n_experiments(self) -> int:
-        return len(self.track.cells())
+        return len(self.track.experiments())
 
 
 def load_entries(root: Path) -> list[Entry]:
@@ -127,13 +132,12 @@ def load_entries(root: Path) -> list[Entry]:
     return entries
 
 
-def _track_records(entry: Entry, track: Track) -> tuple[dict[tuple, Result], list[str]]:
-    cells = set(track.cells())
-    found: dict[tuple, list[Result]] = defaultdict(list)
+def _track_records(entry: Entry, track: Track) -> tuple[dict[tuple[Cell, int], Result], list[str]]:
+    experiments = set(track.experiments())
+    found: dict[tuple[Cell, int], list[Result]] = defaultdict(list)
     for r in entry.records:
-        cell = (r.task.id, r.weak.name, r.strong.name, r.seed)
-        if r.ladder == track.ladder and cell in cells:
-            found[cell].append(r)
+        if (key := (Cell.of(r), r.seed)) in experiments:
+            found[key].append(r)
     problems = []
     identities = {version_of(r) for rs in found.values() for r in rs}
     if len(identities) > 1:
@@ -190,24 +194,24 @@ def build_board(track: Track, entries: list[Entry], boot: PairedBootstrap | None
         got, problems = _track_records(e, track)
         if problems:
             invalid.append((e.name, "; ".join(problems)))
-        elif len(got) < len(track.cells()):
-            incomplete.append((e.name, len(got), len(track.cells())))
+        elif len(got) < len(track.experiments()):
+            incomplete.append((e.name, len(got), len(track.experiments())))
         else:
-            complete.append((e, [got[c] for c in track.cells()]))
+            complete.append((e, [got[x] for x in track.experiments()]))
 
     grouped: dict[str, dict[Cell, list[Result]]] = {}
     strong_sizes: dict[str, int | None] = {}
     for e, records in complete:
         cells: dict[Cell, list[Result]] = defaultdict(list)
         for r in records:
-            cells[(r.task.id, r.weak.name, r.strong.name)].append(r)
+            cells[Cell.of(r)].append(r)
             if r.strong.parameters is not None:
                 strong_sizes.setdefault(r.strong.name, r.strong.parameters)
         grouped[e.name] = {c: sorted(rs, key=lambda r: r.seed) for c, rs in cells.items()}
     for _, s in track.pair_names():
         strong_sizes.setdefault(s, None)
 
-    track_cells: list[Cell] = list(dict.fromkeys((t, w, s) for t, w, s, _ in track.cells()))
+    track_cells = track.cells()
     ref, no_reference = _reference(complete, entries)
     if not ref:
         gaps = []

@@ -100,7 +100,7 @@ def code_span(text, table: bool = True, limit: int | None = None) -> str:
 
 def _grid_line(track: Track) -> str:
     return (f"tasks {', '.join(track.tasks)}; ladder {track.ladder}; pairs {', '.join(track.pairs)}; "
-            f"seeds {', '.join(map(str, track.seeds))} ({len(track.cells())} experiments per entry); "
+            f"seeds {', '.join(map(str, track.seeds))} ({len(track.experiments())} experiments per entry); "
             f"time limit {track.time_limit_s:g} s per method call, {track.budget_s:g} s per entry for the "
             f"whole grid's re-run in validate; cells kept by {_gap_source(track)}")
 
@@ -126,7 +126,7 @@ def _private_line(board: Board) -> str:
 
 
 def _task_value(board: Board, row: Row, task: str) -> str:
-    if not any(c[0] == task for c in board.scored_cells):
+    if not any(c.task == task for c in board.scored_cells):
         return "left out"
     return _f(row.per_task.get(task))
 
@@ -317,7 +317,7 @@ def _plots(board: Board) -> str:
                "points": {s: (p, lo, hi) for s, (_, p, lo, hi) in r.per_strong.items()}}
               for i, (r, oracle) in enumerate(shown)]
     values = {(r.name + (" (oracle)" if oracle else ""), task): r.per_task.get(task) for r, oracle in shown for task in t.tasks}
-    no_cells = {task for task in t.tasks if not any(c[0] == task for c in board.scored_cells)}
+    no_cells = {task for task in t.tasks if not any(c.task == task for c in board.scored_cells)}
     figures = [
         (svg.forest(forest_rows, f"{t.name}: PGR per entry"),
          "Each entry's PGR (dot) and 95% hierarchical paired bootstrap interval over seeds and test examples (bar); hollow dots are oracles."),

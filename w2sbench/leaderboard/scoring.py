@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from w2sbench.core.cell import Cell
 from w2sbench.core.metrics import Interval, percentile_interval
 from w2sbench.core.result import Result
 from w2sbench.reporting.estimators import cell_pgr, score
 from w2sbench.reporting.paired import PairedBootstrap, mean_over_cells
 from w2sbench.reporting.ranking import Ranking, rank
-
-Cell = tuple[str, str, str]  # (task, weak, strong)
 
 
 @dataclass(frozen=True)
@@ -54,13 +53,13 @@ def score_entries(entries: dict[str, dict[Cell, list[Result]]], reference: dict[
             ci = percentile_interval(mean_over_cells([per_cell[c].pgr[name] for c in subset]))
             return s.mean, ci.low, ci.high
 
-        strongs = list(dict.fromkeys(c[2] for c in cells))
+        strongs = list(dict.fromkeys(c.strong for c in cells))
         out[name] = EntryScore(
             pgr=total.mean if total else None,
             median=total.median if total else None,
             ci=percentile_interval(samples) if samples is not None else Interval(None, None, 1.0),
-            per_task={t: part([c for c in cells if c[0] == t])[0] for t in tasks},
-            per_strong={s: part([c for c in cells if c[2] == s]) for s in strongs},
+            per_task={t: part([c for c in cells if c.task == t])[0] for t in tasks},
+            per_strong={s: part([c for c in cells if c.strong == s]) for s in strongs},
             samples=samples,
             cells={c: percentile_interval(per_cell[c].pgr[name]) for c in cells},
         )

@@ -13,11 +13,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
-import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from w2sbench.core.errors import W2SError, unknown_name
-from w2sbench.tasks.task import SHA40, Strict
+from w2sbench.core.schema import SHA40, Strict, load_yaml_model
 
 
 class Rung(Strict):
@@ -148,10 +147,7 @@ def get_ladder(name: str) -> Ladder:
     files = _ladder_files()
     if name not in files:
         raise unknown_name("ladder", name, files)
-    try:
-        return Ladder.model_validate(yaml.safe_load(files[name]))
-    except ValidationError as e:
-        raise W2SError(f"w2sbench/models/ladders/{name}.yaml: invalid ladder: {e}") from None
+    return load_yaml_model(Ladder, f"w2sbench/models/ladders/{name}.yaml", "ladder", text=files[name])
 
 
 def all_ladders() -> dict[str, Ladder]:

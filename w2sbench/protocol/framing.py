@@ -22,6 +22,14 @@ class Framing(Protocol):
     """What the protocol asks of a framing (binary heads, or a language model's choices)."""
 
     name: ClassVar[str]
+    default_method: ClassVar[str]  # the builtin method a run of this framing uses unless told otherwise
+    standard_labels: ClassVar[bool]  # whether its weak labels can be exported and pulled as standard labels
+
+    def training_identity(self, ws: Workspace) -> dict:
+        """What decides how its heads are trained (part of each stored prediction's cache key)."""
+
+    def texts(self, examples: list) -> list[str]:
+        """The texts a rung embeds for these examples (the feature cache's keys)."""
 
     def train_weak(self, ws: Workspace, weak: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
         """The weak supervisor trained with ground truth on supervisor_train, predicting every weak-labelled role."""

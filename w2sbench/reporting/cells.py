@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from w2sbench.core.metrics import MIN_GAP, Interval, percentile_interval
+from w2sbench.core.cell import Cell
 from w2sbench.core.errors import W2SError
+from w2sbench.core.metrics import MIN_GAP, Interval, percentile_interval
 from w2sbench.core.result import Result
 from w2sbench.reporting.paired import PairedBootstrap
 from w2sbench.running.held_out_gaps import held_out_gaps
@@ -28,7 +29,7 @@ GAP_MARGIN = MIN_GAP
 
 @dataclass(frozen=True)
 class GapCheck:
-    cell: tuple
+    cell: Cell
     gap: float
     interval: Interval
 
@@ -37,7 +38,7 @@ class GapCheck:
         return self.interval.low is not None and self.interval.low > GAP_MARGIN
 
 
-def check_gaps(reference: dict[tuple, list[Result]], boot: PairedBootstrap) -> list[GapCheck]:
+def check_gaps(reference: dict[Cell, list[Result]], boot: PairedBootstrap) -> list[GapCheck]:
     """The gap of every cell from its reference records (one per seed), with its 95% interval."""
     checks = []
     for cell, records in reference.items():
@@ -47,18 +48,19 @@ def check_gaps(reference: dict[tuple, list[Result]], boot: PairedBootstrap) -> l
     return checks
 
 
-def held_out_checks(cells: list[tuple[str, str, str]], ladder: str, table: dict | None = None) -> list[GapCheck]:
+def held_out_checks(cells: list[Cell], ladder: str, table: dict | None = None) -> list[GapCheck]:
     """The cells' gaps from the committed held-out table; every cell must be in it."""
     gaps = held_out_gaps(ladder, table)
     missing = [c for c in cells if c not in gaps]
     if missing:
         raise W2SError(f"the held-out gap table (w2sbench/running/held_out_gaps.json) has no {ladder} gap for "
-                       f"{', '.join(' '.join(c) for c in missing)}: measure them with python -m "
+                       f"{', '.join(map(str, missing))}: measure them with python -m "
                        "w2sbench.running.held_out_gaps --tasks ... --write")
     return [GapCheck(c, gaps[c].gap, gaps[c].interval) for c in cells]
 
 
 def describe(checks: list[GapCheck]) -> str:
-    """The left-out cells in words, for boards and tables."""
-    return "; ".join(f"{' '.join(map(str, g.cell[:-2]))} {g.cell[-2]}->{g.cell[-1]} (gap {g.gap:+.3f}, 95% interval "
+    """The left-out cells in words, for boards and tables (naming the ladder where they span several)."""
+    several = len({g.cell.ladder for g in checks}) > 1
+    return "; ".join(f"{g.cell}{f' ({g.cell.ladder})' if several else ''} (gap {g.gap:+.3f}, 95% interval "
                      f"[{g.interval.low:+.3f}, {g.interval.high:+.3f}])" for g in checks)

@@ -18,13 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from w2sbench.core.cell import Cell
 from w2sbench.core.result import Result
 from w2sbench.reporting.cells import GapCheck
 from w2sbench.reporting.compare import detectable_difference
 from w2sbench.reporting.estimators import cell_pgr
 from w2sbench.reporting.ranking import holm
-
-Cell = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
@@ -93,8 +92,8 @@ def claim_tests(records: dict[str, dict[Cell, list[Result]]], reference: str, ch
             return 0.0 if name is None else cell_pgr(records[name][cell], ref[cell])
 
         diffs = {c: (pgr_of(claim.method, c), pgr_of(claim.baseline, c)) for c in cells}
-        tasks = sorted({c[0] for c in cells})
-        per_task = np.array([np.mean([a - b for c, (a, b) in diffs.items() if c[0] == t]) for t in tasks])
+        tasks = sorted({c.task for c in cells})
+        per_task = np.array([np.mean([a - b for c, (a, b) in diffs.items() if c.task == t]) for t in tasks])
         n = len(tasks)
         estimate = float(per_task.mean())
         sd = float(per_task.std(ddof=1)) if n > 1 else float("nan")

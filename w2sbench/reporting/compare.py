@@ -28,12 +28,13 @@ import numpy as np
 from scipy import optimize, stats
 from tabulate import tabulate
 
+from w2sbench.core.cell import Cell
 from w2sbench.core.errors import W2SError
 from w2sbench.core.metrics import Interval, percentile_interval
 from w2sbench.core.result import Result
 from w2sbench.models.ladder import is_ensemble_name
 from w2sbench.reporting.cells import GapCheck, check_gaps
-from w2sbench.reporting.estimators import Cell, by_cell, cell_pgr, score
+from w2sbench.reporting.estimators import by_cell, cell_pgr, score
 from w2sbench.reporting.paired import PairedBootstrap, mean_over_cells
 from w2sbench.reporting.ranking import holm, paired_p
 
@@ -111,7 +112,7 @@ def compare(results: list[Result], baseline: str = "naive", boot: PairedBootstra
             seeds = [r.seed for r in rs]
             if len(set(seeds)) < len(seeds):
                 versions = sorted({f"code {r.method.code_hash[:12]}, regime {r.provenance.regime}" for r in rs})
-                raise W2SError(f"{name}: several records for {' '.join(cell)} and one seed ({'; '.join(versions)}); "
+                raise W2SError(f"{name}: several records for {cell} ({cell.ladder}) and one seed ({'; '.join(versions)}); "
                                "compare one version: remove the stale records or pass their folders separately")
 
     def base_of(name: str) -> str:
@@ -137,7 +138,7 @@ def compare(results: list[Result], baseline: str = "naive", boot: PairedBootstra
         points = {c: cell_pgr(grid[c], reference[c]) for c in cells}
         total = score(points.values())
         ci = percentile_interval(mean_over_cells([samples[name][c] for c in cells])) if total else Interval(None, None, 1.0)
-        row = Comparison(name, oracle[name], len({c[0] for c in cells}), len(cells),
+        row = Comparison(name, oracle[name], len({c.task for c in cells}), len(cells),
                          total.mean if total else None, total.median if total else None, ci)
         base = grids.get(base_of(name))
         shared = [c for c in cells if base is not None and c in base] if name != base_of(name) else []
@@ -146,8 +147,8 @@ def compare(results: list[Result], baseline: str = "naive", boot: PairedBootstra
             theirs = score(cell_pgr(base[c], reference[c]) for c in shared)
             d = mean_over_cells([samples[name][c] for c in shared]) - mean_over_cells(
                 [samples[base_of(name)][c] for c in shared])
-            tasks = sorted({c[0] for c in shared})
-            per_task = np.array([np.mean([points[c] - cell_pgr(base[c], reference[c]) for c in shared if c[0] == t])
+            tasks = sorted({c.task for c in shared})
+            per_task = np.array([np.mean([points[c] - cell_pgr(base[c], reference[c]) for c in shared if c.task == t])
                                  for t in tasks])
             sd = float(per_task.std(ddof=1)) if len(tasks) > 1 else float("nan")
             p_tasks = float(stats.ttest_1samp(per_task, 0.0).pvalue) if len(tasks) > 1 and sd > 0 else None

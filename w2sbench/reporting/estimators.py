@@ -15,21 +15,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from w2sbench.core.cell import Cell
 from w2sbench.core.metrics import pgr
 from w2sbench.core.result import Result
-
-Cell = tuple[str, str, str, str]  # (task, ladder, weak, strong)
-
-
-def cell_of(r: Result) -> Cell:
-    return (r.task.id, r.ladder, r.weak.name, r.strong.name)
 
 
 def by_cell(records: Iterable[Result]) -> dict[Cell, list[Result]]:
     """Records grouped into cells, each cell's records sorted by seed."""
     cells: dict[Cell, list[Result]] = defaultdict(list)
     for r in records:
-        cells[cell_of(r)].append(r)
+        cells[Cell.of(r)].append(r)
     return {c: sorted(rs, key=lambda r: r.seed) for c, rs in sorted(cells.items())}
 
 

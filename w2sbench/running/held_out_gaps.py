@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from w2sbench.core.cell import Cell
 from w2sbench.core.errors import W2SError
 from w2sbench.core.example import Inputs, labels_of
 from w2sbench.core.metrics import (
@@ -45,7 +46,11 @@ from w2sbench.core.store import atomic_write_bytes
 from w2sbench.models.ladder import Ladder, get_ladder
 from w2sbench.models.numerics import current as current_numerics
 from w2sbench.protocol.workspace import Workspace
-from w2sbench.running.budget_selection import SELECTION_SEEDS, parse_seeds, reference_heads
+from w2sbench.running.budget_selection import (
+    SELECTION_SEEDS,
+    parse_seeds,
+    reference_heads,
+)
 from w2sbench.tasks.loading import mirror
 from w2sbench.tasks.task import Task, get_task
 
@@ -69,10 +74,6 @@ class HeldOutGap:
     n_validation: int  # validation examples summed over the seeds
 
     @property
-    def cell(self) -> tuple[str, str, str]:
-        return self.task, self.weak, self.strong
-
-    @property
     def interval(self) -> Interval:
         return Interval(self.low, self.high)
 
@@ -81,11 +82,11 @@ def _boot_seed(task: str, weak: str, strong: str) -> int:
     return int(hashlib.sha256(f"w2sbench-held-out/{task}/{weak}/{strong}".encode()).hexdigest()[:8], 16)
 
 
-def gap_of(cell: tuple[str, str, str], weak_correct: list[np.ndarray], strong_correct: list[np.ndarray],
+def gap_of(cell: Cell, weak_correct: list[np.ndarray], strong_correct: list[np.ndarray],
            n_boot: int = N_BOOT) -> HeldOutGap:
     """The cell's gap from per-seed correctness vectors (one validation split per seed), with a
     hierarchical paired bootstrap interval: seeds resampled, then each drawn seed's examples."""
-    rng = np.random.default_rng(_boot_seed(*cell))
+    rng = np.random.default_rng(_boot_seed(cell.task, cell.weak, cell.strong))
     k = len(weak_correct)
     diffs = [s.astype(float) - w.astype(float) for w, s in zip(weak_correct, strong_correct)]
     samples = np.zeros(n_boot)
@@ -94,7 +95,7 @@ def gap_of(cell: tuple[str, str, str], weak_correct: list[np.ndarray], strong_co
     interval = percentile_interval(samples)
     acc_weak = float(np.mean([w.mean() for w in weak_correct]))
     acc_ceiling = float(np.mean([s.mean() for s in strong_correct]))
-    return HeldOutGap(*cell, acc_weak, acc_ceiling, acc_ceiling - acc_weak, interval.low, interval.high,
+    return HeldOutGap(cell.task, cell.weak, cell.strong, acc_weak, acc_ceiling, acc_ceiling - acc_weak, interval.low, interval.high,
                       int(sum(len(w) for w in weak_correct)))
 
 
@@ -113,7 +114,7 @@ def measure(ws: Workspace, tasks: list[Task], ladder: Ladder, seeds=SELECTION_SE
                 p = head(Inputs.of(splits.validation))
                 correct.setdefault((ref.rung.name, ref.role), []).append((p > 0.5) == labels)
         for weak, strong in ladder.pairs():
-            gaps.append(gap_of((task.id, weak.name, strong.name), correct[weak.name, "weak"],
+            gaps.append(gap_of(Cell(task.id, weak.name, strong.name, ladder.name), correct[weak.name, "weak"],
                                correct[strong.name, "ceiling"]))
         progress(f"held-out gaps: {task.id} done")
     return gaps
@@ -146,12 +147,12 @@ def load_table(path: Path | None = None) -> dict:
                        "--write") from None
 
 
-def held_out_gaps(ladder: str, table: dict | None = None) -> dict[tuple[str, str, str], HeldOutGap]:
-    """The committed held-out gaps of a ladder's cells, by (task, weak, strong)."""
+def held_out_gaps(ladder: str, table: dict | None = None) -> dict[Cell, HeldOutGap]:
+    """The committed held-out gaps of a ladder's cells."""
     table = table or load_table()
     if table["ladder"] != ladder:
         return {}
-    return {(c["task"], c["weak"], c["strong"]): HeldOutGap(**c) for c in table["cells"]}
+    return {Cell(c["task"], c["weak"], c["strong"], ladder): HeldOutGap(**c) for c in table["cells"]}
 
 
 def markdown(table: dict) -> str:
@@ -236,7 +237,7 @@ def main(argv=None) -> None:
         problems.append(f"{committed_path()} is missing")
     else:
         rows = {(c["task"], c["weak"], c["strong"]): c for c in committed["cells"]}
-        differ = [" ".join(g.cell) for g in gaps if rows.get(g.cell) != asdict(g)]
+        differ = [f"{g.task} {g.weak}->{g.strong}" for g in gaps if rows.get((g.task, g.weak, g.strong)) != asdict(g)]
         if differ or {k: committed[k] for k in ("ladder", "seeds", "numerics")} != {k: table[k] for k in
                                                                                   ("ladder", "seeds", "numerics")}:
             problems.append(f"{committed_path()}: recomputed rows differ ({', '.join(differ) or 'settings'})")

@@ -6,19 +6,17 @@ from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
+from w2sbench.core.cell import Cell
 from w2sbench.core.errors import W2SError, unknown_name
-from w2sbench.core.schema import validation_problems
+from w2sbench.core.schema import Strict, load_yaml_model
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{1,39}$"
 
 
-class Track(BaseModel):
+class Track(Strict):
     """One leaderboard's grid: a suite's tasks (pinned), a ladder, rung pairs and seeds."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(pattern=NAME_PATTERN)
     title: str
@@ -50,13 +48,16 @@ class Track(BaseModel):
     def pair_names(self) -> list[tuple[str, str]]:
         return [tuple(p.split(":")) for p in self.pairs]
 
-    def cells(self) -> list[tuple[str, str, str, int]]:
-        """(task, weak, strong, seed) for every experiment of the grid, in grid order."""
-        return [(t, w, s, seed) for t in self.tasks for (w, s) in self.pair_names() for seed in self.seeds]
+    def cells(self) -> list[Cell]:
+        """The grid's cells, in grid order."""
+        return [Cell(t, w, s, self.ladder) for t in self.tasks for (w, s) in self.pair_names()]
+
+    def experiments(self) -> list[tuple[Cell, int]]:
+        """(cell, seed) for every experiment of the grid, in grid order."""
+        return [(c, seed) for c in self.cells() for seed in self.seeds]
 
 
-class _TrackFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _TrackFile(Strict):
     default_tracks: list[str]
     tracks: list[Track]
 
@@ -64,10 +65,7 @@ class _TrackFile(BaseModel):
 @lru_cache(maxsize=1)
 def _track_file() -> _TrackFile:
     text = (resources.files("w2sbench.running") / "tracks.yaml").read_text()
-    try:
-        parsed = _TrackFile.model_validate(yaml.safe_load(text))
-    except ValidationError as e:
-        raise W2SError(f"w2sbench/running/tracks.yaml: invalid: {validation_problems(e)}") from None
+    parsed = load_yaml_model(_TrackFile, "w2sbench/running/tracks.yaml", "track file", text=text)
     names = [t.name for t in parsed.tracks]
     if len(set(names)) != len(names):
         raise W2SError("w2sbench/running/tracks.yaml: a track name is used twice")

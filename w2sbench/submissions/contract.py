@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
 from w2sbench.core.example import Inputs
+from w2sbench.core.schema import Strict
 from w2sbench.methods.api import MethodContext, OracleContext
 from w2sbench.models.probe import ProbeStudent
 
@@ -105,9 +105,7 @@ class PredictJob:
     features: dict[str, tuple[list[str], np.ndarray]]
 
 
-class Reply(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Reply(Strict):
     ok: bool
     identity: dict | None = None
     shape: list[int] | None = None
@@ -116,10 +114,8 @@ class Reply(BaseModel):
     traceback: str | None = None
 
 
-class Identity(BaseModel):
+class Identity(Strict):
     """What a worker reports of the class it loaded (checked by the harness)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str
     params: dict

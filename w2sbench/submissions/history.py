@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from w2sbench.core.cell import Cell
 from w2sbench.core.errors import W2SError
 from w2sbench.core.records import read_records
 from w2sbench.core.result import Result
@@ -114,7 +115,7 @@ def score_changes(before: dict[str, bytes], results_dir: Path) -> str:
     from w2sbench.reporting.report import summarize
 
     def summaries(records):
-        return {(s.task, s.ladder, s.weak, s.strong): s.pgr for s in summarize(records)}
+        return {Cell(s.task, s.weak, s.strong, s.ladder): s.pgr for s in summarize(records)}
 
     old = []
     for content in before.values():
@@ -128,7 +129,7 @@ def score_changes(before: dict[str, bytes], results_dir: Path) -> str:
     for cell in sorted(set(a) | set(b)):
         if a.get(cell) != b.get(cell) or (cell in a) != (cell in b):
             out.append(
-                f"{cell[0]} {cell[2]}->{cell[3]} PGR {_f(a.get(cell), cell in a)} -> {_f(b.get(cell), cell in b)}"
+                f"{cell} PGR {_f(a.get(cell), cell in a)} -> {_f(b.get(cell), cell in b)}"
             )
     return "; ".join(out[:8])
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from w2sbench.core.errors import W2SError, unknown_name
+from w2sbench.core.schema import Strict, read_yaml_mapping, validation_problems
 from w2sbench.running.tracks import NAME_PATTERN, Track, all_tracks
 
 METHOD_PATTERN = r"^(builtin:[a-z0-9_.-]+|[A-Za-z0-9_./-]+\.py:[A-Za-z_][A-Za-z0-9_]*)$"
@@ -81,11 +81,9 @@ PARAMETER_RULE = (
 # ---------------------------------------------------------------------------------------------
 
 
-class Metadata(BaseModel):
+class Metadata(Strict):
     """``submissions/NAME/metadata.yaml``. Every field is required except ``paper`` (null allowed)
     and ``parameters``; unknown fields are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(pattern=NAME_PATTERN, description="the folder's name; a submitted class registers under it")
     authors: list[str] = Field(min_length=1)
@@ -187,13 +185,7 @@ def _raw_metadata(path: Path) -> dict:
     """metadata.yaml as a mapping; without one there is nothing else to check."""
     if not path.exists():
         raise W2SError(f"{path}: missing (every submission needs metadata.yaml; `w2sbench new-method NAME` writes one)")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as e:
-        raise W2SError(f"{path}: not valid YAML: {str(e).splitlines()[0]}") from None
-    if not isinstance(raw, dict):
-        raise W2SError(f"{path}: expected a mapping of fields, got {type(raw).__name__}")
-    return raw
+    return read_yaml_mapping(path, "metadata")
 
 
 def _checked(path: Path, raw: dict, problems: list[str]) -> Metadata:
@@ -202,25 +194,11 @@ def _checked(path: Path, raw: dict, problems: list[str]) -> Metadata:
     try:
         meta = Metadata.model_validate(raw)
     except ValidationError as e:
-        problems = _schema_problems(e) + problems
+        problems = validation_problems(e, fields=list(Metadata.model_fields)) + problems
     if not problems:
         return meta
     problems += [f"{k}: still the template's placeholder {v!r}" for k, v in PLACEHOLDERS.items() if raw.get(k) == v]
     raise W2SError(f"{path}: " + (f"{len(problems)} problems: " if len(problems) > 1 else "") + "; ".join(problems))
-
-
-def _schema_problems(e: ValidationError) -> list[str]:
-    """Each of pydantic's errors as one problem naming its field (core.schema's wording)."""
-    out = []
-    for err in e.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "(top)"
-        if err["type"] == "extra_forbidden":
-            out.append(f"unknown field {where!r} (fields: {', '.join(Metadata.model_fields)})")
-        elif err["type"] == "missing":
-            out.append(f"missing field {where!r}")
-        else:
-            out.append(f"{where}: {err['msg']}")
-    return out
 
 
 def _folder_problems(folder: Path, raw: dict, known: dict[str, Track]) -> list[str]:

@@ -27,13 +27,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
 from scipy.stats import binomtest
 
+from w2sbench.core.cell import Cell
 from w2sbench.core.errors import SubmissionError
 from w2sbench.core.metrics import Interval, pgr
 from w2sbench.core.result import Result
+from w2sbench.core.schema import Strict, load_yaml_model
 from w2sbench.reporting.estimators import score, seed_means
 
 REVIEWED_FILE = "reviewed.yaml"  # in the submissions folder; only maintainers edit it
@@ -46,10 +46,8 @@ class Flag:
     why: str
 
 
-class Reviewed(BaseModel):
+class Reviewed(Strict):
     """``submissions/reviewed.yaml``: entry name -> code hashes a maintainer accepted, with why."""
-
-    model_config = ConfigDict(extra="forbid")
 
     accepted: dict[str, list[str]] = {}
 
@@ -59,12 +57,11 @@ def ceiling_upper(acc: float, n: int, level: float = LEVEL) -> float:
     return float(binomtest(round(acc * n), n).proportion_ci(confidence_level=level, method="wilson").high)
 
 
-def cell_flags(entry: dict[tuple, list[Result]], reference: dict[tuple, list[Result]], cells: list[tuple],
-               intervals: dict[tuple, Interval] | None = None) -> list[Flag]:
+def cell_flags(entry: dict[Cell, list[Result]], reference: dict[Cell, list[Result]], cells: list[Cell],
+               intervals: dict[Cell, Interval] | None = None) -> list[Flag]:
     """The flags of one entry on exactly these cells (see the module docstring).
 
-    entry and reference: cell -> records (one per seed); a cell is a tuple ending in the weak and
-    strong rung names, starting with the task. The weak and ceiling accuracies are the
+    entry and reference: cell -> records (one per seed). The weak and ceiling accuracies are the
     reference's seed means, the ceiling's interval counts its task's test examples (shared by
     the seeds) as the independent units; intervals: cell -> the entry's 95% PGR interval.
     """
@@ -73,7 +70,7 @@ def cell_flags(entry: dict[tuple, list[Result]], reference: dict[tuple, list[Res
         own, ref = entry[c], reference[c]
         acc, base = seed_means(own), seed_means(ref)
         n = ref[0].task.n_test
-        where = f"{c[0]} {c[-2]}->{c[-1]}"
+        where = str(c)
         upper = ceiling_upper(base["ceiling"], n)
         if acc["w2s"] > upper:
             flags.append(Flag(where, f"acc_w2s {acc['w2s']:.3f} above the ceiling's {LEVEL:.0%} upper bound {upper:.3f} "
@@ -90,26 +87,25 @@ def cell_flags(entry: dict[tuple, list[Result]], reference: dict[tuple, list[Res
 
 
 def review_flags(records: list[Result]) -> list[Flag]:
-    """cell_flags on records alone: each cell (task, ladder, pair, regime) its own reference, every
-    cell with a defined PGR counted, no intervals. A board never calls this: it flags on its own
-    kept cells and reference (w2sbench.leaderboard.board)."""
-    cells: dict[tuple, list[Result]] = defaultdict(list)
+    """cell_flags on records alone, per regime: each cell its own reference, every cell with a
+    defined PGR counted, no intervals. A board never calls this: it flags on its own kept cells
+    and reference (w2sbench.leaderboard.board)."""
+    by_regime: dict[str, dict[Cell, list[Result]]] = defaultdict(lambda: defaultdict(list))
     for r in records:
-        cells[(r.task.id, r.ladder, r.provenance.regime, r.weak.name, r.strong.name)].append(r)
-    cells = {c: sorted(rs, key=lambda r: r.seed) for c, rs in sorted(cells.items())}
-    return cell_flags(cells, cells, list(cells))
+        by_regime[r.provenance.regime][Cell.of(r)].append(r)
+    flags = []
+    for _, grid in sorted(by_regime.items()):
+        cells = {c: sorted(rs, key=lambda r: r.seed) for c, rs in sorted(grid.items())}
+        flags += cell_flags(cells, cells, list(cells))
+    return flags
 
 
 def load_reviewed(root: Path) -> Reviewed:
     path = Path(root) / REVIEWED_FILE
     if not path.exists():
         return Reviewed()
-    try:
-        return Reviewed.model_validate(yaml.safe_load(path.read_text()) or {})
-    except (yaml.YAMLError, ValidationError) as e:
-        raise SubmissionError(
-            f"{path}: not a list of accepted entries ({str(e).splitlines()[0]}); expected `accepted: {{NAME: [CODE_HASH, ...]}}`"
-        ) from None
+    return load_yaml_model(Reviewed, path, "accepted entries file (`accepted: {NAME: [CODE_HASH, ...]}`)",
+                           SubmissionError, empty_ok=True)
 
 
 def needs_review(name: str, records: list[Result], reviewed: Reviewed, flags: list[Flag] | None = None) -> list[str]:

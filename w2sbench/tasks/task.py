@@ -10,25 +10,15 @@ from __future__ import annotations
 import difflib
 import importlib.util
 import pkgutil
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, ValidationError, model_validator
+from pydantic import Discriminator, Field, PrivateAttr, Tag, model_validator
 
 from w2sbench.core.errors import TaskDefinitionError, W2SError, unknown_name
 from w2sbench.core.paths import tasks_dir
-
-SHA40 = re.compile(r"^[0-9a-f]{40}$")
-SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-class Strict(BaseModel):
-    """Base for every schema: unknown fields are an error, objects are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from w2sbench.core.schema import SHA40, SHA256, Strict, load_yaml_model
 
 
 class HubSource(Strict):
@@ -203,9 +193,9 @@ class Task(Strict):
     def framing(self) -> str:
         """binary (Examples, a head per rung) or generative (Prompts, a language model writes
         the answer): what the task's conversion yields."""
-        from w2sbench.tasks.conversions import framing_of
+        from w2sbench.tasks.conversions import framing_name
 
-        return framing_of(self.conversion.name)
+        return framing_name(self.conversion.name)
 
     @property
     def pinned(self) -> bool:
@@ -240,46 +230,9 @@ def _missing_module(name: str) -> str | None:
 _UNION_TAGS = {"source": {"hub", "files"}, "splits": {"roles", "carve"}}
 
 
-def schema_problems(e: ValidationError) -> str:
-    """A task file's validation errors as one line, each naming its field path (``sizes.pool``,
-    ``source.splits.train.sha256``), what was expected and, for a scalar, what was given."""
-    out = []
-    for err in e.errors():
-        loc, kind, msg = [str(p) for p in err["loc"]], err["type"], err["msg"].removeprefix("Value error, ")
-        given = err.get("input")
-        if len(loc) > 1 and loc[1] in _UNION_TAGS.get(loc[0], ()):
-            del loc[1]
-        if loc[-1:] == ["[key]"]:  # a mapping's key: name the mapping, and the key given
-            loc, msg, given = loc[:-2], f"unknown key {given!r} ({msg})", None
-        if kind in ("union_tag_not_found", "union_tag_invalid"):  # source.kind
-            loc.append(err["ctx"]["discriminator"].strip("'"))
-            kind = "missing" if kind == "union_tag_not_found" else kind
-            msg, given = f"expected one of {err['ctx'].get('expected_tags')}", err["ctx"].get("tag")
-        where = ".".join(loc)
-        if kind == "extra_forbidden":
-            out.append(f"unknown field {where!r}")
-        elif kind == "missing":
-            out.append(f"missing field {where!r}")
-        elif not where:  # a check across fields: its message names them
-            out.append(msg)
-        else:
-            shown = f" (got {given!r})" if isinstance(given, (str, int, float, bool)) else ""
-            out.append(f"{where}: {msg}{shown}")
-    return "; ".join(out)
-
-
 def load_task_file(path: Path) -> Task:
     """Parse and validate one task file; errors name the file and the field."""
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as e:
-        raise TaskDefinitionError(f"{path}: cannot read task definition: {e}") from None
-    if not isinstance(raw, dict):
-        raise TaskDefinitionError(f"{path}: expected a mapping of task fields, got {type(raw).__name__}")
-    try:
-        task = Task.model_validate(raw)
-    except ValidationError as e:
-        raise TaskDefinitionError(f"{path}: invalid task definition: {schema_problems(e)}") from None
+    task = load_yaml_model(Task, path, "task definition", TaskDefinitionError, union_tags=_UNION_TAGS)
     if task.id != path.stem:
         raise TaskDefinitionError(f"{path}: id {task.id!r} must equal the file name {path.stem!r}")
     problems = task.definition_problems()

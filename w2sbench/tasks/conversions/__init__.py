@@ -30,12 +30,12 @@ from w2sbench.core.errors import unknown_name
 from w2sbench.core.example import Example
 
 Converter = Callable[..., Iterable[Example]]
-Framing = Literal["binary", "generative"]
+FramingName = Literal["binary", "generative"]  # the protocol's framing (w2sbench.protocol.framing) of this name runs it
 _CONVERTERS: dict[str, Converter] = {}
-_FRAMINGS: dict[str, Framing] = {}
+_FRAMINGS: dict[str, FramingName] = {}
 
 
-def converter(name: str, framing: Framing = "binary"):
+def converter(name: str, framing: FramingName = "binary"):
     """Register a conversion under ``name`` (the task file's conversion.name); ``framing`` says
     what it yields: binary Examples or generative Prompts."""
 
@@ -117,7 +117,8 @@ def param_problems(name: str, params: dict) -> list[tuple[str, str]]:
     return problems
 
 
-def framing_of(name: str) -> Framing:
+def framing_name(name: str) -> FramingName:
+    """The framing a converter's examples are run in."""
     get_converter(name)
     return _FRAMINGS[name]
 
