@@ -256,7 +256,9 @@ def test_the_page_renders_in_a_real_browser(records, tmp_path):
 
     root = make_root(tmp_path, records)
     (tmp_path / "submissions" / "incomplete").mkdir()
-    write(generate(root, TRACKS), tmp_path / "leaderboard")
+    # the main board opens the page even where tracks.yaml lists a provisional one first
+    tracks = {"side": toy_track("side"), "toy": TRACK.model_copy(update={"status": "main"})}
+    write(generate(root, tracks), tmp_path / "leaderboard")
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -268,16 +270,23 @@ def test_the_page_renders_in_a_real_browser(records, tmp_path):
     try:
         driver.get((tmp_path / "leaderboard" / "index.html").as_uri())
         assert driver.title == "w2sbench leaderboard"
+        # the first screen (1280 x 800): the main board's one-line summary and its ranked table, the rules folded
+        assert driver.find_element(By.CSS_SELECTOR, "section.board").get_attribute("id") == "track-toy"
+        assert driver.find_element(By.CSS_SELECTOR, "p.summary").text.startswith("toy: best PGR ")
+        assert not driver.find_element(By.CSS_SELECTOR, "details.rules p").is_displayed()
+        assert not driver.find_element(By.CSS_SELECTOR, "details.about p").is_displayed()
+        first_row = driver.find_element(By.CSS_SELECTOR, "table.ranked tr.entry")
+        assert first_row.location["y"] + first_row.size["height"] < 800
         rows = driver.find_elements(By.CSS_SELECTOR, "table.ranked tr.entry")
         assert [r.get_attribute("data-name") for r in rows] == [r.name for r in build_leaderboard(root, TRACKS).boards[0].rows]
         assert len(driver.find_elements(By.CSS_SELECTOR, "table.oracle tr.entry")) == 1
-        plots = driver.find_elements(By.CSS_SELECTOR, "svg.plot")
+        plots = driver.find_elements(By.CSS_SELECTOR, "#track-toy svg.plot")
         assert len(plots) == 3
         for svg_el in plots:
             assert svg_el.size["width"] > 100 and svg_el.size["height"] > 50
             assert svg_el.find_elements(By.CSS_SELECTOR, "circle, rect")
         # the CI marks are drawn: one error bar (line) per complete entry in the forest plot
-        forest = driver.find_element(By.CSS_SELECTOR, "svg.forest")
+        forest = driver.find_element(By.CSS_SELECTOR, "#track-toy svg.forest")
         assert len(forest.find_elements(By.CSS_SELECTOR, "circle")) == 3
         shot = tmp_path / "leaderboard.png"
         assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
@@ -298,3 +307,18 @@ def test_records_that_disagree_with_the_metadata_are_not_scored(records, tmp_pat
     [board] = build_leaderboard(root, TRACKS).boards
     assert [n for n, _ in board.invalid] == ["naive-hard"] and "other parameters" in board.invalid[0][1]
     assert "naive-hard" not in [r.name for r in board.rows]
+
+
+def test_the_main_board_comes_first_with_its_summary_line(records, tmp_path):
+    from w2sbench.leaderboard.render import markdown, summary
+
+    root = make_root(tmp_path, records)
+    lb = build_leaderboard(root, {"side": toy_track("side"), "toy": TRACK.model_copy(update={"status": "main"})})
+    assert [b.track.name for b in lb.boards] == ["toy", "side"]
+    b = lb.boards[0]
+    lead, line = b.rows[0], summary(b)
+    assert line.startswith(f"toy: best PGR {lead.name} {lead.pgr:.2f} [{lead.ci[0]:.2f}, {lead.ci[1]:.2f}]")
+    assert line.endswith(f"; {len(b.rows)} entries ranked on {len(b.scored_cells)} cells of 1 task.")
+    assert summary(lb.boards[1]) == "side: no entry ranked yet."
+    md = markdown(lb)
+    assert md.index("## toy") < md.index("## side") and f"**{summary(b)}**".replace("[", "\\[") in md.replace("\\]", "]")

@@ -29,16 +29,15 @@ from w2sbench.core.records import read_records
 from w2sbench.leaderboard.board import build_board, build_leaderboard, load_entries
 from w2sbench.leaderboard.private import private_entries
 from w2sbench.submissions.evaluate import evaluate
-from w2sbench.submissions.rescore import (
+from w2sbench.submissions.private_records import (
     PrivateRecord,
     expand,
-    full_records_dir,
     opens,
     read_private,
     reduce_committed,
     reduce_record,
-    rescore,
 )
+from w2sbench.submissions.rescore import full_records_dir, rescore
 from w2sbench.submissions.review import load_reviewed
 from w2sbench.tasks.private import example_order, folder_of
 

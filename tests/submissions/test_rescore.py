@@ -20,7 +20,8 @@ from tests.submissions.conftest import accept_all, method_source, toy_harness, t
 from w2sbench.core.errors import SubmissionError
 from w2sbench.leaderboard.board import build_leaderboard
 from w2sbench.submissions.evaluate import evaluate
-from w2sbench.submissions.rescore import SPLIT_FILE, read_private_records, rescore
+from w2sbench.submissions.private_records import SPLIT_FILE, read_private_records
+from w2sbench.submissions.rescore import rescore
 
 SECRET = "maintainers-only-0123456789"
 TRACKS = {"toy-private": toy_track("toy-private").model_copy(update={"private": True}), "toy": toy_track()}
@@ -150,7 +151,7 @@ def test_check_reproduces_committed_records_and_catches_a_forged_one(private_are
     bits = record["correct"]["w2s"]
     record["correct"]["w2s"] = "".join("1" if b == "0" else "0" for b in bits[:5]) + bits[5:]
     record["scores"]["acc_w2s"] = record["correct"]["w2s"].count("1") / len(bits)
-    from w2sbench.submissions.rescore import PrivateRecord
+    from w2sbench.submissions.private_records import PrivateRecord
 
     path.write_bytes(PrivateRecord.model_validate(record).sealed().dump())
     before = {p: p.read_bytes() for p in out.rglob("*.json")}

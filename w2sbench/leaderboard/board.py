@@ -299,7 +299,7 @@ def build_leaderboard(root: Path, tracks: dict[str, Track], private_root: Path |
     boot = PairedBootstrap()  # one draw per task, shared by every track
     private_root = Path(private_root) if private_root is not None else Path(root).parent / "leaderboard" / "private"
     boards = []
-    for t in tracks.values():
+    for t in sorted(tracks.values(), key=lambda t: t.status != "main"):  # the main board first
         if t.private:
             board = build_board(t, private_entries(usable, t, private_root, root), boot, reviewed)
             board.private_split = read_split(private_root, t) or {}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from w2sbench.core.result import Result, settings_of, version_of
 from w2sbench.running.tracks import Track
-from w2sbench.submissions.rescore import SPLIT_FILE, expand, read_private
+from w2sbench.submissions.private_records import SPLIT_FILE, expand, read_private
 from w2sbench.submissions.review import load_reviewed, needs_review
 
 

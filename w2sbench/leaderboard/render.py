@@ -145,13 +145,27 @@ def _md_rows(board: Board, rows: list[Row], ranked: bool) -> str:
     return tabulate(body, headers=headers, tablefmt="github", disable_numparse=True)
 
 
+def summary(b: Board) -> str:
+    """The board in one line: who leads, with its interval, and the harness's naive beside it."""
+    if not b.rows or b.rows[0].pgr is None:
+        return f"{b.track.name}: no entry ranked yet."
+    first = [r for r in b.rows if r.rank == b.rows[0].rank]
+    lead = first[0]
+    tied = f" (rank {lead.rank} shared with {len(first) - 1} other{'s' if len(first) > 2 else ''})" if len(first) > 1 else ""
+    naive = next((r for r in b.rows if r.name == b.reference), None)
+    beside = f"; {naive.name} (the harness's reference) {_ci(naive)}, rank {naive.rank}" if naive and naive is not lead else ""
+    tasks = len({c.task for c in b.scored_cells})
+    return (f"{b.track.name}: best PGR {lead.name} {_ci(lead)}{tied}{beside}; {len(b.rows)} entries ranked on "
+            f"{len(b.scored_cells)} cells of {tasks} task{'s' if tasks > 1 else ''}.")
+
+
 def markdown(lb: Leaderboard) -> str:
     out = ["# w2sbench leaderboard", "", GENERATED, "", "Plots (PGR with intervals, PGR against the strong rung's size, "
            "per-task heatmap): open [index.html](index.html).", "", RULES, ""]
     for b in lb.boards:
         t = b.track
         out += [f"## {t.name}: {t.title}" + (" (provisional)" if t.status == "provisional" else ""), "",
-                " ".join(t.description.split()), "", f"Grid: {_grid_line(t)}.", ""]
+                f"**{_md(summary(b))}**", "", " ".join(t.description.split()), "", f"Grid: {_grid_line(t)}.", ""]
         if t.private:
             out += [_private_line(b), ""]
         if b.rows:
@@ -189,7 +203,7 @@ table{border-collapse:collapse;margin:12px 0;font-size:13px}th,td{border:1px sol
 th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums}
 code{background:#f5f5f5;padding:1px 4px;font-size:12px}.muted{color:#666}.tag{font-size:12px;background:#fff3cd;padding:2px 6px;border-radius:3px}
 figure{margin:16px 0}figcaption{font-size:12px;color:#555;max-width:720px}.plots{display:flex;flex-wrap:wrap;gap:8px}
-nav a{margin-right:14px}td.better{background:#d4edda}td.worse{background:#f8d7da}
+nav a{margin-right:14px}.summary{font-size:16px;font-weight:bold}details{margin:8px 0}summary{cursor:pointer;color:#444}td.better{background:#d4edda}td.worse{background:#f8d7da}
 """
 
 
@@ -336,15 +350,17 @@ def html(lb: Leaderboard) -> str:
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            "<title>w2sbench leaderboard</title>", f"<style>{CSS.strip()}</style></head><body>",
            "<h1>w2sbench leaderboard</h1>",
-           f'<p class="muted">{escape(GENERATED)}</p>', f"<p>{escape(RULES)}</p>",
-           "<nav>" + "".join(f'<a href="#track-{escape(b.track.name)}">{escape(b.track.name)}</a>' for b in lb.boards) + "</nav>"]
+           f'<p class="muted">{escape(GENERATED)}</p>',
+           *([f'<p class="summary">{escape(summary(lb.boards[0]))}</p>'] if lb.boards else []),
+           "<nav>" + "".join(f'<a href="#track-{escape(b.track.name)}">{escape(b.track.name)}</a>' for b in lb.boards) + "</nav>",
+           f'<details class="rules"><summary>How the boards score</summary><p>{escape(RULES)}</p></details>']
     for b in lb.boards:
         t = b.track
         tag = ' <span class="tag">provisional</span>' if t.status == "provisional" else ""
         out += [f'<section class="board" id="track-{escape(t.name)}">',
                 f"<h2>{escape(t.name)}: {escape(t.title)}{tag}</h2>",
-                f"<p>{escape(' '.join(t.description.split()))}</p>",
-                f'<p class="muted">Grid: {escape(_grid_line(t))}.</p>']
+                f'<details class="about"><summary>About this track</summary><p>{escape(" ".join(t.description.split()))}</p>'
+                f'<p class="muted">Grid: {escape(_grid_line(t))}.</p></details>']
         if t.private:
             out.append(f"<p>{escape(_private_line(b))}</p>")
         out.append(_html_rows(b, b.rows, True, "ranked") if b.rows else "<p>No complete entry yet.</p>")
