@@ -1,10 +1,9 @@
 """The package's shape, enforced: import-linter's layer contract (pyproject.toml), no import
 circle anywhere in w2sbench, no module over the size a reader takes in at once."""
 
-from pathlib import Path
-
 import shutil
 import subprocess
+from pathlib import Path
 
 import grimp
 

@@ -3,9 +3,9 @@ dependencies and extras, and the very model packages w2sbench.models.packaged ex
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
-import tomllib
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version

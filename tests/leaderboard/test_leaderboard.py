@@ -20,8 +20,8 @@ from click.testing import CliRunner
 
 from tests.conftest import FakeEncoder, fake_ladder, latent_rows, write_rows
 from tests.submissions.conftest import toy_track, write_submission
-from w2sbench.leaderboard import compare, generate, stale, write
 from w2sbench.core.result import Result
+from w2sbench.leaderboard import compare, generate, stale, write
 from w2sbench.leaderboard.board import build_leaderboard
 from w2sbench.methods.api import Method, make_method
 

@@ -19,10 +19,10 @@ from w2sbench.methods.api import Method, make_method
 from w2sbench.models.ladder import Ladder, get_ladder
 from w2sbench.protocol.workspace import Workspace
 from w2sbench.running.executors import (
+    ExperimentsFailed,
     LocalExecutor,
     ProcessExecutor,
     RayExecutor,
-    ExperimentsFailed,
     make_executor,
     task_texts,
 )

@@ -96,7 +96,7 @@ def test_the_private_board_ranks_on_the_maintainers_records_and_names_the_split(
     from w2sbench.leaderboard.render import markdown
 
     text = markdown(build_leaderboard(private_arena["root"], TRACKS, private_arena["out"]))
-    assert f"Ranked on a private test split drawn from the maintainers' secret" in text
+    assert "Ranked on a private test split drawn from the maintainers' secret" in text
     assert f"sha256 {split['test_sha256'][:16]}" in text
 
 

@@ -9,7 +9,6 @@ silently changes (tracks pin their tasks).
 from __future__ import annotations
 
 import json
-
 import time
 from pathlib import Path
 

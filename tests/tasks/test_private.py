@@ -8,8 +8,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import write_toy_task
-from w2sbench.tasks.builders.chess_puzzles import STOCKFISH
 from w2sbench.core.errors import DataError, TaskDefinitionError
+from w2sbench.tasks.builders.chess_puzzles import STOCKFISH
 from w2sbench.tasks.loading import load_task_data, sha256_file, shipped_file
 from w2sbench.tasks.private import SECRET_ENV, commitment, draw, private_mirror, secret
 from w2sbench.tasks.task import _registry, get_task, load_task_file

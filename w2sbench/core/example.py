@@ -35,7 +35,7 @@ class Inputs:
     text_pairs: tuple[str, ...] | None = None
 
     @classmethod
-    def of(cls, examples: list[Example]) -> "Inputs":
+    def of(cls, examples: list[Example]) -> Inputs:
         pairs = [e.text_pair for e in examples]
         has_pairs = any(p is not None for p in pairs)
         if has_pairs and any(p is None for p in pairs):
@@ -49,7 +49,7 @@ class Inputs:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def subset(self, index) -> "Inputs":
+    def subset(self, index) -> Inputs:
         idx = np.asarray(index, dtype=int)
         pick = lambda xs: tuple(xs[i] for i in idx)  # noqa: E731
         return Inputs(pick(self.ids), pick(self.texts), pick(self.text_pairs) if self.text_pairs else None)

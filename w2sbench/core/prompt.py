@@ -44,13 +44,13 @@ class Prompts:
     choices: tuple[tuple[str, ...], ...]
 
     @classmethod
-    def of(cls, examples: list[Prompt]) -> "Prompts":
+    def of(cls, examples: list[Prompt]) -> Prompts:
         return cls(tuple(e.id for e in examples), tuple(e.prompt for e in examples), tuple(e.choices for e in examples))
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def subset(self, index) -> "Prompts":
+    def subset(self, index) -> Prompts:
         idx = np.asarray(index, dtype=int)
         return Prompts(*(tuple(xs[i] for i in idx) for xs in (self.ids, self.prompts, self.choices)))
 

@@ -214,7 +214,7 @@ def _duplicates(found: dict[Path, Result]) -> list[tuple[Path, str]]:
     for identity, paths in by_identity.items():
         if len(paths) < 2:
             continue
-        task, _, weak, strong, method, params, seed, settings = cell
+        task, _, weak, strong, method, params, seed, settings = identity
         method = method if params == "{}" else f"{method} {params}"
         for p in paths:
             others = ", ".join(q.name for q in paths if q != p)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Literal
 
@@ -142,7 +142,7 @@ def _ladder_files() -> dict[str, str]:
     return {p.name.removesuffix(".yaml"): p.read_text() for p in folder.iterdir() if p.name.endswith(".yaml")}
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_ladder(name: str) -> Ladder:
     files = _ladder_files()
     if name not in files:

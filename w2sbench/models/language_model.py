@@ -25,7 +25,7 @@ RESERVED = 16  # tokens kept free for the completion when a long prompt is trunc
 class FittedLanguageModel:
     """A (fine-tuned) language model: the predictor, Prompts -> a distribution over each prompt's choices."""
 
-    def __init__(self, student: "LanguageModel", lm: torch.nn.Module):
+    def __init__(self, student: LanguageModel, lm: torch.nn.Module):
         self.student, self.lm = student, lm.eval()
 
     @torch.no_grad()

@@ -22,7 +22,7 @@ import os
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Literal
 
 import torch
@@ -62,7 +62,7 @@ def native_bf16() -> bool:
     return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fallback_note() -> None:
     print("w2sbench: this CPU has no native bf16 (AVX512-BF16 or AMX): encoders run in fp32, about 3x "
           f"slower, and their features and records are keyed fp32 (set {ENV}=bf16 to emulate bf16)",

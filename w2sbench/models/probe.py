@@ -6,8 +6,8 @@ It holds no labels and no task: what a method learns, it learns from the targets
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
@@ -37,7 +37,7 @@ class TrainConfig:
 class Head:
     """A trained linear head on standardized features: the predictor a method returns."""
 
-    def __init__(self, student: "ProbeStudent", linear: torch.nn.Linear, mean: np.ndarray, std: np.ndarray):
+    def __init__(self, student: ProbeStudent, linear: torch.nn.Linear, mean: np.ndarray, std: np.ndarray):
         self.student, self.linear, self.mean, self.std = student, linear, mean, std
 
     def _x(self, features: np.ndarray) -> torch.Tensor:

@@ -7,7 +7,8 @@ student (models.finetune.FinetuneStudent) and the language-model student
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 

@@ -3,9 +3,10 @@ students, and the method-independent steps 2-3 (weak labels, ceilings), cached b
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 

@@ -94,7 +94,9 @@ def tables(by_budget: dict[str, dict[str, dict[str, float | None]]], center: str
     """Naive's per-cell PGR by budget, and each method's mean PGR by budget with rank correlations."""
     from tabulate import tabulate
 
-    fmt = lambda v: "-" if v is None else f"{v:+.2f}"
+    def fmt(v):
+        return "-" if v is None else f"{v:+.2f}"
+
     budgets = list(by_budget)
     cells = sorted(by_budget[center]["naive"])
     rows = [[cell, *(fmt(by_budget[b]["naive"].get(cell)) for b in budgets)] for cell in cells]

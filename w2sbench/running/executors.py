@@ -22,10 +22,11 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from w2sbench.core.errors import MethodError, W2SError, unknown_name
 from w2sbench.models import numerics
@@ -47,7 +48,7 @@ EXECUTORS = ("local", "process", "ray")
 # ------------------------------------------------------------------------ the jobs
 
 
-def portable(ws: "Workspace") -> "Workspace":
+def portable(ws: Workspace) -> Workspace:
     """A copy of the workspace without its in-process caches (loaded models, task data), to ship
     to workers: everything else in it (paths, training config, encoder factory, pulled weak
     labels) must pickle."""
@@ -59,10 +60,10 @@ def portable(ws: "Workspace") -> "Workspace":
     return clone
 
 
-_WORKER_WS: dict[str, "Workspace"] = {}
+_WORKER_WS: dict[str, Workspace] = {}
 
 
-def _worker_workspace(ws: "Workspace") -> "Workspace":
+def _worker_workspace(ws: Workspace) -> Workspace:
     """Reuse one workspace per run in each worker process (models load once per worker, not per job)."""
     token = getattr(ws, "_portable_token", None)
     if token is None:
@@ -70,13 +71,13 @@ def _worker_workspace(ws: "Workspace") -> "Workspace":
     return _WORKER_WS.setdefault(token, ws)
 
 
-def task_texts(ws: "Workspace", task: "Task") -> list[str]:
+def task_texts(ws: Workspace, task: Task) -> list[str]:
     """The texts a rung embeds for a task, as its framing says."""
     data = ws.task_data(task)
     return framing_of(task).texts(data.pool + data.test)
 
 
-def features_job(ws: "Workspace", rung: "Rung", task: "Task") -> int:
+def features_job(ws: Workspace, rung: Rung, task: Task) -> int:
     """Phase 1: compute (and cache) every missing feature of one task's texts for one rung."""
     ws = _worker_workspace(ws)
     store = ws.features(rung)
@@ -86,7 +87,7 @@ def features_job(ws: "Workspace", rung: "Rung", task: "Task") -> int:
     return len(todo)
 
 
-def supervisor_job(ws: "Workspace", kind: str, task: "Task", rung: "Rung", seed: int) -> str:
+def supervisor_job(ws: Workspace, kind: str, task: Task, rung: Rung, seed: int) -> str:
     """Phase 2: the weak labels (kind 'weak') or the ceiling (kind 'ceiling') of one (task, rung, seed)."""
     ws = _worker_workspace(ws)
     splits = ws.splits(task, seed)
@@ -109,14 +110,14 @@ class Failed:
 class ExperimentsFailed(MethodError):
     """Some experiments' methods failed; every other experiment ran, and ``results`` holds their records."""
 
-    def __init__(self, results: list["Result"], failures: list[str]):
+    def __init__(self, results: list[Result], failures: list[str]):
         self.results, self.failures = results, failures
         shown = "; ".join(failures[:5]) + (f"; ... ({len(failures) - 5} more)" if len(failures) > 5 else "")
         super().__init__(f"{len(failures)} experiment(s) failed and wrote no record ({len(results)} others "
                          f"completed): {shown}")
 
 
-def attempt(ws: "Workspace", exp: "Experiment") -> "Result | Failed":
+def attempt(ws: Workspace, exp: Experiment) -> Result | Failed:
     """One experiment, or Failed when its method failed (any other error stops the run: it is not the method's)."""
     from w2sbench.protocol.experiment import run_experiment
 
@@ -126,13 +127,13 @@ def attempt(ws: "Workspace", exp: "Experiment") -> "Result | Failed":
         return Failed(str(e))
 
 
-def experiment_job(ws: "Workspace", exp: "Experiment") -> "str | Failed":
+def experiment_job(ws: Workspace, exp: Experiment) -> str | Failed:
     """Phase 3: one experiment; its record goes to the shared result store. Returns its key, or Failed."""
     outcome = attempt(_worker_workspace(ws), exp)
     return outcome if isinstance(outcome, Failed) else outcome.key
 
 
-def needed_rungs(ws: "Workspace", grid: "Grid") -> list["Rung"]:
+def needed_rungs(ws: Workspace, grid: Grid) -> list[Rung]:
     """The grid's rungs whose features a run needs: all of them, except that with pulled weak
     labels a rung that is only ever the weak side is not needed (its model need not exist here)."""
     rungs = grid.rungs()
@@ -143,14 +144,14 @@ def needed_rungs(ws: "Workspace", grid: "Grid") -> list["Rung"]:
     return rungs
 
 
-def feature_jobs(ws: "Workspace", grid: "Grid") -> list[tuple["Rung", "Task"]]:
+def feature_jobs(ws: Workspace, grid: Grid) -> list[tuple[Rung, Task]]:
     """The (rung, task) pairs of phase 1 (none when students fine-tune: no feature cache)."""
     if not ws.regime.caches_features:
         return []
     return [(rung, task) for rung in needed_rungs(ws, grid) for task in grid.tasks]
 
 
-def supervisor_jobs(ws: "Workspace", experiments: list["Experiment"]) -> list[tuple[str, "Task", "Rung", int]]:
+def supervisor_jobs(ws: Workspace, experiments: list[Experiment]) -> list[tuple[str, Task, Rung, int]]:
     jobs, seen = [], set()
     for exp in experiments:
         wanted = [("ceiling", exp.strong)]
@@ -167,7 +168,7 @@ def supervisor_jobs(ws: "Workspace", experiments: list["Experiment"]) -> list[tu
 # ------------------------------------------------------------------------ executors
 
 
-def extract_features(ws: "Workspace", grid: "Grid", progress) -> None:
+def extract_features(ws: Workspace, grid: Grid, progress) -> None:
     """Compute every missing feature of the grid, rung by rung."""
     if not ws.regime.caches_features:
         return  # fine-tuned rungs read their texts directly: there is no feature cache to fill
@@ -185,7 +186,7 @@ class Executor:
 
     name: str = ""
 
-    def run(self, ws: "Workspace", grid: "Grid", pending: list["Experiment"], progress: "Progress") -> list["Result"]:
+    def run(self, ws: Workspace, grid: Grid, pending: list[Experiment], progress: Progress) -> list[Result]:
         raise NotImplementedError
 
 
@@ -205,7 +206,7 @@ class LocalExecutor(Executor):
         return _settle(pending, outcomes, lambda exp, record: record)
 
 
-def _settle(experiments: list["Experiment"], outcomes: list, record_of) -> list["Result"]:
+def _settle(experiments: list[Experiment], outcomes: list, record_of) -> list[Result]:
     """The records of the experiments that completed, in order (record_of turns an outcome into
     its record); ExperimentsFailed, after all of them, if any failed."""
     results = [record_of(exp, o) for exp, o in zip(experiments, outcomes) if not isinstance(o, Failed)]
@@ -215,10 +216,10 @@ def _settle(experiments: list["Experiment"], outcomes: list, record_of) -> list[
     return results
 
 
-def _read_back(ws: "Workspace", experiments: list["Experiment"], keys: list) -> list["Result"]:
+def _read_back(ws: Workspace, experiments: list[Experiment], keys: list) -> list[Result]:
     """The records the workers wrote, read from the shared store (so the driver verifies them)."""
 
-    def record_of(exp: "Experiment", key: str) -> "Result":
+    def record_of(exp: Experiment, key: str) -> Result:
         record = ws.results.read(key)
         if record is None:
             raise W2SError(f"{exp.label()}: the worker finished but its record {ws.results.path(key)} is missing "

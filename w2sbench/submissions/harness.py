@@ -7,9 +7,10 @@ import contextlib
 import tempfile
 import time
 from collections import ChainMap
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Literal
+from typing import Literal
 
 import numpy as np
 from pydantic import ValidationError
@@ -66,7 +67,6 @@ class Harness:
 
     def workspace(self, results_dir: Path):
         from w2sbench.protocol.workspace import Workspace
-
         from w2sbench.tasks.loading import mirror
 
         local = mirror(self.data_dir)

@@ -26,7 +26,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from w2sbench.core.errors import SubmissionError
 from w2sbench.core.result import (
     record_file_name,
@@ -56,6 +55,7 @@ from w2sbench.tasks.private import (
     folder_of,
     private_mirror,
 )
+
 
 @dataclass
 class RescoreReport:

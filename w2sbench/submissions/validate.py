@@ -81,10 +81,11 @@ VALIDATE_CHECKS = [
 ]
 
 
-def validate(folder: Path | str, harness: Harness, options: ValidateOptions = ValidateOptions(),
+def validate(folder: Path | str, harness: Harness, options: ValidateOptions | None = None,
              progress=None, steps=None) -> ValidationReport:
     """Run every check of VALIDATE_CHECKS on one submission; never modifies it. ``progress`` is
     called with each check as it finishes, ``steps`` with each record re-run (ValidationReport)."""
+    options = options or ValidateOptions()
     folder = Path(folder)
     report = ValidationReport(folder.resolve().name, progress=progress, steps=steps)
     try:

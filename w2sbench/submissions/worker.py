@@ -89,7 +89,7 @@ class Worker:
         self._lines: queue.Queue | None = None
         self._err: StderrTail | None = None
 
-    def __enter__(self) -> "Worker":
+    def __enter__(self) -> Worker:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -164,7 +164,7 @@ class Worker:
         detail = f" (exit status {status})" if status not in (None, 0) else ""
         raise WorkerError(message + detail + _stderr_hint(self.last_stderr))
 
-    def call(self, kind: str, payload, limit_s: float, what: str) -> "Reply":
+    def call(self, kind: str, payload, limit_s: float, what: str) -> Reply:
         """Send one request and wait at most limit_s for its answer (the method's time limit)."""
         if self._proc is None or self._proc.poll() is not None:
             self.close()

@@ -280,7 +280,9 @@ def audit_table(results: Mapping[str, Sequence[Check]] | Iterable[tuple[str, Seq
     from tabulate import tabulate
 
     items = results.items() if isinstance(results, Mapping) else results
-    fmt = lambda v: "" if v is None else f"{v:.3f}"
+    def fmt(v):
+        return "" if v is None else f"{v:.3f}"
+
     rows = [
         [task_id, c.name, "PASS" if c.passed else "FAIL", fmt(c.value), fmt(c.threshold), c.message]
         for task_id, checks in items

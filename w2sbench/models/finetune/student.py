@@ -7,7 +7,7 @@ in either regime unchanged: a method only calls ``student.fit(inputs, targets, l
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -53,7 +53,7 @@ class Classifier(nn.Module):
 class FinetunedModel:
     """A fine-tuned classifier: the predictor (Inputs -> P(class 1)) that fit returns."""
 
-    def __init__(self, student: "FinetuneStudent", model: Classifier, config: FinetuneConfig):
+    def __init__(self, student: FinetuneStudent, model: Classifier, config: FinetuneConfig):
         self.student, self.model, self.config = student, model, config
 
     @torch.no_grad()
@@ -180,7 +180,7 @@ class FinetuneStudent:
             self.load_backbone()  # sets the count; the copy is dropped
         return self._parameters
 
-    def derived(self, init_state: dict[str, torch.Tensor]) -> "FinetuneStudent":
+    def derived(self, init_state: dict[str, torch.Tensor]) -> FinetuneStudent:
         """The same rung starting from other weights: a causal LM state dict (generative fine-tuning)."""
         return FinetuneStudent(self.rung, self.seed, self.config, device=self.device, source=self.source,
                                init_state=init_state)
@@ -273,7 +273,7 @@ class FinetuneStudent:
                 best_state = {k: v.detach().to("cpu", copy=True) for k, v in _trainable_state(model).items()}
 
         step = 0
-        for epoch in range(config.epochs):
+        for _ in range(config.epochs):
             order = torch.randperm(n, generator=gen).tolist()
             for b in range(steps_per_epoch):
                 idx = order[b * config.batch_size : (b + 1) * config.batch_size]

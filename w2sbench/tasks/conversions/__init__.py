@@ -22,7 +22,8 @@ import inspect
 import pkgutil
 import types
 import typing
-from typing import Any, Callable, Iterable, Literal, Union
+from collections.abc import Callable, Iterable
+from typing import Any, Literal, Union
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 

@@ -50,7 +50,8 @@ that ``text_pair`` does not.
 from __future__ import annotations
 
 import random
-from typing import Iterable, Literal
+from collections.abc import Iterable
+from typing import Literal
 
 import chess
 
