@@ -1,7 +1,7 @@
 """A killed sweep resumes to exactly the records of an uninterrupted one; corrupted files are
 detected by their hash and recomputed, never used.
 
-Pitfalls guarded (DESIGN.md, "a killed run resumes losing nothing"): a half-written record or
+Pitfalls guarded ("a killed run resumes losing nothing"): a half-written record or
 cache file read back as if complete; temporaries of killed writes piling up; a resumed run
 that differs from an uninterrupted one; a corrupted cache entry silently scoring a run.
 """

@@ -1,6 +1,6 @@
 """The generated leaderboard: built from records only, deterministic, robust to bad entries.
 
-Pitfalls guarded (research/harnesses.md): partial coverage averaged in (mteb #5101: an
+Pitfalls guarded (met in other leaderboards): partial coverage averaged in (mteb #5101: an
 incomplete entry is listed, never scored), rankings with no uncertainty (mteb #5208, HELM
 #4336: intervals are shown and ranks tie where paired differences are not significant), oracles ranked with fair
 methods (paper section 5.1.1), results that never appear until a rebuild (results PR #74:

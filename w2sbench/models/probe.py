@@ -64,7 +64,7 @@ class ProbeStudent:
         self.config = config
 
     def features(self, inputs: Inputs) -> np.ndarray:
-        """Frozen pooled features; pair inputs become [u, v, |u-v|, u*v] (findings.md: beats one text)."""
+        """Frozen pooled features; pair inputs become [u, v, |u-v|, u*v] (measured: beats one text)."""
         u = self.store.get(inputs.texts)
         if inputs.text_pairs is None:
             return u

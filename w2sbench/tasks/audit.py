@@ -1,7 +1,7 @@
 """Data-hygiene audit of a loaded task: the checks that catch a broken conversion before it costs a sweep.
 
 Each check names what it measures, the value, the threshold it is held to and whether it
-passed. They guard the failures the reference code bases shipped (research/anchors.md):
+passed. They guard the failures the reference code bases shipped:
 
 - class balance and the majority-class baseline: an unbalanced test set makes accuracy
   (and so PGR) move with the class prior; the paper rebalances above a 55% majority;

@@ -1,7 +1,7 @@
 """The WordNet builder (offline suite): known answers on a hand-made data line and on Debian's
 WordNet 3.0, group-disjoint splits, balance, byte-identical rebuilds, shipped checksums.
 
-Pitfalls guarded: a lemma straddling train and test (findings.md: grouped splits matter),
+Pitfalls guarded: a lemma straddling train and test (grouped splits matter: we measured it),
 a negative that is in fact a true gloss / hypernym / same sense, a second text that alone
 gives the label away, and parquet files that differ from build to build (pinned checksums).
 """

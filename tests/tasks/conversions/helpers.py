@@ -108,7 +108,7 @@ _LETTER = re.compile(r"^\(?[A-Ea-e1-5]\)?[.:]?$")
 def assert_same_surface(examples) -> None:
     """Right and wrong candidates must not differ by a fixed format.
 
-    Guards the openbookqa leak (research/anchors.md 2.8): positives showed the answer letter,
+    Guards the openbookqa leak (EleutherAI/w2s's formatter): positives showed the answer letter,
     negatives the distractor text. Checks: no candidate is a bare choice letter, and no
     prefix is shared by every positive candidate without being shared by every negative one
     (and the other way round).

@@ -1,6 +1,6 @@
 """Chess converters on both schemas: Lichess (opponent's move first) and the generated puzzles.
 
-Pitfall guarded (findings.md): with random legal moves as negatives, "the move is a capture or
+Pitfall guarded (measured while building the task): with random legal moves as negatives, "the move is a capture or
 gives check" scores 78% and text encoders learn that instead of chess. Distractors must match
 the best move on such surface features whenever the position allows it.
 """

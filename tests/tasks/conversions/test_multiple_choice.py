@@ -2,7 +2,7 @@
 
 Each question must give one correct and one wrong (question, candidate) pair, labelled from
 the hand-computed answers below, sharing text and group; right and wrong candidates come from
-the same choice texts (the openbookqa letter-versus-text leak, research/anchors.md 2.8);
+the same choice texts (the openbookqa letter-versus-text leak of EleutherAI/w2s's formatter);
 string labels (HellaSwag "0".."3", Social IQa "1".."3") go through explicit maps.
 """
 

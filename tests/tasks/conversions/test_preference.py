@@ -1,6 +1,6 @@
 """Preference pairs from Anthropic/hh-rlhf-schema rows.
 
-Pitfall guarded (research/anchors.md, openai/weak-to-strong issue #34): showing one response
+Pitfall guarded (openai/weak-to-strong issue #34): showing one response
 and asking whether it was preferred leaves every model at chance. Both responses must be
 shown, in random order, with the label naming the preferred one; equal responses carry no
 preference and are dropped.

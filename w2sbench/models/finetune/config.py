@@ -10,7 +10,7 @@ from typing import Literal
 class FinetuneConfig:
     """How a FinetuneStudent trains; part of every cache key that depends on training.
 
-    Defaults follow openai/weak-to-strong (research/anchors.md 1.3): Adam without weight decay,
+    Defaults follow openai/weak-to-strong: Adam without weight decay,
     batch 32, 2 epochs, cosine decay to 0 with no warm-up, dropout off during training (openai
     trains in eval mode; here the rates are zeroed, so gradient checkpointing still works), a
     bias-free linear head initialised at zero on the final hidden state, full fine-tuning.

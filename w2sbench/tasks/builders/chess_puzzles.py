@@ -2,7 +2,7 @@
 
     python -m w2sbench.tasks.builders.chess_puzzles --n 2000 --seed 0 --out tasks/data/chess_puzzles
 
-Recipe (measured in /work/shared/models-offline.md, section 3):
+Recipe (measured when the task was built):
 
 1. Attempt k plays a random number (8-40) of uniformly random legal plies from the start
    position, with a ``random.Random`` seeded by (seed, k) alone.

@@ -15,7 +15,7 @@ the side to move too), so a row with Lichess's ``GameUrl`` column read without
 
 Only the first solution move is scored, as in the paper. Each puzzle gives (``emit: both``) a
 positive example, the best move, and a negative one, a *distractor*: a legal move chosen with
-``rng`` among those that look like the best move on the surface. Findings (findings.md): with a
+``rng`` among those that look like the best move on the surface. Measured while building it: with a
 uniformly random legal move as the negative, the rule "the move is a capture or gives check"
 scores 78% and text encoders learn that rule, not chess. So the distractor matches the best
 move on, in order of preference:
@@ -67,7 +67,7 @@ def surface(board: chess.Board, move: chess.Move) -> tuple[bool, bool, bool, int
 
 
 def capture_or_check(board: chess.Board, move: chess.Move) -> bool:
-    """The surface rule that random distractors let a classifier learn (findings.md)."""
+    """The surface rule that random distractors let a classifier learn (it scores 78% with them)."""
     return board.is_capture(move) or board.gives_check(move)
 
 

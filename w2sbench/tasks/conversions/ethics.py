@@ -1,6 +1,6 @@
 """The ETHICS subsets (Hendrycks et al. 2021) from ``hendrycks/ethics``.
 
-Column meanings in hendrycks/ethics (datasets.md section 2.4):
+Column meanings in hendrycks/ethics (its dataset card):
 
 - justice: ``label`` (1 = reasonable), ``scenario``;
 - deontology: ``label`` (1 = the excuse is reasonable), ``scenario`` (a request or role),

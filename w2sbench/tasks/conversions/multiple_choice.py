@@ -9,7 +9,7 @@ sides of a split.
 Right and wrong candidates are always taken from the same list of choice texts, so they
 have the same surface form. (EleutherAI's OpenBookQA formatter showed the answer *letter*
 for right answers and the distractor *text* for wrong ones: the label leaked through the
-format and every model scored AUC 1.0; research/anchors.md section 2.8.)
+format and every model scored AUC 1.0.)
 
 How the correct choice is named upstream (``answer_is``):
 

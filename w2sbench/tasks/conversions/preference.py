@@ -2,7 +2,7 @@
 
 Showing one response alone and asking "is this the preferred one?" (the OpenAI and
 EleutherAI framing of anthropic_hh) leaves every model at chance, since preference is a
-comparison (research/anchors.md: issue #34, and the table where anthropic_hh sits at
+comparison (openai/weak-to-strong issue #34, and EleutherAI's table where anthropic_hh sits at
 0.49-0.50 for every model). Here ``text`` is response A and ``text_pair`` response B, each
 after the human turn it answers; label 1 means A is the chosen one. The order is drawn from
 the row's rng, so the position carries no information.
