@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from w2sbench.cli.tasks import data_dir_option
+from w2sbench.cli.options import cache_option, data_dir_option
 
 
 def _csv(value: str | None) -> list[str] | None:
@@ -34,13 +34,7 @@ def register(main: click.Group) -> None:
         type=click.Path(path_type=Path),
         help="Folder to write (must be empty or an earlier export, which is replaced).",
     )
-    @click.option(
-        "--cache",
-        "cache_dir",
-        default=None,
-        type=click.Path(path_type=Path),
-        help="Cache folder (default: $W2SBENCH_CACHE or ~/.cache/w2sbench); cached weak labels are reused.",
-    )
+    @cache_option
     @data_dir_option
     def export(suite, task_ids, ladder_name, rungs, seeds, out_dir, cache_dir, data_dir):
         """Write one parquet table per (task, weak rung, seed), a manifest of sha256 sums and

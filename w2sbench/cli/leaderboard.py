@@ -7,17 +7,12 @@ from pathlib import Path
 
 import click
 
+from w2sbench.cli.options import submissions_option
+
 
 def register(main: click.Group) -> None:
     @main.command("leaderboard")
-    @click.option(
-        "--submissions",
-        "root",
-        default="submissions",
-        show_default=True,
-        type=click.Path(path_type=Path),
-        help="Folder of submissions whose results/*.json records are read.",
-    )
+    @submissions_option("Folder of submissions whose results/*.json records are read.")
     @click.option(
         "--out",
         default="leaderboard",

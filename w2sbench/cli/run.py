@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from w2sbench.cli.group import csv_list
-from w2sbench.cli.tasks import data_dir_option
+from w2sbench.cli.options import cache_option, data_dir_option
 
 
 def register(main: click.Group) -> None:
@@ -36,13 +36,7 @@ def register(main: click.Group) -> None:
         type=click.Path(path_type=Path),
         help="Folder for result records (existing records are reused, not recomputed).",
     )
-    @click.option(
-        "--cache",
-        "cache_dir",
-        default=None,
-        type=click.Path(path_type=Path),
-        help="Cache folder for models, features and weak labels (default: $W2SBENCH_CACHE or ~/.cache/w2sbench).",
-    )
+    @cache_option
     @click.option(
         "--regime",
         type=click.Choice(["probe", "finetune"]),

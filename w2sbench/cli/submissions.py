@@ -14,20 +14,13 @@ from pathlib import Path
 
 import click
 
-from w2sbench.cli.tasks import data_dir_option
+from w2sbench.cli.options import cache_option, data_dir_option, submissions_option
 
 _SANDBOX_OPTION = click.option(
     "--unsandboxed",
     is_flag=True,
     help="Run submitted code in a plain worker process when bubblewrap is missing or broken "
     "(the method still gets only what the method API allows, but files and network are reachable).",
-)
-_CACHE_OPTION = click.option(
-    "--cache",
-    "cache_dir",
-    default=None,
-    type=click.Path(path_type=Path),
-    help="Cache folder for models, features and weak labels (default: $W2SBENCH_CACHE or ~/.cache/w2sbench).",
 )
 _TIME_OPTION = click.option(
     "--time-limit",
@@ -71,13 +64,7 @@ def register(main: click.Group) -> None:
 
     @main.command("new-method")
     @click.argument("name")
-    @click.option(
-        "--root",
-        default="submissions",
-        show_default=True,
-        type=click.Path(path_type=Path),
-        help="Folder holding the submissions.",
-    )
+    @submissions_option()
     def new_method_cmd(name, root):
         """Create submissions/NAME/: a method class registered under NAME, metadata.yaml and a test.
 
@@ -135,7 +122,7 @@ def register(main: click.Group) -> None:
         multiple=True,
         help="Run only this track (repeatable; default: every track in metadata.yaml).",
     )
-    @_CACHE_OPTION
+    @cache_option
     @_SANDBOX_OPTION
     @_TIME_OPTION
     @click.option(
@@ -185,11 +172,10 @@ def register(main: click.Group) -> None:
     @main.command("rescore")
     @click.option("--track", "track", required=True, help="The private track to score (tracks.yaml: private: true).")
     @click.option("--entry", "entries", multiple=True, help="Rescore only this entry (repeatable; default: every entry of the track).")
-    @click.option("--submissions", "root", default="submissions", show_default=True, type=click.Path(path_type=Path),
-                  help="Folder holding the submissions.")
+    @submissions_option()
     @click.option("--out", default="leaderboard/private", show_default=True, type=click.Path(path_type=Path),
                   help="Folder of the private boards' records (OUT/TRACK/ENTRY/*.json and OUT/TRACK/split.json).")
-    @_CACHE_OPTION
+    @cache_option
     @_SANDBOX_OPTION
     @_TIME_OPTION
     @click.option("--check", is_flag=True, help="Write nothing: re-run every entry and fail if a committed private "
@@ -226,14 +212,8 @@ def register(main: click.Group) -> None:
 
     @main.command("validate", help=_validate_help())
     @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-    @click.option(
-        "--root",
-        default="submissions",
-        show_default=True,
-        type=click.Path(path_type=Path),
-        help="Folder holding the submissions (used when no PATH is given).",
-    )
-    @_CACHE_OPTION
+    @submissions_option("Folder holding the submissions (used when no PATH is given).")
+    @cache_option
     @_SANDBOX_OPTION
     @_TIME_OPTION
     @click.option(
@@ -429,8 +409,7 @@ def register_workflow(main: click.Group) -> None:
                   help="validate --json's output.")
     @click.option("--names", "names_file", type=click.Path(path_type=Path), default=None,
                   help="The changed entries' names, one a line (others than entry names are ignored).")
-    @click.option("--root", default="submissions", show_default=True, type=click.Path(path_type=Path),
-                  help="Folder holding the submissions.")
+    @submissions_option()
     @click.option("--outcome", "outcomes", multiple=True, metavar="STEP=OUTCOME",
                   help="A step's outcome to show in the first line (repeatable).")
     def comment_cmd(base, validate_json, names_file, root, outcomes):

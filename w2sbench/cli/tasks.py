@@ -7,16 +7,7 @@ from pathlib import Path
 import click
 
 from w2sbench.cli.group import Group
-
-# One --data-dir for every command that loads task rows (tasks audit, run, evaluate, validate,
-# labels export); w2sbench.tasks.loading.mirror resolves it (and $W2SBENCH_DATA_DIR).
-data_dir_option = click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Read each Hub task's upstream rows from DATA_DIR/<task id>/<split>.parquet (a local mirror in the "
-    "upstream schema, optional splits.yaml) instead of the Hub; default $W2SBENCH_DATA_DIR.",
-)
+from w2sbench.cli.options import data_dir_option
 
 
 def register(main: click.Group) -> None:
