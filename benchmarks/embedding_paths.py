@@ -16,7 +16,7 @@ Paths (each on the same texts, same canonical batches of 64, unless named otherw
 Per (rung, path): texts/s after one warm-up batch, the largest absolute feature difference and
 the smallest cosine to fp32, and "exact": whether embedding the texts reversed and in batches
 of 7 gives bit-identical rows (what the feature cache needs). What each path does to scores is
-a separate measurement: benchmarks/numerics_scores.py on records made with two settings.
+a separate measurement: studies/numerics_scores.py on records made with two settings.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ three features, from the mover's point of view. Two engines:
   = +/-10, clipped there), how much worse that is than Stockfish's own root evaluation, 1 if
   the candidate is Stockfish's best move at this budget]. Stockfish's budget is a poor ladder
   by itself on these puzzles: even 1 node picks the best move 98.7% of the time (on 300 pool
-  examples: benchmarks/chess_ladder_probe.py), as most puzzles are one capture deep.
+  examples: studies/chess_ladder_probe.py), as most puzzles are one capture deep.
 
 Every search is deterministic (Stockfish: Threads=1, Hash=16, a fresh engine state per search,
 a node limit rather than a time limit), so features are cached by text like an encoder's.

@@ -33,7 +33,7 @@ from w2sbench.submissions.metadata import Submission, load_submission
 # records (99 records, offline tracks) on another machine than the one that made them moved
 # probabilities by at most 2.1e-5 (weak 2e-6, ceiling 4e-6) and changed no hard prediction;
 # 1e-4 allows five times that and is far below anything that moves a prediction across 0.5
-# (measured with benchmarks/rerun_drift.py).
+# (measured with studies/rerun_drift.py).
 PROB_EPS = 1e-4
 
 # ---------------------------------------------------------------------------------------------

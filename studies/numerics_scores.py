@@ -2,7 +2,7 @@
 with two settings (fp32 and bf16, say), compared cell by cell.
 
     git archive 92a7cbf submissions/naive/results | tar -x -C /tmp/fp32      # records made in fp32
-    python benchmarks/numerics_scores.py /tmp/fp32/submissions/naive/results submissions/naive/results
+    python studies/numerics_scores.py /tmp/fp32/submissions/naive/results submissions/naive/results
 
 Per cell (task, weak, strong; seed means): the PGR in each folder, |dPGR|, and the half-width of
 the second folder's 95% interval (the project's paired bootstrap); then the largest |dPGR| over

@@ -1,6 +1,6 @@
 """How many bytes code would need to carry the labels of a private evaluation split.
 
-    python benchmarks/private_split_bytes.py [--wordnet-dir /usr/share/wordnet]
+    python studies/private_split_bytes.py [--wordnet-dir /usr/share/wordnet]
 
 For each WordNet task: the candidate test groups (the builder's whole pool on the test side of
 its group hash, from which a private split would be drawn with a maintainers' seed), the rows

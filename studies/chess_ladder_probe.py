@@ -1,8 +1,8 @@
 """Why the chess ladder is not Stockfish at growing node budgets: how often Stockfish's own best
 move at N nodes is the candidate's label, on the first examples of chess_puzzles' pool.
 
-    python benchmarks/chess_ladder_probe.py                 # 300 examples, budgets 1 .. 5000
-    python benchmarks/chess_ladder_probe.py --n 100 --nodes 1,1000
+    python studies/chess_ladder_probe.py                 # 300 examples, budgets 1 .. 5000
+    python studies/chess_ladder_probe.py --n 100 --nodes 1,1000
 
 Needs Debian's stockfish. Prints one line per budget: the accuracy of "the candidate is
 Stockfish's best move" (feature 3 of an engine rung) as a predictor of the label.
