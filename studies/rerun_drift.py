@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from w2sbench.core.records import read_records
-from w2sbench.protocol.experiment import run_experiment
+from w2sbench.protocol.run import run_experiment
 from w2sbench.submissions.evaluate import expected_keys
 from w2sbench.submissions.harness import Harness, method_session
 from w2sbench.submissions.metadata import load_submission

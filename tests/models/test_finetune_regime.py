@@ -8,7 +8,8 @@ from w2sbench.core.errors import W2SError
 from w2sbench.methods.api import make_method
 from w2sbench.models.finetune import FinetuneConfig
 from w2sbench.models.ladder import get_ladder
-from w2sbench.protocol.experiment import Experiment, run_experiment
+from w2sbench.protocol.experiment import Experiment
+from w2sbench.protocol.run import run_experiment
 from w2sbench.protocol.workspace import Workspace
 from w2sbench.tasks.task import get_task
 

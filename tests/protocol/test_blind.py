@@ -16,7 +16,8 @@ from w2sbench.core.errors import W2SError
 from w2sbench.core.example import Inputs
 from w2sbench.methods.api import Method
 from w2sbench.protocol.blind import BATCH, opaque, predict_shuffled
-from w2sbench.protocol.experiment import Experiment, run_experiment
+from w2sbench.protocol.experiment import Experiment
+from w2sbench.protocol.run import run_experiment
 from w2sbench.tasks.task import get_task
 
 OPAQUE = re.compile(r"^[0-9a-f]{16}$")

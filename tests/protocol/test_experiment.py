@@ -14,7 +14,8 @@ from w2sbench.core.example import Example
 from w2sbench.core.splits import split_pool
 from w2sbench.methods.api import Method, MethodContext, make_method
 from w2sbench.models.probe import TrainConfig
-from w2sbench.protocol.experiment import Experiment, run_experiment
+from w2sbench.protocol.experiment import Experiment
+from w2sbench.protocol.run import run_experiment
 from w2sbench.protocol.workspace import Workspace
 from w2sbench.running.sweep import Grid, run_grid
 from w2sbench.tasks.task import get_task

@@ -14,13 +14,14 @@ from w2sbench.core.prompt import Prompt, Prompts
 from w2sbench.methods.api import GenerativeContext, Method, make_method
 from w2sbench.models.finetune import FinetuneConfig
 from w2sbench.models.ladder import Ensemble, get_ladder
-from w2sbench.protocol.experiment import Experiment, run_experiment
+from w2sbench.protocol.experiment import Experiment
 from w2sbench.protocol.generative import (
     GenerativeFraming,
     check_distributions,
     padded,
     unpadded,
 )
+from w2sbench.protocol.run import run_experiment
 from w2sbench.protocol.workspace import Workspace
 from w2sbench.running.sweep import Grid, build_grid, run_grid
 from w2sbench.tasks.task import Sizes, get_task

@@ -47,10 +47,11 @@ from w2sbench.labels.manifest import (
     table_path,
 )
 from w2sbench.models.ladder import Ladder, Rung
-from w2sbench.protocol.experiment import rung_ref
+from w2sbench.protocol.experiment import PROTOCOL_VERSION
 from w2sbench.protocol.framing import framing_of
+from w2sbench.protocol.run import rung_ref
 from w2sbench.protocol.scoring import ids_sha256
-from w2sbench.protocol.workspace import PROTOCOL_VERSION, Workspace
+from w2sbench.protocol.workspace import Workspace
 from w2sbench.running.executors import task_texts
 from w2sbench.tasks.task import Task
 

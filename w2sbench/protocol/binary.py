@@ -19,22 +19,22 @@ from w2sbench.protocol.scoring import check_predictions, ids_sha256, score
 
 if TYPE_CHECKING:
     from w2sbench.protocol.experiment import Experiment
-    from w2sbench.protocol.workspace import Workspace
+    from w2sbench.protocol.trainer import Trainer
 
 
-def method_context(ws: Workspace, exp: Experiment, splits: Splits, weak: dict[str, np.ndarray]) -> MethodContext:
+def method_context(trainer: Trainer, exp: Experiment, splits: Splits, weak: dict[str, np.ndarray]) -> MethodContext:
     """What the method may see: inputs and weak labels, built from label-free views only, with
     opaque ids; never the test inputs (blind.predict_shuffled asks for those after fit).
 
     Only a method that declares itself an oracle gets the validation split's ground truth.
     """
     fields = dict(
-        student=ws.student(exp.strong, exp.seed),
+        student=trainer.student(exp.strong, exp.seed),
         transfer=opaque(Inputs.of(splits.transfer)),
         weak_labels=weak["transfer"],
         validation=opaque(Inputs.of(splits.validation)),
         validation_weak_labels=weak["validation"],
-        intermediates=tuple(ws.student(r, exp.seed) for r in exp.ladder.between(exp.weak, exp.strong)),
+        intermediates=tuple(trainer.student(r, exp.seed) for r in exp.ladder.between(exp.weak, exp.strong)),
         seed=exp.seed,
     )
     if exp.method.oracle:
@@ -50,8 +50,8 @@ class BinaryFraming:
     standard_labels = True  # its weak labels can be exported and pulled as standard labels
 
     @staticmethod
-    def training_identity(ws: Workspace) -> dict:
-        return ws.regime.identity()
+    def training_identity(trainer: Trainer) -> dict:
+        return trainer.regime.identity()
 
     @staticmethod
     def texts(examples: list[Example]) -> list[str]:
@@ -59,13 +59,13 @@ class BinaryFraming:
         return [t for e in examples for t in (e.text, e.text_pair) if t is not None]
 
     @staticmethod
-    def train_weak(ws: Workspace, weak: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
-        head = ws.student(weak, seed).fit(Inputs.of(splits.supervisor_train), labels_of(splits.supervisor_train))
+    def train_weak(trainer: Trainer, weak: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
+        head = trainer.student(weak, seed).fit(Inputs.of(splits.supervisor_train), labels_of(splits.supervisor_train))
         return {role: head(Inputs.of(getattr(splits, role))) for role in WEAK_LABELLED_ROLES}
 
     @staticmethod
-    def train_ceiling(ws: Workspace, strong: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
-        head = ws.student(strong, seed).fit(Inputs.of(splits.transfer), labels_of(splits.transfer))
+    def train_ceiling(trainer: Trainer, strong: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
+        head = trainer.student(strong, seed).fit(Inputs.of(splits.transfer), labels_of(splits.transfer))
         return {"test": head(Inputs.of(splits.test))}
 
     @staticmethod

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from w2sbench.core.splits import Splits
     from w2sbench.models.ladder import Rung
     from w2sbench.protocol.experiment import Experiment
-    from w2sbench.protocol.workspace import Workspace
+    from w2sbench.protocol.trainer import Trainer
 
 
 class Framing(Protocol):
@@ -25,22 +25,22 @@ class Framing(Protocol):
     default_method: ClassVar[str]  # the builtin method a run of this framing uses unless told otherwise
     standard_labels: ClassVar[bool]  # whether its weak labels can be exported and pulled as standard labels
 
-    def training_identity(self, ws: Workspace) -> dict:
+    def training_identity(self, trainer: Trainer) -> dict:
         """What decides how its heads are trained (part of each stored prediction's cache key)."""
 
     def texts(self, examples: list) -> list[str]:
         """The texts a rung embeds for these examples (the feature cache's keys)."""
 
-    def train_weak(self, ws: Workspace, weak: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
+    def train_weak(self, trainer: Trainer, weak: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
         """The weak supervisor trained with ground truth on supervisor_train, predicting every weak-labelled role."""
 
-    def train_ceiling(self, ws: Workspace, strong: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
+    def train_ceiling(self, trainer: Trainer, strong: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
         """The strong rung trained with ground truth on transfer, predicting test."""
 
     def read(self, stored: np.ndarray, examples: list) -> Any:
         """Stored predictions as the method and the scores use them."""
 
-    def context(self, ws: Workspace, exp: Experiment, splits: Splits, weak: dict) -> Any:
+    def context(self, trainer: Trainer, exp: Experiment, splits: Splits, weak: dict) -> Any:
         """What the method receives: inputs and weak labels, never ground truth."""
 
     def predict(self, predictor, splits: Splits, method: str) -> Any:

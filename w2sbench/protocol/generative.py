@@ -1,4 +1,4 @@
-"""Steps 2-5 of the protocol on a generative task (w2sbench.protocol.experiment runs steps 1 and the record).
+"""Steps 2-5 of the protocol on a generative task (w2sbench.protocol.run runs step 1 and writes the record).
 
 2. the weak language model is fine-tuned on supervisor_train's answers; its distributions over
 the choices of transfer, validation and test are the weak labels (their argmax is the paper's
@@ -22,12 +22,13 @@ from w2sbench.models.ladder import Rung
 from w2sbench.models.language_model import LanguageModel
 from w2sbench.protocol.blind import opaque, predict_shuffled
 from w2sbench.protocol.scoring import ids_sha256
+from w2sbench.protocol.trainer import Trainer
 
 
-def language_model(ws, rung: Rung, seed: int) -> LanguageModel:
+def language_model(trainer: Trainer, rung: Rung, seed: int) -> LanguageModel:
     from w2sbench.models.finetune import FinetuneConfig
 
-    return LanguageModel(rung, seed, ws.finetune_config or FinetuneConfig())
+    return LanguageModel(rung, seed, trainer.finetune_config or FinetuneConfig())
 
 
 def padded(distributions: list[np.ndarray]) -> np.ndarray:
@@ -76,13 +77,13 @@ class GenerativeFraming:
     standard_labels = False
 
     @staticmethod
-    def training_identity(ws) -> dict:
+    def training_identity(trainer: Trainer) -> dict:
         """A generative task always fine-tunes its language models (there is no probe of a generation)."""
         from dataclasses import asdict
 
         from w2sbench.models.finetune import FinetuneConfig
 
-        return {"regime": "generative", "train": asdict(ws.finetune_config or FinetuneConfig())}
+        return {"regime": "generative", "train": asdict(trainer.finetune_config or FinetuneConfig())}
 
     @staticmethod
     def texts(examples) -> list[str]:
@@ -90,30 +91,30 @@ class GenerativeFraming:
         return []
 
     @staticmethod
-    def train_weak(ws, weak: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
-        model = language_model(ws, weak, seed).fit(
+    def train_weak(trainer: Trainer, weak: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
+        model = language_model(trainer, weak, seed).fit(
             Prompts.of(splits.supervisor_train), answers_of(splits.supervisor_train)
         )
         return {role: padded(model(Prompts.of(getattr(splits, role)))) for role in WEAK_LABELLED_ROLES}
 
     @staticmethod
-    def train_ceiling(ws, strong: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
-        model = language_model(ws, strong, seed).fit(Prompts.of(splits.transfer), answers_of(splits.transfer))
+    def train_ceiling(trainer: Trainer, strong: Rung, seed: int, splits: Splits) -> dict[str, np.ndarray]:
+        model = language_model(trainer, strong, seed).fit(Prompts.of(splits.transfer), answers_of(splits.transfer))
         return {"test": padded(model(Prompts.of(splits.test)))}
 
     read = staticmethod(unpadded)
 
     @staticmethod
-    def context(ws, exp, splits: Splits, weak: dict[str, list[np.ndarray]]) -> GenerativeContext:
+    def context(trainer: Trainer, exp, splits: Splits, weak: dict[str, list[np.ndarray]]) -> GenerativeContext:
         if exp.method.oracle:
             raise W2SError(f"method {exp.method.name}: oracle methods are not defined for generative tasks")
         return GenerativeContext(
-            student=language_model(ws, exp.strong, exp.seed),
+            student=language_model(trainer, exp.strong, exp.seed),
             transfer=opaque(Prompts.of(splits.transfer)),
             weak_labels=tuple(weak["transfer"]),
             validation=opaque(Prompts.of(splits.validation)),
             validation_weak_labels=tuple(weak["validation"]),
-            intermediates=tuple(language_model(ws, r, exp.seed) for r in exp.ladder.between(exp.weak, exp.strong)),
+            intermediates=tuple(language_model(trainer, r, exp.seed) for r in exp.ladder.between(exp.weak, exp.strong)),
             seed=exp.seed,
         )
 

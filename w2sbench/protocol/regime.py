@@ -11,9 +11,11 @@ from w2sbench.core.errors import W2SError, unknown_name
 from w2sbench.models.probe import ProbeStudent, TrainConfig
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from w2sbench.models.features import FeatureStore
     from w2sbench.models.ladder import Rung
     from w2sbench.models.student import Student
-    from w2sbench.protocol.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -24,8 +26,8 @@ class Probe:
     caches_features: ClassVar[bool] = True
     train: TrainConfig = field(default_factory=TrainConfig)
 
-    def student(self, ws: Workspace, rung: Rung, seed: int) -> Student:
-        return ProbeStudent(ws.features(rung), seed, self.train)
+    def student(self, rung: Rung, seed: int, features: Callable[[Rung], FeatureStore]) -> Student:
+        return ProbeStudent(features(rung), seed, self.train)
 
     def identity(self) -> dict:
         return {"regime": self.name, "train": asdict(self.train)}
@@ -44,7 +46,8 @@ class Finetune:
 
         return self.config or FinetuneConfig()
 
-    def student(self, ws: Workspace, rung: Rung, seed: int) -> Student:
+    def student(self, rung: Rung, seed: int, features: Callable[[Rung], FeatureStore]) -> Student:
+        """features: unused (a fine-tuned rung embeds as it trains)."""
         from w2sbench.models.finetune import make_finetune_student
 
         return make_finetune_student(rung, seed, self.config)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,16 +22,12 @@ from w2sbench.models.ladder import Ensemble, Rung, Supervisor, members_of
 from w2sbench.models.numerics import current as current_numerics
 from w2sbench.models.probe import TrainConfig
 from w2sbench.models.student import Student
+from w2sbench.protocol.experiment import PROTOCOL_VERSION, Experiment, experiment_key
 from w2sbench.protocol.framing import framing_of
 from w2sbench.protocol.regime import regime_of
+from w2sbench.protocol.trainer import Trainer
 from w2sbench.tasks.loading import TaskData, load_task_data
 from w2sbench.tasks.task import Task
-
-if TYPE_CHECKING:
-    from w2sbench.protocol.experiment import Experiment
-
-
-PROTOCOL_VERSION = 1
 
 
 @dataclass
@@ -70,6 +65,7 @@ class Workspace:
         self.weak_label_source = weak_label_source
         self.regime = regime_of(regime, train_config, finetune_config)
         self.finetune_config = finetune_config
+        self.trainer = Trainer(self.student, self.regime, finetune_config)  # what framings train with
         caches = caches or Caches()
         self._encoders: dict[str, Encoder] = caches.encoders
         self._stores: dict[str, FeatureStore] = caches.stores
@@ -110,12 +106,12 @@ class Workspace:
 
     def student(self, rung: Rung, seed: int) -> Student:
         """The rung as a trainable student of this workspace's regime."""
-        return self.regime.student(self, rung, seed)
+        return self.regime.student(rung, seed, self.features)
 
     def training_identity(self, task: Task | None = None) -> dict:
         """What about training changes every result: the regime and its settings, as the task's
         framing applies them (a generative task always fine-tunes its language models)."""
-        return self.regime.identity() if task is None else framing_of(task).training_identity(self)
+        return self.regime.identity() if task is None else framing_of(task).training_identity(self.trainer)
 
     def task_key(self, task: Task) -> dict:
         return {"id": task.id, "version": task.version, "data": self.task_data(task).data_revision}
@@ -162,7 +158,7 @@ class Workspace:
             return self.weak_label_source.weak_labels(self, task, weak, seed, splits)
 
         def compute():
-            return framing_of(task).train_weak(self, weak, seed, splits)
+            return framing_of(task).train_weak(self.trainer, weak, seed, splits)
 
         return self._trained("weak", task, weak, seed, compute)
 
@@ -170,24 +166,12 @@ class Workspace:
         """The strong rung trained on transfer with ground truth, predicting test: the top of the gap."""
 
         def compute():
-            return framing_of(task).train_ceiling(self, strong, seed, splits)
+            return framing_of(task).train_ceiling(self.trainer, strong, seed, splits)
 
         return self._trained("ceiling", task, strong, seed, compute)["test"]
 
     def experiment_key(self, exp: Experiment) -> str:
-        config = {
-            "protocol": PROTOCOL_VERSION,
-            "task": self.task_key(exp.task),
-            "ladder": exp.ladder.name,
-            "weak": exp.weak.key(),
-            "strong": exp.strong.key(),
-            "method": exp.method.identity(),
-            "seed": exp.seed,
-            "fractions": FRACTIONS,
-            **self.training_identity(exp.task),
-        }
-        if self.weak_label_source is not None:
-            config["weak_labels"] = [
-                self.weak_label_source.identity(exp.task, m, exp.seed) for m in members_of(exp.weak)
-            ]
-        return config_key(config)
+        """experiment.experiment_key with this run's task data, training settings and weak-label set."""
+        weak_labels = None if self.weak_label_source is None else [
+            self.weak_label_source.identity(exp.task, m, exp.seed) for m in members_of(exp.weak)]
+        return experiment_key(exp, self.task_key(exp.task), self.training_identity(exp.task), weak_labels)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from w2sbench.core.errors import MethodError, W2SError, unknown_name
 from w2sbench.models import numerics
+from w2sbench.models.ladder import members_of
 from w2sbench.protocol.framing import framing_of
 
 if TYPE_CHECKING:
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from w2sbench.models.ladder import Rung
     from w2sbench.protocol.experiment import Experiment
     from w2sbench.protocol.workspace import Workspace
-    from w2sbench.running.sweep import Grid
     from w2sbench.tasks.task import Task
 
 EXECUTORS = ("local", "process", "ray")
@@ -119,7 +119,7 @@ class ExperimentsFailed(MethodError):
 
 def attempt(ws: Workspace, exp: Experiment) -> Result | Failed:
     """One experiment, or Failed when its method failed (any other error stops the run: it is not the method's)."""
-    from w2sbench.protocol.experiment import run_experiment
+    from w2sbench.protocol.run import run_experiment
 
     try:
         return run_experiment(ws, exp)
@@ -133,22 +133,27 @@ def experiment_job(ws: Workspace, exp: Experiment) -> str | Failed:
     return outcome if isinstance(outcome, Failed) else outcome.key
 
 
-def needed_rungs(ws: Workspace, grid: Grid) -> list[Rung]:
-    """The grid's rungs whose features a run needs: all of them, except that with pulled weak
-    labels a rung that is only ever the weak side is not needed (its model need not exist here)."""
-    rungs = grid.rungs()
-    if getattr(ws, "weak_label_source", None) is not None:
-        needed = {s.name for _, s in grid.pairs}
-        needed |= {r.name for w, s in grid.pairs for r in grid.ladder.between(w, s)}
-        rungs = [r for r in rungs if r.name in needed]
-    return rungs
+def needed_rungs(ws: Workspace, experiments: list[Experiment]) -> list[Rung]:
+    """The rungs whose features the experiments need, in ladder order: each one's weak and strong
+    rungs; with pulled weak labels the strong rungs and those between (a rung that is only ever
+    the weak side is not needed: its model need not exist here)."""
+    pulled = getattr(ws, "weak_label_source", None) is not None
+    names = set()
+    for exp in experiments:
+        names |= {r.name for r in (exp.ladder.between(exp.weak, exp.strong) if pulled else members_of(exp.weak))}
+        names.add(exp.strong.name)
+    return [r for r in experiments[0].ladder.rungs if r.name in names] if experiments else []
 
 
-def feature_jobs(ws: Workspace, grid: Grid) -> list[tuple[Rung, Task]]:
+def tasks_of(experiments: list[Experiment]) -> list[Task]:
+    return list({exp.task.id: exp.task for exp in experiments}.values())
+
+
+def feature_jobs(ws: Workspace, experiments: list[Experiment]) -> list[tuple[Rung, Task]]:
     """The (rung, task) pairs of phase 1 (none when students fine-tune: no feature cache)."""
     if not ws.regime.caches_features:
         return []
-    return [(rung, task) for rung in needed_rungs(ws, grid) for task in grid.tasks]
+    return [(rung, task) for rung in needed_rungs(ws, experiments) for task in tasks_of(experiments)]
 
 
 def supervisor_jobs(ws: Workspace, experiments: list[Experiment]) -> list[tuple[str, Task, Rung, int]]:
@@ -168,13 +173,13 @@ def supervisor_jobs(ws: Workspace, experiments: list[Experiment]) -> list[tuple[
 # ------------------------------------------------------------------------ executors
 
 
-def extract_features(ws: Workspace, grid: Grid, progress) -> None:
-    """Compute every missing feature of the grid, rung by rung."""
+def extract_features(ws: Workspace, experiments: list[Experiment], progress) -> None:
+    """Compute every missing feature the experiments read, rung by rung."""
     if not ws.regime.caches_features:
         return  # fine-tuned rungs read their texts directly: there is no feature cache to fill
-    for rung in needed_rungs(ws, grid):
+    for rung in needed_rungs(ws, experiments):
         store = ws.features(rung)
-        texts = [t for task in grid.tasks for t in task_texts(ws, task)]
+        texts = [t for task in tasks_of(experiments) for t in task_texts(ws, task)]
         todo = store.missing(texts)
         if todo:
             bar = progress.add_task(f"features {rung.name}", total=len(todo))
@@ -182,11 +187,11 @@ def extract_features(ws: Workspace, grid: Grid, progress) -> None:
 
 
 class Executor:
-    """Runs a grid's pending experiments and returns their records, in the order given."""
+    """Runs pending experiments and returns their records, in the order given."""
 
     name: str = ""
 
-    def run(self, ws: Workspace, grid: Grid, pending: list[Experiment], progress: Progress) -> list[Result]:
+    def run(self, ws: Workspace, pending: list[Experiment], progress: Progress) -> list[Result]:
         raise NotImplementedError
 
 
@@ -195,8 +200,8 @@ class LocalExecutor(Executor):
 
     name = "local"
 
-    def run(self, ws, grid, pending, progress):
-        extract_features(ws, grid, progress)
+    def run(self, ws, pending, progress):
+        extract_features(ws, pending, progress)
         bar = progress.add_task("experiments", total=len(pending))
         outcomes = []
         for exp in pending:
@@ -237,7 +242,7 @@ def _process_context():
 
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["w2sbench.protocol.experiment", "w2sbench.running.executors", "datasets"])
+        ctx.set_forkserver_preload(["w2sbench.protocol.run", "w2sbench.running.executors", "datasets"])
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -249,7 +254,7 @@ class ProcessExecutor(Executor):
     workers: int | None = None
     name: str = field(default="process", init=False)
 
-    def run(self, ws, grid, pending, progress):
+    def run(self, ws, pending, progress):
         workers = self.workers or os.cpu_count() or 1
         threads = max(1, (os.cpu_count() or 1) // workers)
         shipped = portable(ws)
@@ -272,7 +277,7 @@ class ProcessExecutor(Executor):
                         progress.advance(bar)
                 return [f.result() for f in futures]
 
-            phase("features", [(features_job, (shipped, r, t)) for r, t in feature_jobs(ws, grid)])
+            phase("features", [(features_job, (shipped, r, t)) for r, t in feature_jobs(ws, pending)])
             phase("supervisors", [(supervisor_job, (shipped, *job)) for job in supervisor_jobs(ws, pending)])
             keys = phase("experiments", [(experiment_job, (shipped, exp)) for exp in pending])
         return _read_back(ws, pending, keys)
@@ -323,7 +328,7 @@ class RayExecutor(Executor):
         return {"env_vars": {"PYTHONPATH": os.pathsep.join([*paths, "${PYTHONPATH}"]),
                              numerics.ENV: numerics.current().dtype}}
 
-    def run(self, ws, grid, pending, progress):
+    def run(self, ws, pending, progress):
         try:
             import ray
         except ImportError:
@@ -335,12 +340,12 @@ class RayExecutor(Executor):
                      runtime_env=self._env() if address is None else self.runtime_env)
             started_here = True
         try:
-            return self._run(ray, ws, grid, pending, progress, per_task_env=not started_here)
+            return self._run(ray, ws, pending, progress, per_task_env=not started_here)
         finally:
             if started_here:
                 ray.shutdown()
 
-    def _run(self, ray, ws, grid, pending, progress, per_task_env: bool):
+    def _run(self, ray, ws, pending, progress, per_task_env: bool):
         env = {"runtime_env": self._env()} if per_task_env else {}
         feature = ray.remote(features_job).options(**self.feature_resources, **env, max_retries=2)
         supervisor = ray.remote(supervisor_job).options(**self.job_resources, **env, max_retries=2)
@@ -364,7 +369,7 @@ class RayExecutor(Executor):
                 progress.advance(bar)
             return ray.get(refs)
 
-        phase("features", [feature.remote(shipped, r, t) for r, t in feature_jobs(ws, grid)])
+        phase("features", [feature.remote(shipped, r, t) for r, t in feature_jobs(ws, pending)])
         phase("supervisors", [supervisor.remote(shipped, *job) for job in supervisor_jobs(ws, pending)])
         keys = phase("experiments", [experiment.remote(shipped, exp) for exp in pending])
         return _read_back(ws, pending, keys)

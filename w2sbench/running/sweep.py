@@ -112,11 +112,9 @@ def run_grid(
         else:
             results.append(done)
     if pending:
-        pending_ids = {e.task.id for e in pending}
-        todo = Grid([t for t in grid.tasks if t.id in pending_ids], grid.ladder, grid.pairs, grid.methods, grid.seeds)
         with _progress(console, show_progress, stage_lines) as progress:
             try:
-                results += (executor or LocalExecutor()).run(ws, todo, pending, progress)
+                results += (executor or LocalExecutor()).run(ws, pending, progress)
             except ExperimentsFailed as e:  # the records read back before the run are the grid's too
                 raise ExperimentsFailed(results + e.results, e.failures) from None
     return results

@@ -254,7 +254,7 @@ def _reproduce(
     options: ValidateOptions,
 ) -> None:
     """Re-run every record in a scratch result store (the harness's own caches) and compare."""
-    from w2sbench.protocol.experiment import run_experiment
+    from w2sbench.protocol.run import run_experiment
 
     if not pool:
         report.add("reproduce", "skip", "no records to re-run")
