@@ -6,7 +6,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from tests.protocol.test_experiment import grid, workspace
+from tests.protocol.test_run import grid, workspace
 from w2sbench.cli import main
 from w2sbench.core.errors import CacheError
 from w2sbench.core.records import intact_records

@@ -2,7 +2,7 @@
 
 import json
 
-from tests.protocol.test_experiment import grid, workspace
+from tests.protocol.test_run import grid, workspace
 from w2sbench.methods.api import make_method
 from w2sbench.running.sweep import run_grid
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import FakeEncoder
-from tests.protocol.test_experiment import grid
+from tests.protocol.test_run import grid
 from w2sbench.methods.api import make_method
 from w2sbench.protocol.workspace import Workspace
 from w2sbench.running.sweep import run_grid

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import fake_ladder
-from tests.protocol.test_experiment import workspace
+from tests.protocol.test_run import workspace
 from w2sbench.core.errors import W2SError
 from w2sbench.core.example import Inputs
 from w2sbench.methods.api import Method
