@@ -71,17 +71,11 @@ def read_yaml_mapping(path: Path | str, what: str, error: type[W2SError] = W2SEr
     return raw
 
 
-def validated(model: type[M], raw: dict, where: Path | str, what: str, error: type[W2SError] = W2SError,
-              **problem_options) -> M:
-    """raw as the model, or one error naming the file and every field that is wrong."""
+def load_yaml_model(model: type[M], path: Path | str, what: str, error: type[W2SError] = W2SError,
+                    text: str | None = None, empty_ok: bool = False, **problem_options) -> M:
+    """A YAML file read and validated as the model; every error names the file and each field that is wrong."""
+    raw = read_yaml_mapping(path, what, error, text, empty_ok)
     try:
         return model.model_validate(raw)
     except ValidationError as e:
-        raise error(f"{where}: invalid {what}: {'; '.join(validation_problems(e, **problem_options))}") from None
-
-
-def load_yaml_model(model: type[M], path: Path | str, what: str, error: type[W2SError] = W2SError,
-                    text: str | None = None, empty_ok: bool = False, **problem_options) -> M:
-    """A YAML file read and validated as the model; every error names the file."""
-    raw = read_yaml_mapping(path, what, error, text, empty_ok)
-    return validated(model, raw, path, what, error, **problem_options)
+        raise error(f"{path}: invalid {what}: {'; '.join(validation_problems(e, **problem_options))}") from None

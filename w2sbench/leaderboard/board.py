@@ -185,6 +185,7 @@ def build_board(track: Track, entries: list[Entry], boot: PairedBootstrap | None
     boot = boot or PairedBootstrap()
     reviewed = reviewed or Reviewed()
     incomplete, invalid, complete = [], [], []
+    experiments = track.experiments()
     for e in entries:
         if e.metadata is not None and track.name not in e.metadata.tracks:
             continue
@@ -194,10 +195,10 @@ def build_board(track: Track, entries: list[Entry], boot: PairedBootstrap | None
         got, problems = _track_records(e, track)
         if problems:
             invalid.append((e.name, "; ".join(problems)))
-        elif len(got) < len(track.experiments()):
-            incomplete.append((e.name, len(got), len(track.experiments())))
+        elif len(got) < len(experiments):
+            incomplete.append((e.name, len(got), len(experiments)))
         else:
-            complete.append((e, [got[x] for x in track.experiments()]))
+            complete.append((e, [got[x] for x in experiments]))
 
     grouped: dict[str, dict[Cell, list[Result]]] = {}
     strong_sizes: dict[str, int | None] = {}

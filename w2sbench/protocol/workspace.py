@@ -64,7 +64,6 @@ class Workspace:
         # pulled standard weak labels (w2sbench.labels.weak_label_set.WeakLabelSet) used instead of training the supervisor
         self.weak_label_source = weak_label_source
         self.regime = regime_of(regime, train_config, finetune_config)
-        self.finetune_config = finetune_config
         self.trainer = Trainer(self.student, self.regime, finetune_config)  # what framings train with
         caches = caches or Caches()
         self._encoders: dict[str, Encoder] = caches.encoders
