@@ -42,7 +42,7 @@ PATHS = ("fp32-longest", "fp32", "bf16", "fp32-eager", "int8", "compile-bf16", "
 def offline_texts(n: int, seed: int = 0) -> list[str]:
     """A seeded sample of the texts the offline suite embeds (every pool and test text)."""
     from w2sbench.protocol.workspace import Workspace
-    from w2sbench.running.executors import task_texts
+    from w2sbench.running.jobs import task_texts
     from w2sbench.tasks.task import suite_tasks
 
     ws = Workspace(Path("/nonexistent"), Path("/nonexistent"))

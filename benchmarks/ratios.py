@@ -152,7 +152,7 @@ def _new_method():
 
 def setup(args, scratch: Path) -> Setup:
     from w2sbench.models.encoder import Encoder
-    from w2sbench.running.sweep import build_grid
+    from w2sbench.running.grid import build_grid
 
     if args.fake:
         import os
@@ -161,7 +161,7 @@ def setup(args, scratch: Path) -> Setup:
 
         from tests.conftest import FakeEncoder, fake_ladder, latent_rows, write_rows
         from w2sbench.methods.api import make_method
-        from w2sbench.running.sweep import Grid
+        from w2sbench.running.grid import Grid
         from w2sbench.tasks.task import get_task
 
         folder = scratch / "tasks"
@@ -219,7 +219,8 @@ def main() -> None:
 
 def measure(args, scratch: Path) -> None:
     from w2sbench.protocol.workspace import Workspace
-    from w2sbench.running.sweep import Grid, run_grid
+    from w2sbench.running.grid import Grid
+    from w2sbench.running.sweep import run_grid
 
     s = setup(args, scratch)
     grid = s.grid

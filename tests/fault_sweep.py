@@ -8,7 +8,7 @@ budget. It writes:
     ROOT/reference/{cache,results}  one uninterrupted run
     ROOT/chaos<k>/{cache,results}   runs killed with SIGKILL, resumed until complete
     ROOT/summary.json               the kill schedule, for the test to check and to print
-Kills are of two kinds: after a random delay (anywhere: loading, features, supervisors,
+Kills are of two kinds: after a random delay (anywhere: loading, features, baselines,
 experiments, record writes), and at a random atomic write just before its rename (so a
 temporary file is certainly left behind for the resumed run to clean up).
 The toy task comes from W2SBENCH_TASKS (the test's tasks_env fixture).
@@ -33,7 +33,8 @@ from tests.conftest import FakeEncoder, fake_ladder  # noqa: E402
 from w2sbench.core import store  # noqa: E402
 from w2sbench.methods.api import make_method  # noqa: E402
 from w2sbench.protocol.workspace import Workspace  # noqa: E402
-from w2sbench.running.sweep import Grid, run_grid  # noqa: E402
+from w2sbench.running.grid import Grid  # noqa: E402
+from w2sbench.running.sweep import run_grid
 from w2sbench.tasks.task import get_task  # noqa: E402
 
 

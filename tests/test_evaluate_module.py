@@ -42,7 +42,8 @@ def _records(tasks_env, tmp_path):
     from tests.conftest import FakeEncoder, fake_ladder
     from w2sbench.methods.api import make_method
     from w2sbench.protocol.workspace import Workspace
-    from w2sbench.running.sweep import Grid, run_grid
+    from w2sbench.running.grid import Grid
+    from w2sbench.running.sweep import run_grid
     from w2sbench.tasks.task import get_task
 
     torch.set_num_threads(1)

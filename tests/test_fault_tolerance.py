@@ -22,7 +22,8 @@ from w2sbench.core.result import ResultStore
 from w2sbench.core.store import load_arrays
 from w2sbench.methods.api import make_method
 from w2sbench.protocol.workspace import Workspace
-from w2sbench.running.sweep import Grid, run_grid
+from w2sbench.running.grid import Grid
+from w2sbench.running.sweep import run_grid
 from w2sbench.tasks.task import get_task
 
 REPO = Path(__file__).resolve().parent.parent
@@ -121,20 +122,3 @@ def test_corrupted_cache_entries_and_records_are_detected_and_recomputed(tasks_e
     assert again[0].scores == record.scores
     assert path.with_suffix(".corrupt").exists()  # set aside for inspection, never read as a record
     assert not list(tmp_path.rglob("*.tmp"))
-
-
-def test_stale_temporaries_of_dead_writers_are_removed_but_live_ones_kept(tmp_path):
-    from w2sbench.running.executors import remove_stale_temporaries
-
-    dead = tmp_path / "cache" / "features" / ".shard.npz.abc123.tmp"
-    dead.parent.mkdir(parents=True)
-    dead.write_bytes(b"half a shard")
-    live = tmp_path / "results" / ".key.json.def456.tmp"
-    live.parent.mkdir(parents=True)
-    with open(live, "wb") as held:  # a writer in this process still has it open
-        held.write(b"being written")
-        removed = remove_stale_temporaries([tmp_path / "cache", tmp_path / "results"])
-        assert removed == [dead] and not dead.exists() and live.exists()
-    directory = tmp_path / "cache" / "models" / ".model.xyz.tmp"  # a staging folder, not a write
-    directory.mkdir(parents=True)
-    assert remove_stale_temporaries([tmp_path / "cache"]) == [] and directory.exists()

@@ -30,7 +30,8 @@ from w2sbench.labels.weak_label_set import load_folder
 from w2sbench.methods.api import make_method
 from w2sbench.models.ladder import get_ladder
 from w2sbench.protocol.workspace import Workspace
-from w2sbench.running.sweep import Grid, run_grid
+from w2sbench.running.grid import Grid
+from w2sbench.running.sweep import run_grid
 from w2sbench.tasks.task import _registry, get_task
 
 

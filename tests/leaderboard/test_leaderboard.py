@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from tests.conftest import FakeEncoder, fake_ladder, latent_rows, write_rows
 from tests.submissions.conftest import toy_track, write_submission
 from w2sbench.core.result import Result
-from w2sbench.leaderboard import compare, generate, stale, write
+from w2sbench.leaderboard import entry_markdown_of, generate, stale, write
 from w2sbench.leaderboard.board import build_leaderboard
 from w2sbench.methods.api import Method, make_method
 
@@ -47,7 +47,8 @@ def records(tmp_path_factory):
     import yaml
 
     from w2sbench.protocol.workspace import Workspace
-    from w2sbench.running.sweep import Grid, run_grid
+    from w2sbench.running.grid import Grid
+    from w2sbench.running.sweep import run_grid
     from w2sbench.tasks.task import _registry, get_task
 
     base = tmp_path_factory.mktemp("lb")
@@ -217,13 +218,13 @@ def test_write_and_check(records, tmp_path, monkeypatch):
     next(iter((root / "naive" / "results").glob("*.json"))).unlink()  # a record removed: the board is stale
     result = runner.invoke(main, check)
     assert result.exit_code == 1 and "w2sbench leaderboard" in result.output
-    comparison = runner.invoke(main, ["leaderboard", "--submissions", str(root), "--compare", "naive-hard"])
+    comparison = runner.invoke(main, ["leaderboard", "--submissions", str(root), "--entry", "naive-hard"])
     assert comparison.exit_code == 0 and "naive-hard" in comparison.output
 
 
-def test_compare_shows_the_entry_against_the_baselines(records, tmp_path):
+def test_entry_markdown_shows_the_entry_against_the_baselines(records, tmp_path):
     root = make_root(tmp_path, records)
-    text = compare("gt-peek", root, TRACKS)
+    text = entry_markdown_of("gt-peek", root, TRACKS)
     assert "gt-peek" in text and "[naive](../submissions/naive/)" in text
 
 

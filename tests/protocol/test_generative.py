@@ -23,7 +23,8 @@ from w2sbench.protocol.generative import (
 )
 from w2sbench.protocol.run import run_experiment
 from w2sbench.protocol.workspace import Workspace
-from w2sbench.running.sweep import Grid, build_grid, run_grid
+from w2sbench.running.grid import Grid, build_grid
+from w2sbench.running.sweep import run_grid
 from w2sbench.tasks.task import Sizes, get_task
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # tiny language models: one torch thread

@@ -17,7 +17,8 @@ from w2sbench.models.probe import TrainConfig
 from w2sbench.protocol.experiment import Experiment
 from w2sbench.protocol.run import run_experiment
 from w2sbench.protocol.workspace import Workspace
-from w2sbench.running.sweep import Grid, run_grid
+from w2sbench.running.grid import Grid
+from w2sbench.running.sweep import run_grid
 from w2sbench.tasks.task import get_task
 
 # The toy task's transfer split has about 240 examples: the default budget (5 epochs at lr 1e-3,

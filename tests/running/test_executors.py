@@ -18,15 +18,10 @@ from w2sbench.core.errors import W2SError
 from w2sbench.methods.api import Method, make_method
 from w2sbench.models.ladder import Ladder, get_ladder
 from w2sbench.protocol.workspace import Workspace
-from w2sbench.running.executors import (
-    ExperimentsFailed,
-    LocalExecutor,
-    ProcessExecutor,
-    RayExecutor,
-    make_executor,
-    task_texts,
-)
-from w2sbench.running.sweep import Grid, run_grid
+from w2sbench.running.executors import LocalExecutor, ProcessExecutor, RayExecutor, make_executor
+from w2sbench.running.grid import Grid
+from w2sbench.running.jobs import ExperimentsFailed, task_texts
+from w2sbench.running.sweep import run_grid
 from w2sbench.tasks.task import get_task
 
 

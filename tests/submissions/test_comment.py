@@ -23,7 +23,7 @@ from w2sbench.cli import main
 from w2sbench.core.result import ResultStore
 from w2sbench.leaderboard import generate
 from w2sbench.leaderboard.board import build_leaderboard
-from w2sbench.leaderboard.render import COMMENT_MARKER, code_span, compare_markdown, pr_comment
+from w2sbench.leaderboard.render import COMMENT_MARKER, code_span, entry_markdown, pr_comment
 from w2sbench.running.tracks import Track
 
 markdown_it = pytest.importorskip("markdown_it")
@@ -112,7 +112,7 @@ def test_compare_rows_and_the_board_show_metadata_as_text(root):
     lb = build_leaderboard(root, {"toy": TRACK})
     assert [n for n, _ in lb.invalid] == ["tracky"] and "unknown track(s)" in lb.invalid[0][1]
     for name in ("loud", "tracky"):
-        md = compare_markdown(lb, name)
+        md = entry_markdown(lb, name)
         assert "ok` ```" in md  # shown, whole, in a code span
         only_text(rendered(md))
     files = generate(root, {"toy": TRACK})

@@ -24,13 +24,13 @@ def register(main: click.Group) -> None:
         "--check", is_flag=True, help="Write nothing; exit 1 if the files in --out differ from what the records give."
     )
     @click.option(
-        "--compare",
-        "compare_name",
+        "--entry",
+        "entry_name",
         default=None,
         metavar="NAME",
-        help="Write nothing; print Markdown comparing entry NAME with the baselines (for PR comments).",
+        help="Write nothing; print Markdown of entry NAME's rows next to the baselines' on every board it enters (the PR comment's; `w2sbench compare` is the other question: every method's PGR against one baseline, from records).",
     )
-    def leaderboard_cmd(root, out, check, compare_name):
+    def leaderboard_cmd(root, out, check, entry_name):
         """Regenerate leaderboard/README.md and leaderboard/index.html from result records only.
 
         One board per track: complete entries scored over the cells where the harness's gap is
@@ -40,10 +40,10 @@ def register(main: click.Group) -> None:
         and the pairwise matrix inline and needs no network.
         The same records always give the same bytes.
         """
-        from w2sbench.leaderboard import compare, generate, stale, write
+        from w2sbench.leaderboard import entry_markdown_of, generate, stale, write
 
-        if compare_name:
-            click.echo(compare(compare_name, root), nl=False)
+        if entry_name:
+            click.echo(entry_markdown_of(entry_name, root), nl=False)
             return
         files = generate(root)
         if check:

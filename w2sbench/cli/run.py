@@ -87,7 +87,8 @@ def register(main: click.Group) -> None:
         from w2sbench.core.paths import use_cache
         from w2sbench.protocol.workspace import Workspace
         from w2sbench.reporting.report import summarize, summary_table
-        from w2sbench.running.sweep import build_grid, run_grid
+        from w2sbench.running.grid import build_grid
+        from w2sbench.running.sweep import run_grid
         from w2sbench.tasks.loading import mirror
 
         grid = build_grid(
@@ -98,7 +99,8 @@ def register(main: click.Group) -> None:
             _methods(csv_list(method_names), cache_dir, results_dir),
             [int(s) for s in csv_list(seeds) or []],
         )
-        from w2sbench.running.executors import ExperimentsFailed, make_executor
+        from w2sbench.running.executors import make_executor
+        from w2sbench.running.jobs import ExperimentsFailed
 
         source = None
         if weak_labels:

@@ -417,7 +417,7 @@ def register_workflow(main: click.Group) -> None:
         that did not pass. Submitted text is shown as code spans: it renders as nothing but text."""
         from w2sbench.core.errors import W2SError
         from w2sbench.leaderboard.board import build_leaderboard
-        from w2sbench.leaderboard.render import code_span, compare_markdown, pr_comment
+        from w2sbench.leaderboard.render import code_span, entry_markdown, pr_comment
         from w2sbench.running.tracks import NAME_PATTERN, all_tracks
 
         report = None
@@ -433,7 +433,7 @@ def register_workflow(main: click.Group) -> None:
         if names:
             try:
                 lb = build_leaderboard(root, all_tracks())
-                sections = [compare_markdown(lb, n) for n in names]
+                sections = [entry_markdown(lb, n) for n in names]
             except W2SError as e:
                 sections = [f"The leaderboard could not be built: {code_span(e, table=False, limit=400)}"]
         problems = []

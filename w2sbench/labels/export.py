@@ -52,7 +52,7 @@ from w2sbench.protocol.framing import framing_of
 from w2sbench.protocol.run import rung_ref
 from w2sbench.protocol.scoring import ids_sha256
 from w2sbench.protocol.workspace import Workspace
-from w2sbench.running.executors import task_texts
+from w2sbench.running.jobs import task_texts
 from w2sbench.tasks.task import Task
 
 # --------------------------------------------------------------------------------- export
@@ -235,7 +235,7 @@ def dataset_card(tasks: list[Task], ladder: Ladder, entries: list[TableEntry], h
         for e in entries
     )
     sources = "\n".join(
-        f"- **{t.id}** (version {t.version}): {t.description.strip()} Licence: {t.licence}. Cite: {t.citation.strip()}"
+        f"- **{t.id}** (version {t.version}): {t.history()} Licence: {t.licence}. Cite: {t.citation.strip()}"
         for t in tasks
     )
     first_task = tasks[0].id

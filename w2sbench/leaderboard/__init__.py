@@ -44,11 +44,11 @@ def stale(files: dict[str, bytes], out: Path | str = "leaderboard") -> list[str]
             if not (out / name).exists() or (out / name).read_bytes() != data]
 
 
-def compare(name: str, root: Path | str = "submissions", tracks: dict[str, Track] | None = None) -> str:
+def entry_markdown_of(name: str, root: Path | str = "submissions", tracks: dict[str, Track] | None = None) -> str:
     """Markdown: the entry's rows next to the baselines' (for a pull-request comment)."""
-    from w2sbench.leaderboard.render import compare_markdown
+    from w2sbench.leaderboard.render import entry_markdown
 
-    return compare_markdown(build_leaderboard(Path(root), tracks if tracks is not None else all_tracks()), name)
+    return entry_markdown(build_leaderboard(Path(root), tracks if tracks is not None else all_tracks()), name)
 
 
-__all__ = ["Board", "FILES", "Leaderboard", "build_leaderboard", "compare", "generate", "stale", "write"]
+__all__ = ["Board", "FILES", "Leaderboard", "build_leaderboard", "entry_markdown_of", "generate", "stale", "write"]

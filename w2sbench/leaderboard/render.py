@@ -390,7 +390,7 @@ def html(lb: Leaderboard) -> str:
     return "\n".join(out) + "\n"
 
 
-def compare_markdown(lb: Leaderboard, name: str) -> str:
+def entry_markdown(lb: Leaderboard, name: str) -> str:
     """A PR comment: the entry's row on each board it enters, next to the baselines' rows."""
     out = [f"### w2sbench: {code_span(name, table=False)} against the baselines", ""]
     found = False
@@ -425,7 +425,7 @@ def pr_comment(outcomes: dict[str, str], sections: list[str], report: dict | Non
     (code_span): it cannot add a heading, a banner, an image, a link, HTML or a mention.
 
     outcomes: step name -> GitHub's outcome (success, failure, ...); sections: Markdown of
-    compare_markdown, already safe; report: validate --json's object, or None when it made none;
+    entry_markdown, already safe; report: validate --json's object, or None when it made none;
     path_problems: check-paths' problems."""
     def outcome(v: str) -> str:
         return v if re.fullmatch(r"[a-z_]{1,20}", v or "") else "unknown"

@@ -7,21 +7,17 @@ from typing import Any, ClassVar
 import numpy as np
 
 from w2sbench.core.errors import W2SError
-from w2sbench.methods.api import Method, source_hash
+from w2sbench.methods.api import Method
 
 
 class UsesCode(Method):
-    """A method whose behaviour also lives outside its class (a loss in w2sbench.core.losses).
+    """A method whose behaviour also lives outside w2sbench.methods (a loss in w2sbench.core.losses).
 
-    ``uses`` names those objects; their source joins the class's in ``code_hash``, so editing
-    the loss invalidates the method's cached results as editing the method does.
+    ``uses`` names those objects; ``Method.code_hash`` hashes their source with the class's, so
+    editing the loss invalidates the method's cached results as editing the method does.
     """
 
     uses: ClassVar[tuple[Any, ...]] = ()
-
-    @classmethod
-    def code_hash(cls) -> str:
-        return source_hash(cls, *cls.uses)
 
 
 def check_range(method: str, name: str, value: float, low: float, high: float) -> None:

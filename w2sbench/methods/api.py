@@ -123,9 +123,11 @@ class Method:
 
     @classmethod
     def code_hash(cls) -> str:
-        """Hash of the class's source and of the helpers it calls in w2sbench.methods, so editing
-        a method, or a function it relies on, invalidates its cached results."""
-        return source_hash(cls, *helpers_of(cls))
+        """Hash of the class's source, of the objects it declares in ``uses`` (code outside
+        w2sbench.methods, e.g. a loss in w2sbench.core.losses) and of the helpers it calls in
+        w2sbench.methods, so editing a method, or anything it relies on, invalidates its cached
+        results. The one code-hash mechanism of every builtin method."""
+        return source_hash(cls, *getattr(cls, "uses", ()), *helpers_of(cls))
 
     def identity(self) -> dict:
         return {"name": self.name, "params": self.params(), "code_hash": self.code_hash(), "oracle": self.oracle}

@@ -27,7 +27,8 @@ from w2sbench.core.result import Result
 from w2sbench.models.probe import TrainConfig
 from w2sbench.protocol.workspace import Workspace
 from w2sbench.running.budget_selection import EPOCHS, LRS, WEIGHT_DECAYS
-from w2sbench.running.sweep import build_grid, run_grid
+from w2sbench.running.grid import build_grid
+from w2sbench.running.sweep import run_grid
 from w2sbench.tasks.loading import mirror
 
 PAIRS = ("minilm-l3:mpnet-base", "minilm-l6:mpnet-base")  # the pairs whose gap is real (docs/results/offline-suite.md)

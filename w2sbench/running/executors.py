@@ -6,7 +6,7 @@
 
 The parallel executors run three phases, each a set of independent jobs:
 1. features, one job per (rung, task): every missing feature of that task's texts;
-2. supervisors, one job per (task, weak rung, seed) and (task, strong rung, seed): the weak
+2. baselines, one job per (task, weak rung, seed) and (task, strong rung, seed): the weak
    labels and the ceiling, steps 2-3, shared by every method;
 3. experiments, one job each: step 4 and the record.
 Jobs meet through the feature cache, the artifact cache and the result store on a disk they all
@@ -17,160 +17,39 @@ record back from the store, so it verifies what the workers wrote.
 
 from __future__ import annotations
 
-import copy
 import os
 import sys
-import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from w2sbench.core.errors import MethodError, W2SError, unknown_name
+from w2sbench.core.errors import W2SError, unknown_name
 from w2sbench.models import numerics
-from w2sbench.models.ladder import members_of
-from w2sbench.protocol.framing import framing_of
+from w2sbench.running.jobs import (
+    ExperimentsFailed,
+    Failed,
+    attempt,
+    experiment_job,
+    feature_jobs,
+    features_job,
+    needed_rungs,
+    portable,
+    baseline_job,
+    baseline_jobs,
+    task_texts,
+    tasks_of,
+)
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
     from w2sbench.core.result import Result
-    from w2sbench.models.ladder import Rung
     from w2sbench.protocol.experiment import Experiment
     from w2sbench.protocol.workspace import Workspace
-    from w2sbench.tasks.task import Task
 
 EXECUTORS = ("local", "process", "ray")
-
-
-# ------------------------------------------------------------------------ the jobs
-
-
-def portable(ws: Workspace) -> Workspace:
-    """A copy of the workspace without its in-process caches (loaded models, task data), to ship
-    to workers: everything else in it (paths, training config, encoder factory, pulled weak
-    labels) must pickle."""
-    clone = copy.copy(ws)
-    clone._encoders = {}
-    clone._stores = {}
-    clone._data = {}
-    clone._portable_token = uuid.uuid4().hex
-    return clone
-
-
-_WORKER_WS: dict[str, Workspace] = {}
-
-
-def _worker_workspace(ws: Workspace) -> Workspace:
-    """Reuse one workspace per run in each worker process (models load once per worker, not per job)."""
-    token = getattr(ws, "_portable_token", None)
-    if token is None:
-        return ws
-    return _WORKER_WS.setdefault(token, ws)
-
-
-def task_texts(ws: Workspace, task: Task) -> list[str]:
-    """The texts a rung embeds for a task, as its framing says."""
-    data = ws.task_data(task)
-    return framing_of(task).texts(data.pool + data.test)
-
-
-def features_job(ws: Workspace, rung: Rung, task: Task) -> int:
-    """Phase 1: compute (and cache) every missing feature of one task's texts for one rung."""
-    ws = _worker_workspace(ws)
-    store = ws.features(rung)
-    todo = store.missing(task_texts(ws, task))
-    if todo:
-        store.compute(todo)
-    return len(todo)
-
-
-def supervisor_job(ws: Workspace, kind: str, task: Task, rung: Rung, seed: int) -> str:
-    """Phase 2: the weak labels (kind 'weak') or the ceiling (kind 'ceiling') of one (task, rung, seed)."""
-    ws = _worker_workspace(ws)
-    splits = ws.splits(task, seed)
-    if not all(getattr(splits, r) for r in ("supervisor_train", "transfer", "validation")):
-        return kind  # run_experiment reports the empty split with its clear message
-    if kind == "weak":
-        ws.weak_labels(task, rung, seed, splits)
-    else:
-        ws.ceiling(task, rung, seed, splits)
-    return kind
-
-
-@dataclass(frozen=True)
-class Failed:
-    """An experiment whose method crashed or answered wrongly: the run goes on without it."""
-
-    message: str
-
-
-class ExperimentsFailed(MethodError):
-    """Some experiments' methods failed; every other experiment ran, and ``results`` holds their records."""
-
-    def __init__(self, results: list[Result], failures: list[str]):
-        self.results, self.failures = results, failures
-        shown = "; ".join(failures[:5]) + (f"; ... ({len(failures) - 5} more)" if len(failures) > 5 else "")
-        super().__init__(f"{len(failures)} experiment(s) failed and wrote no record ({len(results)} others "
-                         f"completed): {shown}")
-
-
-def attempt(ws: Workspace, exp: Experiment) -> Result | Failed:
-    """One experiment, or Failed when its method failed (any other error stops the run: it is not the method's)."""
-    from w2sbench.protocol.run import run_experiment
-
-    try:
-        return run_experiment(ws, exp)
-    except MethodError as e:
-        return Failed(str(e))
-
-
-def experiment_job(ws: Workspace, exp: Experiment) -> str | Failed:
-    """Phase 3: one experiment; its record goes to the shared result store. Returns its key, or Failed."""
-    outcome = attempt(_worker_workspace(ws), exp)
-    return outcome if isinstance(outcome, Failed) else outcome.key
-
-
-def needed_rungs(ws: Workspace, experiments: list[Experiment]) -> list[Rung]:
-    """The rungs whose features the experiments need, in ladder order: each one's weak and strong
-    rungs; with pulled weak labels the strong rungs and those between (a rung that is only ever
-    the weak side is not needed: its model need not exist here)."""
-    pulled = getattr(ws, "weak_label_source", None) is not None
-    names = set()
-    for exp in experiments:
-        names |= {r.name for r in (exp.ladder.between(exp.weak, exp.strong) if pulled else members_of(exp.weak))}
-        names.add(exp.strong.name)
-    return [r for r in experiments[0].ladder.rungs if r.name in names] if experiments else []
-
-
-def tasks_of(experiments: list[Experiment]) -> list[Task]:
-    return list({exp.task.id: exp.task for exp in experiments}.values())
-
-
-def feature_jobs(ws: Workspace, experiments: list[Experiment]) -> list[tuple[Rung, Task]]:
-    """The (rung, task) pairs of phase 1 (none when students fine-tune: no feature cache)."""
-    if not ws.regime.caches_features:
-        return []
-    return [(rung, task) for rung in needed_rungs(ws, experiments) for task in tasks_of(experiments)]
-
-
-def supervisor_jobs(ws: Workspace, experiments: list[Experiment]) -> list[tuple[str, Task, Rung, int]]:
-    jobs, seen = [], set()
-    for exp in experiments:
-        wanted = [("ceiling", exp.strong)]
-        if getattr(ws, "weak_label_source", None) is None:
-            wanted.insert(0, ("weak", exp.weak))
-        for kind, rung in wanted:
-            key = (kind, exp.task.id, rung.name, exp.seed)
-            if key not in seen:
-                seen.add(key)
-                jobs.append((kind, exp.task, rung, exp.seed))
-    return jobs
-
-
-# ------------------------------------------------------------------------ executors
 
 
 def extract_features(ws: Workspace, experiments: list[Experiment], progress) -> None:
@@ -278,7 +157,7 @@ class ProcessExecutor(Executor):
                 return [f.result() for f in futures]
 
             phase("features", [(features_job, (shipped, r, t)) for r, t in feature_jobs(ws, pending)])
-            phase("supervisors", [(supervisor_job, (shipped, *job)) for job in supervisor_jobs(ws, pending)])
+            phase("baselines", [(baseline_job, (shipped, *job)) for job in baseline_jobs(ws, pending)])
             keys = phase("experiments", [(experiment_job, (shipped, exp)) for exp in pending])
         return _read_back(ws, pending, keys)
 
@@ -348,7 +227,7 @@ class RayExecutor(Executor):
     def _run(self, ray, ws, pending, progress, per_task_env: bool):
         env = {"runtime_env": self._env()} if per_task_env else {}
         feature = ray.remote(features_job).options(**self.feature_resources, **env, max_retries=2)
-        supervisor = ray.remote(supervisor_job).options(**self.job_resources, **env, max_retries=2)
+        baseline = ray.remote(baseline_job).options(**self.job_resources, **env, max_retries=2)
         experiment = ray.remote(experiment_job).options(**self.job_resources, **env, max_retries=2)
         shipped = ray.put(portable(ws))
 
@@ -370,7 +249,7 @@ class RayExecutor(Executor):
             return ray.get(refs)
 
         phase("features", [feature.remote(shipped, r, t) for r, t in feature_jobs(ws, pending)])
-        phase("supervisors", [supervisor.remote(shipped, *job) for job in supervisor_jobs(ws, pending)])
+        phase("baselines", [baseline.remote(shipped, *job) for job in baseline_jobs(ws, pending)])
         keys = phase("experiments", [experiment.remote(shipped, exp) for exp in pending])
         return _read_back(ws, pending, keys)
 
@@ -395,88 +274,3 @@ def make_executor(name: str, *, workers: int | None = None, address: str | None 
     if name == "ray":
         return RayExecutor(address=address)
     raise unknown_name("executor", name, EXECUTORS)
-
-
-# ------------------------------------------------------------------ stale temporaries
-
-_NETWORK_FS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "lustre", "gpfs", "ceph", "glusterfs", "beegfs",
-               "fuse.sshfs", "fuse.s3fs", "fuse.gcsfuse", "9p", "afs"}
-
-
-def _open_files() -> set[str] | None:
-    """Real paths every visible local process holds open (Linux /proc); None where unknowable."""
-    proc = Path("/proc")
-    if not (proc / "self" / "fd").is_dir():
-        return None
-    held = set()
-    for pid in os.listdir(proc):
-        if not pid.isdigit():
-            continue
-        try:
-            fds = os.listdir(proc / pid / "fd")
-        except OSError:
-            continue
-        for fd in fds:
-            try:
-                held.add(os.readlink(proc / pid / "fd" / fd))
-            except OSError:
-                continue
-    return held
-
-
-def _fs_type(path: Path) -> str | None:
-    try:
-        mounts = Path("/proc/mounts").read_text().splitlines()
-    except OSError:
-        return None
-    target, best, kind = os.path.realpath(path), "", None
-    for line in mounts:
-        parts = line.split()
-        if len(parts) >= 3:
-            mount = parts[1].replace("\\040", " ")
-            if (target == mount or target.startswith(mount.rstrip("/") + "/")) and len(mount) >= len(best):
-                best, kind = mount, parts[2]
-    return kind
-
-
-def remove_stale_temporaries(roots: list[Path], grace_s: float = 0.25, network_age_s: float = 3600.0) -> list[Path]:
-    """Delete the temporaries (``.*.tmp``) that killed writers left in the cache and result store.
-
-    A temporary is a write that never completed: store.atomic_write_bytes renames it into
-    place or deletes it, so one that no live process holds open belongs to a killed run. On a
-    local disk, one that no local process has open and that is still there, unchanged,
-    ``grace_s`` later (longer than a live writer's close-to-rename step) is removed. On a
-    network disk a writer on another machine is invisible, so only temporaries older than
-    ``network_age_s`` go. Returns what was removed.
-    """
-    candidates = [p for root in roots if Path(root).is_dir() for p in Path(root).rglob(".*.tmp") if p.is_file()]
-    if not candidates:
-        return []
-    first = {p: _mtime(p) for p in candidates}
-    time.sleep(grace_s)
-    held = _open_files()
-    removed = []
-    now = time.time()
-    for p in candidates:
-        mtime = _mtime(p)
-        if mtime is None or mtime != first[p]:
-            continue  # renamed, removed or still being written
-        network = _fs_type(p) in _NETWORK_FS
-        if held is None or network:
-            if now - mtime < network_age_s:
-                continue
-        elif os.path.realpath(p) in held:
-            continue
-        try:
-            p.unlink()
-            removed.append(p)
-        except FileNotFoundError:
-            pass
-    return removed
-
-
-def _mtime(p: Path) -> float | None:
-    try:
-        return p.stat().st_mtime
-    except OSError:
-        return None

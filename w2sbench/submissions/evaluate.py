@@ -86,7 +86,7 @@ def smoke_run(
     """The smoke grid (two generated tasks, weak -> strong hashing rungs) for a ready method."""
     import torch
 
-    from w2sbench.running.sweep import Grid
+    from w2sbench.running.grid import Grid
     from w2sbench.submissions.smoke import SmokeWorkspace, smoke_ladder, smoke_tasks
 
     ws = SmokeWorkspace(Path(tmp) / "smoke-cache", Path(tmp) / "smoke-results")

@@ -212,7 +212,7 @@ def _first_lines(e: Exception, n: int = 14) -> str:
 
 
 def track_grid(track: Track, method: Method, harness: Harness):
-    from w2sbench.running.sweep import Grid
+    from w2sbench.running.grid import Grid
 
     ladder = harness.ladder(track.ladder)
     pairs = [(ladder.supervisor(w), ladder.rung(s)) for w, s in track.pair_names()]

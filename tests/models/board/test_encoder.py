@@ -79,7 +79,7 @@ def test_a_board_rungs_features_do_not_depend_on_their_batch(tmp_path):
     """The shipped board networks, over the shipped puzzles: any order, any batch, the same bits
     (a board rung's key carries no numeric setting because it needs none)."""
     from w2sbench.protocol.workspace import Workspace
-    from w2sbench.running.executors import task_texts
+    from w2sbench.running.jobs import task_texts
     from w2sbench.tasks.task import get_task
 
     texts = task_texts(Workspace(tmp_path, tmp_path), get_task("chess_puzzles"))[:700]
