@@ -227,7 +227,7 @@ def test_cli_verify(exported):
     assert f"verified {len(manifest.tables)} tables" in result.output
     (out / manifest.tables[0].path).write_bytes(b"not parquet")
     result = CliRunner().invoke(main, ["labels", "verify", str(out)])
-    assert result.exit_code == 2 and "error:" in result.output and "sha256" in result.output
+    assert result.exit_code == 9 and "error:" in result.output and "sha256" in result.output  # WeakLabelsError
 
 
 def test_cli_help_names_the_subcommands():

@@ -1,9 +1,9 @@
-"""The jobs of a sweep: which rungs, features and supervisors the pending experiments need."""
+"""The jobs of a sweep: which rungs, features and baselines the pending experiments need."""
 
 from types import SimpleNamespace
 
 from w2sbench.running.grid import build_grid
-from w2sbench.running.jobs import feature_jobs, needed_rungs, baseline_jobs, tasks_of
+from w2sbench.running.jobs import baseline_jobs, feature_jobs, needed_rungs, tasks_of
 
 
 def experiments(pairs, seeds=(0, 1), methods=("naive", "bootstrap")):

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from w2sbench.core.errors import W2SError
+from w2sbench.core.errors import W2SError, error_classes
 
 
 class Group(click.Group):
@@ -31,7 +31,12 @@ class Group(click.Group):
             sys.exit(e.exit_code)
 
 
-@click.group(cls=Group)
+def _exit_codes() -> str:
+    return "Exit codes: 0 done, 1 a check found something stale or failing; " + ", ".join(
+        f"{c.exit_code} {c.__name__}" for c in error_classes()) + "."
+
+
+@click.group(cls=Group, epilog=_exit_codes())
 @click.version_option(package_name="w2sbench")
 def main():
     """w2sbench: weak-to-strong generalization experiments, scored by PGR."""

@@ -10,11 +10,34 @@ from w2sbench.cli.group import Group
 from w2sbench.cli.options import data_dir_option
 
 
+def _cut(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width].rstrip() + "..."
+
+
+def catalogue_table(tasks) -> str:
+    """The task catalogue in Markdown: one row per task, long licences cut short, of the citation its
+    authors (up to the year)."""
+    lines = ["| task | suites | source (revision) | licence | citation | homepage |", "|---|---|---|---|---|---|"]
+    for t in tasks:
+        where = t.source.dataset if t.source.kind == "hub" else "files shipped in tasks/data"
+        pin = "pinned" if t.pinned else "**unpinned**"
+        pin += "; generative" if t.framing == "generative" else ""
+        cells = [f"`{t.id}`", ", ".join(t.suites), f"{where} ({pin})", _cut(t.licence, 70),
+                 _cut(t.citation.split(" (")[0], 60),
+                 t.homepage]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
+
+
 def register(main: click.Group) -> None:
     @main.group(cls=Group, invoke_without_command=True)
     @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+    @click.option("--catalogue", is_flag=True,
+                  help="Print the Markdown catalogue instead (suites, source and revision, licence, citation, "
+                  "homepage; docs/results/task-catalogue.md holds it).")
     @click.pass_context
-    def tasks(ctx, as_json):
+    def tasks(ctx, as_json, catalogue):
         """List the registered tasks (and show or audit one)."""
         if ctx.invoked_subcommand is not None:
             return
@@ -27,6 +50,9 @@ def register(main: click.Group) -> None:
             click.echo(f"warning: skipped {error}", err=True)
         if as_json:
             click.echo(json.dumps([t.model_dump(mode="json") for t in registry.values()], indent=1))
+            return
+        if catalogue:
+            click.echo(catalogue_table(registry.values()))
             return
         rows = [
             [t.id, ",".join(t.suites), t.framing, t.source.kind, "yes" if t.pinned else "NO", t.licence]

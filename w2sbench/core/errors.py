@@ -18,7 +18,7 @@ class TaskDefinitionError(W2SError):
 
 
 class DataError(W2SError):
-    """A task's data: a missing or malformed split file, a schema that does not fit its converter."""
+    """A task's data: a missing or malformed split file, rows its conversion cannot read, an empty split."""
 
     exit_code = 4
 
@@ -42,9 +42,16 @@ class CacheError(W2SError):
 
 
 class HubError(W2SError):
-    """The Hugging Face Hub: a missing repository or revision, a failed checksum, no token."""
+    """The Hugging Face Hub: a missing repository or revision, a failed download, no token."""
 
     exit_code = 8
+
+
+class WeakLabelsError(W2SError):
+    """A weak-label set (an export folder or a Hub download) that is corrupted, incomplete or made
+    for other data, another task version or another rung than the run's."""
+
+    exit_code = 9
 
 
 def unknown_name(kind: str, name: str, known) -> W2SError:
@@ -53,3 +60,10 @@ def unknown_name(kind: str, name: str, known) -> W2SError:
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     return W2SError(f"unknown {kind} {name!r}.{hint} Known: {', '.join(known) or '(none)'}.")
+
+
+def error_classes() -> list[type[W2SError]]:
+    """W2SError and the classes defined here, by exit code (what README's table and ``--help``
+    list); a class defined elsewhere narrows one of these and keeps its code."""
+    return sorted((c for c in globals().values() if isinstance(c, type) and issubclass(c, W2SError)),
+                  key=lambda c: c.exit_code)

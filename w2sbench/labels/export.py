@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from w2sbench import __version__
-from w2sbench.core.errors import W2SError
+from w2sbench.core.errors import DataError, W2SError
 from w2sbench.core.example import Example
 from w2sbench.core.result import git_revision, library_versions
 from w2sbench.core.splits import FRACTIONS, Splits
@@ -147,7 +147,7 @@ def _export(ws, tasks, ladder, rungs, seeds, out: Path, progress) -> Manifest:
                 splits = ws.splits(task, seed)
                 for role in ("supervisor_train", *ROLES):
                     if not getattr(splits, role):
-                        raise W2SError(f"task {task.id}: split {role} is empty for seed {seed}")
+                        raise DataError(f"task {task.id}: split {role} is empty for seed {seed}")
                 weak = ws.weak_labels(task, rung, seed, splits)
                 blob = _table_bytes(splits, weak)
                 rel = table_path(task.id, rung.name, seed)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from w2sbench.core.errors import W2SError
+from w2sbench.core.errors import HubError, W2SError
 from w2sbench.core.schema import SHA40
 from w2sbench.labels.manifest import MANIFEST, sha256_bytes
 from w2sbench.labels.weak_label_set import WeakLabelSet, load_folder
@@ -55,16 +55,16 @@ def pull(
             force_download=force_download,
         )
     except hf_errors.RevisionNotFoundError:
-        raise W2SError(f"weak labels {repo_id}: revision {revision!r} does not exist on the Hub") from None
+        raise HubError(f"weak labels {repo_id}: revision {revision!r} does not exist on the Hub") from None
     except hf_errors.RepositoryNotFoundError:
-        raise W2SError(f"weak labels {repo_id}: no such dataset repository (or it is private: set HF_TOKEN)") from None
+        raise HubError(f"weak labels {repo_id}: no such dataset repository (or it is private: set HF_TOKEN)") from None
     except hf_errors.LocalEntryNotFoundError as e:
-        raise W2SError(
+        raise HubError(
             f"weak labels {repo_id}@{revision}: not in the local Hub cache and the Hub cannot be reached "
             f"({str(e).splitlines()[0]})"
         ) from None
     except (hf_errors.HfHubHTTPError, OSError, ValueError) as e:
-        raise W2SError(f"weak labels {repo_id}@{revision}: download failed: {type(e).__name__}: {e}") from None
+        raise HubError(f"weak labels {repo_id}@{revision}: download failed: {type(e).__name__}: {e}") from None
     folder = Path(folder)
     commit = folder.name if SHA40.match(folder.name) else revision
     return load_folder(folder, source=f"{repo_id}@{commit}")
@@ -109,7 +109,7 @@ def push(
 
     labels = load_folder(folder)
     if token is None and get_token() is None:
-        raise W2SError("labels push: no Hugging Face token; set HF_TOKEN or run `hf auth login`")
+        raise HubError("labels push: no Hugging Face token; set HF_TOKEN or run `hf auth login`")
     api = HfApi(endpoint=endpoint, token=token)
     files = [*labels.manifest.files, MANIFEST]
     try:
@@ -123,5 +123,5 @@ def push(
             commit_message=message or f"w2sbench weak labels: {len(labels.tables)} tables",
         )
     except (hf_errors.HfHubHTTPError, OSError, ValueError) as e:
-        raise W2SError(f"labels push {repo_id}: upload failed: {type(e).__name__}: {e}") from None
+        raise HubError(f"labels push {repo_id}: upload failed: {type(e).__name__}: {e}") from None
     return Pushed(repo_id=repo_id, commit=info.oid, url=info.commit_url)

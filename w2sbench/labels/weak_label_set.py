@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow.parquet as pq
 from pydantic import ValidationError
 
-from w2sbench.core.errors import W2SError
+from w2sbench.core.errors import WeakLabelsError
 from w2sbench.core.splits import WEAK_LABELLED_ROLES as ROLES
 from w2sbench.core.splits import Splits
 from w2sbench.labels.manifest import (
@@ -53,7 +53,7 @@ class WeakLabelSet:
     def _table(self, task: Task, rung: Rung, seed: int) -> _Table:
         found = self.tables.get((task.id, rung.name, seed))
         if found is None:
-            raise W2SError(
+            raise WeakLabelsError(
                 f"weak labels {self.source}: no table for task {task.id}, weak rung {rung.name}, seed {seed}; "
                 f"available: {', '.join(self.available()) or '(none)'}"
             )
@@ -76,23 +76,23 @@ class WeakLabelSet:
         where = f"weak labels {self.source} ({entry.path})"
         local = ws.task_data(task)
         if entry.task.version != task.version:
-            raise W2SError(
+            raise WeakLabelsError(
                 f"{where}: made for {task.id} version {entry.task.version}, this task is version {task.version}"
             )
         if entry.task.data_revision != local.data_revision:
-            raise W2SError(
+            raise WeakLabelsError(
                 f"{where}: made for {task.id} data revision {entry.task.data_revision}, "
                 f"the local data is {local.data_revision}"
             )
         if entry.rung.model != rung.model:
-            raise W2SError(f"{where}: made by {entry.rung.model}, rung {rung.name} here is {rung.model}")
+            raise WeakLabelsError(f"{where}: made by {entry.rung.model}, rung {rung.name} here is {rung.model}")
         out = {}
         for role in ROLES:
             mine = [e.id for e in getattr(splits, role)]
             theirs = table.ids[role]
             if len(mine) != len(theirs) or set(mine) != set(theirs):
                 missing, extra = set(mine) - set(theirs), set(theirs) - set(mine)
-                raise W2SError(
+                raise WeakLabelsError(
                     f"{where}: example ids of split {role} do not match the local split "
                     f"({len(theirs)} in the table, {len(mine)} here; {len(missing)} missing, {len(extra)} unknown)"
                 )
@@ -106,10 +106,10 @@ def _read_verified(folder: Path, rel: str, expected: str, source: str) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise W2SError(f"weak labels {source}: {rel} listed in {MANIFEST} cannot be read: {e}") from None
+        raise WeakLabelsError(f"weak labels {source}: {rel} listed in {MANIFEST} cannot be read: {e}") from None
     actual = sha256_bytes(data)
     if actual != expected:
-        raise W2SError(
+        raise WeakLabelsError(
             f"weak labels {source}: {rel} has sha256 {actual[:16]}..., {MANIFEST} says {expected[:16]}...; "
             f"the download is corrupted or was modified, nothing was used (delete {path} or pull with --force-download)"
         )
@@ -126,13 +126,13 @@ def load_folder(folder: Path, source: str | None = None) -> WeakLabelSet:
     try:
         manifest = Manifest.model_validate_json((folder / MANIFEST).read_bytes())
     except OSError:
-        raise W2SError(
+        raise WeakLabelsError(
             f"weak labels {source}: no {MANIFEST} in {folder}; is this a w2sbench weak-label export?"
         ) from None
     except (ValidationError, ValueError) as e:
-        raise W2SError(f"weak labels {source}: {MANIFEST} is invalid: {str(e).splitlines()[0]}") from None
+        raise WeakLabelsError(f"weak labels {source}: {MANIFEST} is invalid: {str(e).splitlines()[0]}") from None
     if manifest.schema_version != MANIFEST_SCHEMA:
-        raise W2SError(
+        raise WeakLabelsError(
             f"weak labels {source}: manifest schema {manifest.schema_version}, this w2sbench reads {MANIFEST_SCHEMA}"
         )
     contents = {rel: _read_verified(folder, rel, sha, source) for rel, sha in manifest.files.items()}
@@ -147,11 +147,11 @@ def load_folder(folder: Path, source: str | None = None) -> WeakLabelSet:
         else []
     )
     if unexpected:
-        raise W2SError(f"weak labels {source}: files not in {MANIFEST}: {', '.join(unexpected[:5])}; nothing was used")
+        raise WeakLabelsError(f"weak labels {source}: files not in {MANIFEST}: {', '.join(unexpected[:5])}; nothing was used")
     tables: dict[tuple[str, str, int], _Table] = {}
     for entry in manifest.tables:
         if manifest.files.get(entry.path) != entry.sha256:
-            raise W2SError(f"weak labels {source}: table {entry.path} is not listed with its sha256 in {MANIFEST}")
+            raise WeakLabelsError(f"weak labels {source}: table {entry.path} is not listed with its sha256 in {MANIFEST}")
         tables[(entry.task.id, entry.rung.name, entry.seed)] = _parse_table(entry, contents[entry.path], source)
     return WeakLabelSet(source=source, folder=folder, manifest=manifest, tables=tables)
 
@@ -160,13 +160,13 @@ def _parse_table(entry: TableEntry, data: bytes, source: str) -> _Table:
     where = f"weak labels {source} ({entry.path})"
     table = pq.read_table(io.BytesIO(data))
     if tuple(table.column_names) != COLUMNS:
-        raise W2SError(f"{where}: columns {table.column_names}, expected {list(COLUMNS)}")
+        raise WeakLabelsError(f"{where}: columns {table.column_names}, expected {list(COLUMNS)}")
     cols = table.to_pydict()
     soft_all = np.asarray(cols["soft_label"], dtype=np.float64)
     if not np.all(np.isfinite(soft_all)) or soft_all.min(initial=0) < 0 or soft_all.max(initial=0) > 1:
-        raise W2SError(f"{where}: soft labels must be probabilities in [0, 1]")
+        raise WeakLabelsError(f"{where}: soft labels must be probabilities in [0, 1]")
     if not np.array_equal(np.asarray(cols["hard_label"]), (soft_all > 0.5).astype(np.int64)):
-        raise W2SError(f"{where}: hard_label is not soft_label > 0.5")
+        raise WeakLabelsError(f"{where}: hard_label is not soft_label > 0.5")
     roles = np.asarray(cols["role"])
     ids, soft = {}, {}
     for role in ROLES:
@@ -174,12 +174,12 @@ def _parse_table(entry: TableEntry, data: bytes, source: str) -> _Table:
         ids[role] = tuple(np.asarray(cols["id"], dtype=object)[mask].tolist())
         soft[role] = soft_all[mask]
         if len(ids[role]) != entry.rows.get(role):
-            raise W2SError(f"{where}: {len(ids[role])} {role} rows, the manifest says {entry.rows.get(role)}")
+            raise WeakLabelsError(f"{where}: {len(ids[role])} {role} rows, the manifest says {entry.rows.get(role)}")
         digest = hashlib.sha256("\n".join(ids[role]).encode()).hexdigest()
         if digest != entry.ids_sha256.get(role):
-            raise W2SError(f"{where}: {role} ids do not match the manifest's ids_sha256")
+            raise WeakLabelsError(f"{where}: {role} ids do not match the manifest's ids_sha256")
     if set(roles.tolist()) - set(ROLES):
-        raise W2SError(f"{where}: unknown roles {sorted(set(roles.tolist()) - set(ROLES))}")
+        raise WeakLabelsError(f"{where}: unknown roles {sorted(set(roles.tolist()) - set(ROLES))}")
     return _Table(entry=entry, ids=ids, soft=soft)
 
 

@@ -27,7 +27,7 @@ from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from w2sbench.core.errors import W2SError, unknown_name
+from w2sbench.core.errors import CacheError, W2SError, unknown_name
 from w2sbench.core.paths import cache_dir
 
 INSTALL_HINT = "bash install.sh"
@@ -140,15 +140,15 @@ def _locate(model: PackagedModel, check_hashes: bool) -> list[Path]:
             )
         matched = [f for f in dist.files or [] if PurePosixPath(f.as_posix()).match(source.glob)]
         if not matched:
-            raise W2SError(f"{source.pin} holds no file matching {source.glob!r}; run `{reinstall}`")
+            raise CacheError(f"{source.pin} holds no file matching {source.glob!r}; run `{reinstall}`")
         for record in matched:
             path = Path(dist.locate_file(record))
             if not path.is_file() or (record.size is not None and path.stat().st_size != record.size):
-                raise W2SError(f"{path} is missing or truncated; run `{reinstall}`")
+                raise CacheError(f"{path} is missing or truncated; run `{reinstall}`")
             if check_hashes and record.hash and record.hash.mode == "sha256":
                 digest = base64.urlsafe_b64encode(bytes.fromhex(_sha256(path))).rstrip(b"=").decode()
                 if digest != record.hash.value:
-                    raise W2SError(f"{path} does not match its package's RECORD checksum; run `{reinstall}`")
+                    raise CacheError(f"{path} does not match its package's RECORD checksum; run `{reinstall}`")
             found.append(path)
     return found
 
@@ -165,7 +165,7 @@ def _named(files: list[Path], suffix: str) -> Path:
     """The one located file whose path ends with ``suffix``."""
     found = [f for f in files if f.as_posix().endswith(suffix)]
     if len(found) != 1:
-        raise W2SError(f"expected one packaged file ending in {suffix!r}, found {len(found)}")
+        raise CacheError(f"expected one packaged file ending in {suffix!r}, found {len(found)}")
     return found[0]
 
 

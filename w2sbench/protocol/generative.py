@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from w2sbench.core.errors import MethodError, W2SError
+from w2sbench.core.errors import MethodError
 from w2sbench.core.metrics import accuracy, agreement_of, bootstrap_pgr, pgr
 from w2sbench.core.prompt import Prompt, Prompts, answers_of
 from w2sbench.core.result import Predictions, Scores
@@ -107,7 +107,7 @@ class GenerativeFraming:
     @staticmethod
     def context(trainer: Trainer, exp, splits: Splits, weak: dict[str, list[np.ndarray]]) -> GenerativeContext:
         if exp.method.oracle:
-            raise W2SError(f"method {exp.method.name}: oracle methods are not defined for generative tasks")
+            raise MethodError(f"method {exp.method.name}: oracle methods are not defined for generative tasks")
         return GenerativeContext(
             student=language_model(trainer, exp.strong, exp.seed),
             transfer=opaque(Prompts.of(splits.transfer)),

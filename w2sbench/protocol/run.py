@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from w2sbench.core.errors import MethodError, W2SError
+from w2sbench.core.errors import DataError, MethodError, W2SError
 from w2sbench.core.result import (
     MethodRef,
     Result,
@@ -28,7 +28,7 @@ from w2sbench.protocol.workspace import Workspace
 def run_experiment(ws: Workspace, exp: Experiment) -> Result:
     """Run (or finish) one experiment and write its record; steps 1-3 come from the cache when present."""
     if exp.method.framing != exp.task.framing:
-        raise W2SError(
+        raise MethodError(
             f"method {exp.method.name} is for {exp.method.framing} tasks; task {exp.task.id} is {exp.task.framing}"
         )
     framing = framing_of(exp.task)
@@ -38,7 +38,7 @@ def run_experiment(ws: Workspace, exp: Experiment) -> Result:
     splits = ws.splits(exp.task, exp.seed)
     for role in ("supervisor_train", "transfer", "validation"):
         if not getattr(splits, role):
-            raise W2SError(f"task {exp.task.id}: split {role} is empty for seed {exp.seed}; the pool is too small")
+            raise DataError(f"task {exp.task.id}: split {role} is empty for seed {exp.seed}; the pool is too small")
     weak = {
         role: framing.read(stored, getattr(splits, role))
         for role, stored in ws.weak_labels(exp.task, exp.weak, exp.seed, splits).items()

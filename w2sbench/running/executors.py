@@ -25,19 +25,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from w2sbench.core.errors import W2SError, unknown_name
+from w2sbench.core.errors import CacheError, W2SError, unknown_name
 from w2sbench.models import numerics
 from w2sbench.running.jobs import (
     ExperimentsFailed,
     Failed,
     attempt,
+    baseline_job,
+    baseline_jobs,
     experiment_job,
     feature_jobs,
     features_job,
     needed_rungs,
     portable,
-    baseline_job,
-    baseline_jobs,
     task_texts,
     tasks_of,
 )
@@ -106,7 +106,7 @@ def _read_back(ws: Workspace, experiments: list[Experiment], keys: list) -> list
     def record_of(exp: Experiment, key: str) -> Result:
         record = ws.results.read(key)
         if record is None:
-            raise W2SError(f"{exp.label()}: the worker finished but its record {ws.results.path(key)} is missing "
+            raise CacheError(f"{exp.label()}: the worker finished but its record {ws.results.path(key)} is missing "
                            "or corrupted; is the result folder on a disk every worker shares?")
         return record
 

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from w2sbench.core.cell import Cell
-from w2sbench.core.errors import W2SError, unknown_name
+from w2sbench.core.errors import TaskDefinitionError, unknown_name
 from w2sbench.core.schema import Strict, load_yaml_model
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{1,39}$"
@@ -68,7 +68,7 @@ def _track_file() -> _TrackFile:
     parsed = load_yaml_model(_TrackFile, "w2sbench/running/tracks.yaml", "track file", text=text)
     names = [t.name for t in parsed.tracks]
     if len(set(names)) != len(names):
-        raise W2SError("w2sbench/running/tracks.yaml: a track name is used twice")
+        raise TaskDefinitionError("w2sbench/running/tracks.yaml: a track name is used twice")
     return parsed
 
 

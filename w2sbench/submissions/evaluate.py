@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from w2sbench.core.errors import W2SError
+from w2sbench.core.errors import SubmissionError
 from w2sbench.core.result import Result
 from w2sbench.methods.api import Method
 from w2sbench.running.tracks import Track, all_tracks, get_track
@@ -167,7 +167,7 @@ def evaluate(
     names = track_names or sub.metadata.tracks
     for n in names:
         if n not in sub.metadata.tracks:
-            raise W2SError(
+            raise SubmissionError(
                 f"submission {sub.name}: track {n!r} is not in metadata.yaml's tracks {sub.metadata.tracks}; add it there first"
             )
     ws = harness.workspace(sub.results_dir)

@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 from pydantic import ValidationError
 
-from w2sbench.core.errors import W2SError
+from w2sbench.core.errors import MethodError, SubmissionError, W2SError
 from w2sbench.core.result import Result
 from w2sbench.methods.api import Method, make_method
 from w2sbench.models.ladder import Ladder
@@ -134,7 +134,7 @@ class SubmissionMethod(Method):
         from w2sbench.submissions.contract import fit_job
 
         if not isinstance(ctx.student, ProbeStudent):
-            raise W2SError(
+            raise SubmissionError(
                 f"submission {self.submission.name}: submitted methods run isolated in the probe regime "
                 f"only (features are shipped to the worker); got a {type(ctx.student).__name__}"
             )
@@ -173,7 +173,7 @@ def method_session(sub: Submission, harness: Harness) -> Iterator[Method]:
         try:
             method = make_method(sub.builtin, sub.metadata.parameters)
         except W2SError as e:
-            raise W2SError(f"submission {sub.name}: {e}") from None
+            raise SubmissionError(f"submission {sub.name}: {e}") from None
         yield method
         return
     from w2sbench.submissions.contract import Identity, MethodSpec
@@ -191,14 +191,14 @@ def method_session(sub: Submission, harness: Harness) -> Iterator[Method]:
                 reply = worker.call("describe", spec, harness.time_limit_s or 300.0, what=f"submission {sub.name}")
                 identity = Identity.model_validate(reply.identity)
             except (WorkerError, ValidationError) as e:
-                raise W2SError(f"submission {sub.name}: the method class does not load: {_first_lines(e)}") from None
+                raise MethodError(f"submission {sub.name}: the method class does not load: {_first_lines(e)}") from None
             finally:
                 worker.close()  # the first experiment starts a fresh worker
             if identity.name != sub.name:
-                raise W2SError(f"submission {sub.name}: the class registers as {identity.name!r}, not {sub.name!r}")
+                raise SubmissionError(f"submission {sub.name}: the class registers as {identity.name!r}, not {sub.name!r}")
             for k, v in sub.metadata.parameters.items():
                 if identity.params.get(k) != v:
-                    raise W2SError(
+                    raise SubmissionError(
                         f"submission {sub.name}: parameter {k}={v!r} from metadata.yaml became {identity.params.get(k)!r}"
                     )
             yield SubmissionMethod(
@@ -228,7 +228,8 @@ def _run_grid(ws, grid, sub: Submission, show_progress: bool, stage_lines: bool 
 
     try:
         return run_grid(ws, grid, show_progress=show_progress, stage_lines=stage_lines)
-    except W2SError as e:
-        message = str(e)
+    except W2SError as e:  # the same error, its class (and exit code) kept, naming the submission
         prefix = f"submission {sub.name}: "
-        raise W2SError(message if message.startswith(prefix) else prefix + message) from None
+        if not str(e).startswith(prefix):
+            e.args = (prefix + str(e),)
+        raise

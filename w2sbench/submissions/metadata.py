@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 
-from w2sbench.core.errors import W2SError, unknown_name
+from w2sbench.core.errors import SubmissionError, unknown_name
 from w2sbench.core.schema import Strict, read_yaml_mapping, validation_problems
 from w2sbench.running.tracks import NAME_PATTERN, Track, all_tracks
 
@@ -174,7 +174,7 @@ def load_submission(folder: Path | str, tracks: dict[str, Track] | None = None) 
     module and class exist. One error lists every problem found, so one round shows them all."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise W2SError(f"{folder}: no such submission folder")
+        raise SubmissionError(f"{folder}: no such submission folder")
     path = folder / "metadata.yaml"
     raw = _raw_metadata(path)
     meta = _checked(path, raw, _folder_problems(folder.resolve(), raw, all_tracks() if tracks is None else tracks))
@@ -184,7 +184,7 @@ def load_submission(folder: Path | str, tracks: dict[str, Track] | None = None) 
 def _raw_metadata(path: Path) -> dict:
     """metadata.yaml as a mapping; without one there is nothing else to check."""
     if not path.exists():
-        raise W2SError(f"{path}: missing (every submission needs metadata.yaml; `w2sbench new-method NAME` writes one)")
+        raise SubmissionError(f"{path}: missing (every submission needs metadata.yaml; `w2sbench new-method NAME` writes one)")
     return read_yaml_mapping(path, "metadata")
 
 
@@ -198,7 +198,7 @@ def _checked(path: Path, raw: dict, problems: list[str]) -> Metadata:
     if not problems:
         return meta
     problems += [f"{k}: still the template's placeholder {v!r}" for k, v in PLACEHOLDERS.items() if raw.get(k) == v]
-    raise W2SError(f"{path}: " + (f"{len(problems)} problems: " if len(problems) > 1 else "") + "; ".join(problems))
+    raise SubmissionError(f"{path}: " + (f"{len(problems)} problems: " if len(problems) > 1 else "") + "; ".join(problems))
 
 
 def _folder_problems(folder: Path, raw: dict, known: dict[str, Track]) -> list[str]:

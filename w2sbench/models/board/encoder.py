@@ -13,7 +13,7 @@ from functools import cached_property
 import numpy as np
 import torch
 
-from w2sbench.core.errors import W2SError
+from w2sbench.core.errors import TaskDefinitionError
 from w2sbench.models.board.planes import example_planes
 from w2sbench.models.board.pretrain import config_of
 from w2sbench.models.board.weights import load_weights, parameter_count
@@ -24,7 +24,7 @@ BATCH = 512
 class BoardEncoder:
     def __init__(self, rung):
         if rung.weights is None:
-            raise W2SError(f"rung {rung.name}: a board rung needs weights (the sha256 of its weight file)")
+            raise TaskDefinitionError(f"rung {rung.name}: a board rung needs weights (the sha256 of its weight file)")
         self.rung = rung
         self.config = config_of(rung.model)
 

@@ -22,7 +22,7 @@ import chess
 import numpy as np
 import torch
 
-from w2sbench.core.errors import W2SError
+from w2sbench.core.errors import TaskDefinitionError, W2SError
 from w2sbench.models.board.network import BoardNet
 from w2sbench.models.board.planes import planes
 from w2sbench.models.board.positions import DataConfig, labelled
@@ -54,7 +54,7 @@ CONFIGS: dict[str, RungConfig] = {
 
 def config_of(model: str) -> RungConfig:
     if model not in CONFIGS:
-        raise W2SError(f"board rung model {model!r} has no pretraining config in "
+        raise TaskDefinitionError(f"board rung model {model!r} has no pretraining config in "
                        f"w2sbench.models.board.pretrain.CONFIGS (known: {', '.join(sorted(CONFIGS))})")
     return CONFIGS[model]
 
@@ -122,7 +122,7 @@ def rebuild(ladder_name: str, rung_names: list[str]) -> int:
     failed = 0
     for rung in rungs:
         if rung.kind != "board":
-            raise W2SError(f"rung {rung.name} of ladder {ladder_name} is of kind {rung.kind}, not board")
+            raise TaskDefinitionError(f"rung {rung.name} of ladder {ladder_name} is of kind {rung.kind}, not board")
         start = time.perf_counter()
         path, digest = save_weights(pretrain(config_of(rung.model)))
         seconds = time.perf_counter() - start
