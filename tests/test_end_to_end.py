@@ -17,10 +17,10 @@ from w2sbench.tasks.loading import sha256_file
 @pytest.fixture
 def small_gloss(tmp_path, monkeypatch):
     """wordnet_gloss cut to 300 pool / 150 test rows, as its own task folder."""
-    from w2sbench.tasks.task import _registry
+    from w2sbench.tasks.task import _registry, read_task_mapping
 
     folder = tmp_path / "tasks"
-    definition = yaml.safe_load((tasks_dir() / "wordnet_gloss.yaml").read_text())
+    definition = read_task_mapping(tasks_dir() / "wordnet_gloss.yaml")  # its include merged in: the copy stands alone
     for split, rows in (("train", 300), ("test", 150)):
         target = folder / "data" / "wordnet_gloss" / f"{split}.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -50,7 +50,7 @@ def test_a_stale_block_fails_check_naming_file_and_line_and_write_fixes_it(tmp_p
         "w2sbench tasks audit toy",  # loads data; only the tasks listing is allowed
         "w2sbench leaderboard",  # writes files
         "rm -rf docs",  # not w2sbench at all
-        "python -m w2sbench.running.budget_selection",
+        "python -m studies.budget_selection",
     ],
 )
 def test_a_disallowed_command_is_an_error_naming_file_and_line(tmp_path, tasks_env, command):

@@ -9,8 +9,10 @@ import json
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 from tests.conftest import FakeEncoder, fake_ladder
+from w2sbench.cli import main
 from w2sbench.core.cell import Cell
 from w2sbench.core.errors import W2SError
 from w2sbench.core.splits import Splits
@@ -82,32 +84,34 @@ def test_held_out_checks_read_the_table_and_name_a_missing_cell():
         held_out_checks([Cell("t", "w", "s", "other")], "other", table)
 
 
-def test_write_then_check_passes_and_a_stale_table_fails(tmp_path, tasks_env, monkeypatch, capsys):
+def test_write_then_check_passes_and_a_stale_table_fails(tmp_path, tasks_env, monkeypatch):
     table = tmp_path / "pkg" / "held_out_gaps.json"
     table.parent.mkdir()
     monkeypatch.setattr(H, "committed_path", lambda: table)
     monkeypatch.setattr(H, "Workspace", functools.partial(Workspace, encoder_factory=FakeEncoder))
     monkeypatch.setattr(H, "get_ladder", lambda name: fake_ladder())
-    args = ["--cache", str(tmp_path / "cache"), "--root", str(tmp_path)]
-    H.main(["--tasks", "toy", "--seeds", "100,101", "--ladder", "fake", "--write", *args])
+    args = ["--cache", str(tmp_path / "cache"), "--repo", str(tmp_path)]
+
+    def gaps(*argv):
+        return CliRunner().invoke(main, ["gaps", *argv, *args])
+
+    assert gaps("--tasks", "toy", "--seeds", "100,101", "--ladder", "fake", "--write").exit_code == 0
     written = json.loads(table.read_text())
     assert written["seeds"] == [100, 101] and len(written["cells"]) == 3
     doc = (tmp_path / H.DOC).read_text()
     assert "weak -> strong" in doc and "| toy" in doc
-    H.main(["--check", *args])  # tasks, seeds and ladder read from the committed table
-    assert "reproduce the committed table" in capsys.readouterr().out
+    out = gaps("--check")  # tasks, seeds and ladder read from the committed table
+    assert out.exit_code == 0 and "reproduce the committed table" in out.output
     (tmp_path / H.DOC).write_text(doc + "edited by hand\n")
-    with pytest.raises(SystemExit) as e:
-        H.main(["--check", *args])
-    assert e.value.code == 1 and "gaps.md is not the committed table's Markdown" in capsys.readouterr().out
+    out = gaps("--check")
+    assert out.exit_code == 1 and "gaps.md is not the committed table's Markdown" in out.output
     written["cells"][0]["gap"] += 0.5
     table.write_text(json.dumps(written))
     (tmp_path / H.DOC).write_text(H.markdown(written))
-    with pytest.raises(SystemExit) as e:
-        H.main(["--check", *args])
-    assert e.value.code == 1 and "recomputed rows differ (toy weak->mid)" in capsys.readouterr().out
+    out = gaps("--check")
+    assert out.exit_code == 1 and "recomputed rows differ (toy weak->mid)" in out.output
 
 
 def test_the_reported_seeds_are_refused(tasks_env):
-    with pytest.raises(SystemExit):
-        H.main(["--tasks", "toy", "--seeds", "0-2", "--write"])
+    out = CliRunner().invoke(main, ["gaps", "--tasks", "toy", "--seeds", "3-5", "--write"])
+    assert out.exit_code == 2 and "3, 4 are seeds a track reports" in out.output

@@ -155,10 +155,10 @@ def test_a_template_naming_a_missing_column_names_the_parameter_and_the_file(tmp
     import yaml
 
     from w2sbench.core.errors import DataError
-    from w2sbench.tasks.task import load_task_file
+    from w2sbench.tasks.task import load_task_file, read_task_mapping
 
     repo = Path(__file__).resolve().parents[2]
-    raw = yaml.safe_load((repo / "tasks/glue_sst2.yaml").read_text())
+    raw = read_task_mapping(repo / "tasks/glue_sst2.yaml")  # its includes merged in: the copy stands alone
     raw["conversion"]["params"]["text"] = "{sentense}"
     (tmp_path / "glue_sst2.yaml").write_text(yaml.safe_dump(raw))
     task = load_task_file(tmp_path / "glue_sst2.yaml")

@@ -23,7 +23,7 @@ Loss = Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]
 class TrainConfig:
     """Head training settings; part of every cache key that depends on training.
 
-    The defaults are what `python -m w2sbench.running.budget_selection` chooses: the budget whose
+    The defaults are what `python -m studies.budget_selection` chooses: the budget whose
     ground-truth heads (weak supervisors and ceilings) score best on the offline suite's
     validation split, seeds 100-104, none of which is ever reported (docs/results/offline-suite.md).
     """

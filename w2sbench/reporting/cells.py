@@ -54,8 +54,8 @@ def held_out_checks(cells: list[Cell], ladder: str, table: dict | None = None) -
     missing = [c for c in cells if c not in gaps]
     if missing:
         raise W2SError(f"the held-out gap table (w2sbench/running/held_out_gaps.json) has no {ladder} gap for "
-                       f"{', '.join(map(str, missing))}: measure them with python -m "
-                       "w2sbench.running.held_out_gaps --tasks ... --write")
+                       f"{', '.join(map(str, missing))}: measure them with "
+                       "w2sbench gaps --tasks ... --write")
     return [GapCheck(c, gaps[c].gap, gaps[c].interval) for c in cells]
 
 

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from w2sbench.core.errors import DataError, HubError, TaskDefinitionError, W2SError
+from w2sbench.core.errors import DataError, HubError, TaskDefinitionError
 from w2sbench.core.example import Example
 from w2sbench.core.paths import tasks_dir
 from w2sbench.tasks import hygiene
@@ -109,10 +109,10 @@ def shipped_file(task: Task, split: str) -> Path:
     shipped = src.splits[split]
     path = tasks_dir() / shipped.path
     if not path.exists():
-        raise W2SError(f"task {task.id}: data file {path} is missing; rebuild it with: {src.build_command}")
+        raise DataError(f"task {task.id}: data file {path} is missing; rebuild it with: {src.build_command}")
     actual = sha256_file(path)
     if actual != shipped.sha256:
-        raise W2SError(
+        raise DataError(
             f"task {task.id}: {path} has sha256 {actual[:16]}..., the task file expects "
             f"{shipped.sha256[:16]}...; rebuild it with: {src.build_command}"
         )
@@ -192,13 +192,13 @@ def convert_rows(task: Task, rows, split: str, where: str = "its source") -> lis
                 f"{task.conversion.name!r} reads{by} (row {index}); its columns: {', '.join(rows.column_names)}"
             ) from None
         except (TypeError, ValueError) as e:
-            raise W2SError(
+            raise DataError(
                 f"{task.where}: conversion {task.conversion.name!r} (conversion.params) failed on split {split!r} "
                 f"row {index}: {type(e).__name__}: {e}"
             ) from None
     ids = [e.id for e in out]
     if len(set(ids)) != len(ids):
-        raise W2SError(f"{task.where}: conversion {task.conversion.name!r} produced duplicate example ids")
+        raise DataError(f"{task.where}: conversion {task.conversion.name!r} produced duplicate example ids")
     return out
 
 
@@ -284,7 +284,7 @@ def load_task_data(task: Task, local_dir: Path | None = None) -> TaskData:
     if isinstance(splits, Carve):
         pooled = [e for split in splits.carve for e in _converted(task, split, local_dir)]
         if len({e.id for e in pooled}) != len(pooled):
-            raise W2SError(f"task {task.id}: carving {splits.carve}: the splits' example ids collide")
+            raise DataError(f"task {task.id}: carving {splits.carve}: the splits' example ids collide")
         pool, test = hygiene.carve(task.id, pooled, splits.test_share)
         names = {"pool": f"carved from {'+'.join(splits.carve)}", "test": f"carved from {'+'.join(splits.carve)}"}
     else:
@@ -297,7 +297,7 @@ def load_task_data(task: Task, local_dir: Path | None = None) -> TaskData:
     roles = {"pool": balance_and_cap(task, pool, task.sizes.pool), "test": balance_and_cap(task, test, task.sizes.test)}
     for role, examples in roles.items():
         if not examples:
-            raise W2SError(f"task {task.id}: role {role!r} ({names[role]}) has no examples after conversion")
+            raise DataError(f"task {task.id}: role {role!r} ({names[role]}) has no examples after conversion")
     if local_dir is None and isinstance(task.source, FilesSource):
         revision = task.data_revision()
     else:

@@ -3,6 +3,10 @@
 A task is data, not code: where its rows come from (a pinned Hub revision, or files shipped
 with the project and their sha256), which upstream split plays which role, and the named
 conversion that turns an upstream row into standard examples.
+
+A task file may ``include:`` base files (read_task_mapping): fields that several tasks share are
+written once, in a folder the registry does not list (tasks/_base/), and merged under the task's
+own before the schema sees them.
 """
 
 from __future__ import annotations
@@ -14,11 +18,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Discriminator, Field, PrivateAttr, Tag, model_validator
+from pydantic import Discriminator, Field, PrivateAttr, Tag, ValidationError, model_validator
 
 from w2sbench.core.errors import TaskDefinitionError, W2SError, unknown_name
 from w2sbench.core.paths import tasks_dir
-from w2sbench.core.schema import SHA40, SHA256, Strict, load_yaml_model
+from w2sbench.core.schema import SHA40, SHA256, Strict, read_yaml_mapping, validation_problems
 
 
 class HubSource(Strict):
@@ -100,6 +104,13 @@ Splits = Annotated[
 ]
 
 
+class Change(Strict):
+    """What one version changed against the one before it (the task's ``changes:``)."""
+
+    version: int = Field(ge=2, description="the version this change made (version 1 is the first definition)")
+    change: str = Field(min_length=1, description="what changed, in a sentence or two")
+
+
 class Task(Strict):
     """One task definition (tasks/ID.yaml)."""
 
@@ -123,6 +134,10 @@ class Task(Strict):
     licence: str
     citation: str
     homepage: str
+    changes: list[Change] = Field(
+        default_factory=list, description="the version history: what each version after the first changed, by "
+        "increasing version, none later than version"
+    )
 
     _file: Path | None = PrivateAttr(None)  # the task file it was read from (load_task_file)
 
@@ -144,6 +159,19 @@ class Task(Strict):
                                      f"(which has {', '.join(shipped)}){hint}")
         if self.private is not None and (not isinstance(self.source, FilesSource) or isinstance(self.splits, Carve)):
             raise ValueError("private: needs a files source with a pool and a test split (the pool file is kept)")
+        return self
+
+    @model_validator(mode="after")
+    def _changes_in_order(self):
+        versions = [c.version for c in self.changes]
+        if repeated := sorted({v for v in versions if versions.count(v) > 1}):
+            raise ValueError(f"changes: version {repeated[0]} has more than one entry (say everything it changed in "
+                             "one change)")
+        if late := [v for v in versions if v > self.version]:
+            raise ValueError(f"changes: version {late[0]} is later than the task's version {self.version}")
+        if versions != sorted(versions):
+            raise ValueError(f"changes: list them by increasing version (got {', '.join(map(str, versions))}; the "
+                             "changes of included files come before the task's own)")
         return self
 
     @property
@@ -184,6 +212,11 @@ class Task(Strict):
         if self.private is not None and (missing := _missing_module(self.private.builder)):
             problems.append(f"private.builder: {missing} (expected a module with draw_private(n, seed, shipped))")
         return problems
+
+    def history(self) -> str:
+        """The description followed by each change as "Version N: ...", as one paragraph."""
+        return " ".join([" ".join(self.description.split()),
+                         *(f"Version {c.version}: {' '.join(c.change.split())}" for c in self.changes)])
 
     def upstream_splits(self) -> list[str]:
         """Every upstream split the task reads."""
@@ -230,9 +263,82 @@ def _missing_module(name: str) -> str | None:
 _UNION_TAGS = {"source": {"hub", "files"}, "splits": {"roles", "carve"}}
 
 
+INCLUDE = "include"  # the field naming a task file's base files: read here, not a field of Task
+OWN_FIELDS = ("id", "version")  # what each task file states itself: a base file may not set them
+
+
+def merge_mappings(base: dict, over: dict) -> dict:
+    """``over`` merged onto ``base``: mappings merged key by key, recursively; any other value
+    (a list, a scalar, null) of ``over`` replaces the base's."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = (merge_mappings(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict)
+                    else value)
+    return out
+
+
+def _include_names(path: Path, raw: dict) -> list[str]:
+    names = raw.pop(INCLUDE, None)
+    names = [names] if isinstance(names, str) else names
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
+        raise TaskDefinitionError(f"{path}: {INCLUDE}: expected a base file's path or a list of them, relative to "
+                                  f"this file (got {names!r})")
+    return names
+
+
+def read_task_mapping(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
+    """A task file's mapping with the base files it names in ``include:`` merged in.
+
+    ``include:`` is a path or a list of paths, relative to the including file. The bases are
+    merged in the order given (a later one wins over an earlier one), then the file's own keys
+    over them (merge_mappings: mappings merged recursively, lists and scalars replaced), with one
+    exception: ``changes`` lists are concatenated, the bases' entries first. A base file may
+    itself include others; it may not set id or version. A missing, unreadable or malformed base
+    and an include cycle are errors naming the including file, the include field and the path."""
+    path = Path(path)
+    raw = read_yaml_mapping(path, "base task file" if _chain else "task definition", TaskDefinitionError)
+    if _chain and (own := [k for k in OWN_FIELDS if k in raw]):
+        raise TaskDefinitionError(f"{path}: a base file may not set {' or '.join(own)} (each task file states its own)")
+    if INCLUDE not in raw:
+        return raw
+    chain = (*_chain, path.resolve())
+    merged: dict = {}
+    changes: list = []  # the changes fields of the bases, then the file's own
+    for name in _include_names(path, raw):
+        base = path.parent / name
+        where = f"{path}: {INCLUDE}: {name!r}"
+        if base.resolve() in chain:
+            cycle = [*chain[chain.index(base.resolve()):], base.resolve()]
+            raise TaskDefinitionError(f"{where}: an include cycle ({' -> '.join(map(str, cycle))})")
+        if not base.is_file():
+            raise TaskDefinitionError(f"{where}: no such file {base}")
+        try:
+            included = read_task_mapping(base, chain)
+        except TaskDefinitionError as e:
+            raise TaskDefinitionError(f"{where}: {e}") from None
+        changes += [included["changes"]] if "changes" in included else []
+        merged = merge_mappings(merged, included)
+    changes += [raw["changes"]] if "changes" in raw else []
+    merged = merge_mappings(merged, raw)
+    if changes:  # concatenated; a value that is not a list is kept, for the schema to name
+        wrong = [c for c in changes if not isinstance(c, list)]
+        merged["changes"] = wrong[0] if wrong else [entry for c in changes for entry in c]
+    return merged
+
+
 def load_task_file(path: Path) -> Task:
-    """Parse and validate one task file; errors name the file and the field."""
-    task = load_yaml_model(Task, path, "task definition", TaskDefinitionError, union_tags=_UNION_TAGS)
+    """Parse and validate one task file, with its includes merged in (read_task_mapping); errors
+    name the file and the field."""
+    path = Path(path)
+    raw = read_task_mapping(path)
+    try:
+        task = Task.model_validate(raw)
+    except ValidationError as e:
+        names = read_yaml_mapping(path, "task definition", TaskDefinitionError).get(INCLUDE)
+        names = [names] if isinstance(names, str) else names or []
+        merged = f" (merged with {INCLUDE}: {', '.join(names)})" if names else ""
+        raise TaskDefinitionError(f"{path}: invalid task definition{merged}: "
+                                  f"{'; '.join(validation_problems(e, union_tags=_UNION_TAGS))}") from None
     if task.id != path.stem:
         raise TaskDefinitionError(f"{path}: id {task.id!r} must equal the file name {path.stem!r}")
     problems = task.definition_problems()

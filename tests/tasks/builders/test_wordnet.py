@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import re
+import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -221,6 +222,7 @@ def test_building_twice_is_byte_identical_and_matches_the_shipped_files(tmp_path
 def test_update_task_file_rewrites_only_the_checksum(tmp_path):
     text = (TASKS / "wordnet_gloss.yaml").read_text()
     (tmp_path / "data/wordnet_gloss").mkdir(parents=True)
+    shutil.copytree(TASKS / "_base", tmp_path / "_base")  # the base file it includes
     (tmp_path / "wordnet_gloss.yaml").write_text(text)
     paths = {s: tmp_path / f"data/wordnet_gloss/{s}.parquet" for s in ("train", "test")}
     for s, p in paths.items():

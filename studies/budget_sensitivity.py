@@ -1,9 +1,9 @@
 """Which conclusions survive a change of the heads' training budget: PGR at a budget and its neighbours.
 
-    python -m w2sbench.running.budget_sensitivity --epochs E --lr L --weight-decay W \\
+    python -m studies.budget_sensitivity --epochs E --lr L --weight-decay W \\
         [--methods naive,product-loss,aux-conf,entropy-reg] [--results DIR]
 
-The budget is chosen by w2sbench.running.budget_selection on held-out data; this command only
+The budget is chosen by studies.budget_selection on held-out data; this command only
 reports what the reported cells (the suite's tasks, the pairs with a real gap, seeds 0-2, test
 split) look like at that budget and at its neighbours on the selection grid (one step of
 epochs, one step of learning rate, the other weight decay) and at the harness's default. It
@@ -14,19 +14,21 @@ other one: over the cells (naive's per-cell PGR) and over the methods (their mea
 
 from __future__ import annotations
 
-import argparse
+import sys
 from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
+import click
 import numpy as np
 
+from studies.budget_selection import EPOCHS, LRS, WEIGHT_DECAYS
+from w2sbench.cli.options import cache_option, data_dir_option
 from w2sbench.core.metrics import pgr
 from w2sbench.core.paths import use_cache
 from w2sbench.core.result import Result
 from w2sbench.models.probe import TrainConfig
 from w2sbench.protocol.workspace import Workspace
-from w2sbench.running.budget_selection import EPOCHS, LRS, WEIGHT_DECAYS
 from w2sbench.running.grid import build_grid
 from w2sbench.running.sweep import run_grid
 from w2sbench.tasks.loading import mirror
@@ -113,36 +115,34 @@ def tables(by_budget: dict[str, dict[str, dict[str, float | None]]], center: str
     return naive, tabulate(rows, headers=["mean PGR over cells", *budgets], tablefmt="github", disable_numparse=True)
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, required=True)
-    parser.add_argument("--lr", type=float, required=True)
-    parser.add_argument("--weight-decay", type=float, required=True)
-    parser.add_argument("--suite", default="offline")
-    parser.add_argument("--tasks", default=None, help="comma-separated task ids (default: the suite's)")
-    parser.add_argument("--pairs", default=",".join(PAIRS))
-    parser.add_argument("--methods", default=",".join(METHODS))
-    parser.add_argument("--seeds", default="0,1,2")
-    parser.add_argument("--cache", type=Path, default=None)
-    parser.add_argument("--results", type=Path, default=Path("results/budget-sensitivity"))
-    parser.add_argument("--data-dir", default=None, help="a local mirror of the Hub tasks' rows (default: "
-                        "$W2SBENCH_DATA_DIR)")
-    args = parser.parse_args(argv)
-    center = TrainConfig(epochs=args.epochs, lr=args.lr, weight_decay=args.weight_decay)
+@click.command(help=__doc__.splitlines()[0])
+@click.option("--epochs", type=int, required=True)
+@click.option("--lr", type=float, required=True)
+@click.option("--weight-decay", type=float, required=True)
+@click.option("--suite", default="offline", show_default=True)
+@click.option("--tasks", default=None, help="Comma-separated task ids (default: the suite's).")
+@click.option("--pairs", default=",".join(PAIRS), show_default=True)
+@click.option("--methods", default=",".join(METHODS), show_default=True)
+@click.option("--seeds", default="0,1,2", show_default=True)
+@cache_option
+@click.option("--results", type=click.Path(path_type=Path), default=Path("results/budget-sensitivity"), show_default=True)
+@data_dir_option
+def main(epochs, lr, weight_decay, suite, tasks, pairs, methods, seeds, cache_dir, results, data_dir) -> None:
+    center = TrainConfig(epochs=epochs, lr=lr, weight_decay=weight_decay)
     if center.epochs not in EPOCHS or center.lr not in LRS or center.weight_decay not in WEIGHT_DECAYS:
-        parser.error("the budget must lie on the selection grid (w2sbench.running.budget_selection)")
-    cache = use_cache(args.cache)
-    tasks = args.tasks.split(",") if args.tasks else None
+        raise click.UsageError("the budget must lie on the selection grid (studies/budget_selection.py)")
+    cache = use_cache(cache_dir)
+    task_list = tasks.split(",") if tasks else None
     by_budget = {}
     for config in neighbours(center):
-        results = run_budget(cache, args.results, config, args.suite, tasks, args.pairs.split(","),
-                             args.methods.split(","), [int(s) for s in args.seeds.split(",")], mirror(args.data_dir))
-        by_budget[name(config)] = cell_pgrs(results)
-    naive, methods = tables(by_budget, name(center))
-    print(f"records: {args.results}/<budget>; seeds {args.seeds}; pairs {args.pairs}; first column: the chosen budget\n")
-    print(naive, "\n")
-    print(methods)
+        records = run_budget(cache, results, config, suite, task_list, pairs.split(","), methods.split(","),
+                             [int(s) for s in seeds.split(",")], mirror(data_dir))
+        by_budget[name(config)] = cell_pgrs(records)
+    naive, by_method = tables(by_budget, name(center))
+    click.echo(f"records: {results}/<budget>; seeds {seeds}; pairs {pairs}; first column: the chosen budget\n")
+    click.echo(naive + "\n")
+    click.echo(by_method)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

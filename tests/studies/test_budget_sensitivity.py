@@ -1,4 +1,4 @@
-"""Budget sensitivity (w2sbench.running.budget_sensitivity): the neighbours on the grid, PGR as the
+"""Budget sensitivity (studies/budget_sensitivity.py): the neighbours on the grid, PGR as the
 ratio of seed-mean accuracies (hand-computed), and rank correlations on known orders."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from studies import budget_sensitivity as S
 from w2sbench.models.probe import TrainConfig
-from w2sbench.running import budget_sensitivity as S
 
 
 def test_neighbours_step_once_along_the_grid():

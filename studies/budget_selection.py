@@ -1,11 +1,11 @@
 """Choose the probe heads' training budget on data that is never reported.
 
-    python -m w2sbench.running.budget_selection [--suite offline] [--ladder embedded] [--seeds 100-104]
+    python -m studies.budget_selection [--suite offline] [--ladder embedded] [--seeds 100-104]
 
 The budget (epochs, learning rate, weight decay of ``TrainConfig``) trains every head of the
 probe regime: the weak supervisor, the ceiling and, by default, the student. It is chosen here
-on the pool's **validation** split of seeds **outside the reported ones** (100-104; reports use
-0-2), so no test example and no reported split decides it.
+on the pool's **validation** split of seeds **outside the reported ones** (100-104; tracks report
+0-4), so no test example and no reported split decides it (w2sbench.running.held_out).
 
 The criterion is the validation accuracy of the harness's own reference heads, trained with
 ground truth as the protocol trains them: each weak rung on supervisor_train, each strong rung
@@ -23,39 +23,25 @@ longer fit are exactly an E-epoch fit (tested), and validation accuracy is read 
 
 from __future__ import annotations
 
-import argparse
-from dataclasses import dataclass
-from pathlib import Path
+import sys
 
+import click
 import numpy as np
 
+from w2sbench.cli.options import cache_option, data_dir_option
+from w2sbench.core.errors import W2SError
 from w2sbench.core.example import Example, Inputs, labels_of
 from w2sbench.core.paths import use_cache
-from w2sbench.models.ladder import Ladder, Rung, get_ladder, members_of
+from w2sbench.models.ladder import get_ladder
 from w2sbench.models.probe import ProbeStudent, TrainConfig
 from w2sbench.protocol.workspace import Workspace
+from w2sbench.running.held_out import SELECTION_SEEDS, Head, reference_heads, selection_seeds
 from w2sbench.tasks.loading import mirror
 from w2sbench.tasks.task import Task, get_task, suite_tasks
 
-SELECTION_SEEDS = (100, 101, 102, 103, 104)
 EPOCHS = (1, 2, 3, 5, 10, 20, 40)
 LRS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
 WEIGHT_DECAYS = (1e-2, 1e-1)
-
-
-@dataclass(frozen=True)
-class Head:
-    """A reference head the protocol trains: a rung and the split it learns from."""
-
-    rung: Rung
-    role: str  # "weak" (trained on supervisor_train) or "ceiling" (trained on transfer)
-
-
-def reference_heads(ladder: Ladder) -> list[Head]:
-    """The heads behind the ladder's pairs: every weak rung as a supervisor, every strong one as a ceiling."""
-    weak = {m.name: m for w, _ in ladder.pairs() for m in members_of(w)}
-    strong = {s.name: s for _, s in ladder.pairs()}
-    return [Head(r, "weak") for r in weak.values()] + [Head(r, "ceiling") for r in strong.values()]
 
 
 def validation_curve(student: ProbeStudent, train: list[Example], validation: list[Example],
@@ -118,39 +104,30 @@ def selection_table(rows: list[dict], top: int | None = None) -> str:
                     disable_numparse=True)
 
 
-def parse_seeds(text: str) -> list[int]:
-    """'100-104' or '100,101'."""
-    if "-" in text:
-        lo, hi = text.split("-")
-        return list(range(int(lo), int(hi) + 1))
-    return [int(s) for s in text.split(",")]
-
-
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--suite", default="offline")
-    parser.add_argument("--tasks", default=None, help="comma-separated task ids (default: the suite's)")
-    parser.add_argument("--ladder", default="embedded")
-    parser.add_argument("--seeds", default="100-104")
-    parser.add_argument("--cache", type=Path, default=None)
-    parser.add_argument("--data-dir", default=None, help="a local mirror of the Hub tasks' rows (default: "
-                        "$W2SBENCH_DATA_DIR)")
-    parser.add_argument("--top", type=int, default=15, help="rows to print (the default budget is always shown)")
-    args = parser.parse_args(argv)
-    seeds = parse_seeds(args.seeds)
-    if set(seeds) & {0, 1, 2}:
-        parser.error("--seeds: 0, 1 and 2 are the reported seeds; choose on others")
-    tasks = [get_task(t) for t in args.tasks.split(",")] if args.tasks else suite_tasks(args.suite)
-    root = use_cache(args.cache)
-    ws = Workspace(root, root / "budget-selection-results", local_data=mirror(args.data_dir))
-    rows = selection_rows(ws, tasks, reference_heads(get_ladder(args.ladder)), seeds)
-    print(f"tasks: {', '.join(t.id for t in tasks)}; ladder {args.ladder}; seeds {seeds}; "
-          f"split: validation (10% of each task's pool); {rows[0]['n']} heads per budget\n")
-    print(selection_table(rows, args.top))
+@click.command(help=__doc__.splitlines()[0])
+@click.option("--suite", default="offline", show_default=True)
+@click.option("--tasks", default=None, help="Comma-separated task ids (default: the suite's).")
+@click.option("--ladder", default="embedded", show_default=True)
+@click.option("--seeds", default=None, help="100-104 or 100,101 (default 100-104); seeds a track reports are refused.")
+@cache_option
+@data_dir_option
+@click.option("--top", type=int, default=15, show_default=True, help="Rows to print (the default budget is always shown).")
+def main(suite, tasks, ladder, seeds, cache_dir, data_dir, top) -> None:
+    try:
+        seed_list = selection_seeds(seeds)
+    except W2SError as e:
+        raise click.UsageError(str(e)) from None
+    task_list = [get_task(t) for t in tasks.split(",")] if tasks else suite_tasks(suite)
+    root = use_cache(cache_dir)
+    ws = Workspace(root, root / "budget-selection-results", local_data=mirror(data_dir))
+    rows = selection_rows(ws, task_list, reference_heads(get_ladder(ladder)), seed_list)
+    click.echo(f"tasks: {', '.join(t.id for t in task_list)}; ladder {ladder}; seeds {seed_list}; "
+               f"split: validation (10% of each task's pool); {rows[0]['n']} heads per budget\n")
+    click.echo(selection_table(rows, top))
     best = chosen(rows)
-    print(f"\nchosen: epochs={best.epochs} lr={best.lr:g} weight_decay={best.weight_decay:g} "
-          f"(default: epochs={TrainConfig().epochs} lr={TrainConfig().lr:g} weight_decay={TrainConfig().weight_decay:g})")
+    click.echo(f"\nchosen: epochs={best.epochs} lr={best.lr:g} weight_decay={best.weight_decay:g} "
+               f"(default: epochs={TrainConfig().epochs} lr={TrainConfig().lr:g} weight_decay={TrainConfig().weight_decay:g})")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
