@@ -48,6 +48,7 @@ def test_records_without_later_fields_keep_their_checksums(tasks_env, tmp_path):
     body = old.model_dump(mode="json", exclude={"sha256"})
     # as a record written before the fields existed
     del body["task"]["data_source"], body["provenance"]["numerics"], body["provenance"]["weak_labels"]
+    del body["provenance"]["framing"]  # a binary task's record names no framing
     import hashlib
 
     assert old.content_sha256() == hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
@@ -55,3 +56,6 @@ def test_records_without_later_fields_keep_their_checksums(tasks_env, tmp_path):
     assert moved.content_sha256() != first.content_sha256()
     bf16 = first.model_copy(update={"provenance": first.provenance.model_copy(update={"numerics": {"dtype": "bf16"}})})
     assert bf16.content_sha256() != first.content_sha256()
+    assert first.provenance.framing is None and first.provenance.regime == "probe"
+    generative = first.model_copy(update={"provenance": first.provenance.model_copy(update={"framing": "generative"})})
+    assert generative.content_sha256() != first.content_sha256()

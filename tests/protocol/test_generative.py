@@ -75,7 +75,8 @@ def test_a_run_writes_a_scored_record_and_resumes(tiny_lm_ladder, workspace):
     ws = workspace()
     [r] = run_grid(ws, grid(tiny_lm_ladder, [make_method("sft-naive")]), show_progress=False)
     s, p = r.scores, r.predictions
-    assert r.task.id == "chess_first_move" and r.task.n_test == 40 and r.provenance.regime == "generative"
+    assert r.task.id == "chess_first_move" and r.task.n_test == 40 and r.provenance.regime == "finetune"
+    assert r.provenance.framing == "generative" and r.sha256 == r.content_sha256()
     assert p.labels == [1] * 40 and set(p.weak) | set(p.w2s) | set(p.ceiling) <= {0.0, 1.0}
     assert (s.acc_weak, s.acc_w2s, s.acc_ceiling) == (np.mean(p.weak), np.mean(p.w2s), np.mean(p.ceiling))
     assert s.pgr == pgr(s.acc_w2s, s.acc_weak, s.acc_ceiling) and s.auroc_w2s is None

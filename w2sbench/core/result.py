@@ -99,6 +99,10 @@ class Provenance(Record):
         None, description="the standard weak-label set used instead of training the supervisor (its source and "
         "manifest sha256); absent when the harness trained the supervisor"
     )
+    framing: str | None = Field(
+        None, description="the task's framing where it is not binary (generative); regime stays the regime "
+        "(probe or finetune). Absent on a binary task's record, as on every older one"
+    )
 
 
 class Result(Record):
@@ -119,7 +123,7 @@ class Result(Record):
     def content_sha256(self) -> str:
         # fields added later stay out of the body when absent, so older records keep their checksums
         exclude = {"sha256": True, **({"task": {"data_source"}} if self.task.data_source is None else {}),
-                   "provenance": {f for f in ("numerics", "weak_labels") if getattr(self.provenance, f) is None}}
+                   "provenance": {f for f in ("numerics", "weak_labels", "framing") if getattr(self.provenance, f) is None}}
         body = self.model_dump(mode="json", exclude=exclude)
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
@@ -152,7 +156,7 @@ def library_versions() -> dict[str, str]:
 
 
 def provenance(config_hash: str, regime: str, budget: dict, numerics: dict | None = None,
-               weak_labels: dict | None = None) -> Provenance:
+               weak_labels: dict | None = None, framing: str | None = None) -> Provenance:
     return Provenance(
         w2sbench=__version__,
         python=platform.python_version(),
@@ -163,6 +167,7 @@ def provenance(config_hash: str, regime: str, budget: dict, numerics: dict | Non
         budget=budget,
         numerics=numerics,
         weak_labels=weak_labels,
+        framing=framing,
     )
 
 
@@ -195,9 +200,11 @@ def version_of(r: Result) -> tuple[str, str, str]:
 
 
 def settings_of(r: Result) -> str:
-    """How a record's heads were trained: its regime, budget and encoders' dtype, as one comparable string."""
+    """How a record's heads were trained: its regime (and framing, where not binary), budget and
+    encoders' dtype, as one comparable string."""
     dtype = f" {r.provenance.numerics['dtype']}" if r.provenance.numerics else ""
-    return f"{r.provenance.regime} {json.dumps(r.provenance.budget, sort_keys=True)}{dtype}"
+    framing = f" {r.provenance.framing}" if r.provenance.framing else ""
+    return f"{r.provenance.regime}{framing} {json.dumps(r.provenance.budget, sort_keys=True)}{dtype}"
 
 
 def identity_of(r: Result) -> tuple:

@@ -78,12 +78,13 @@ class GenerativeFraming:
 
     @staticmethod
     def training_identity(trainer: Trainer) -> dict:
-        """A generative task always fine-tunes its language models (there is no probe of a generation)."""
+        """A generative task always fine-tunes its language models (there is no probe of a generation):
+        the finetune regime, and the framing named beside it."""
         from dataclasses import asdict
 
         from w2sbench.models.finetune import FinetuneConfig
 
-        return {"regime": "generative", "train": asdict(trainer.finetune_config or FinetuneConfig())}
+        return {"regime": "finetune", "framing": "generative", "train": asdict(trainer.finetune_config or FinetuneConfig())}
 
     @staticmethod
     def texts(examples) -> list[str]:

@@ -78,7 +78,8 @@ def run_experiment(ws: Workspace, exp: Experiment) -> Result:
         predictions=predictions,
         timings_s={k: round(v, 3) for k, v in timings.items()},
         provenance=provenance(key, training["regime"], training["train"], numerics_of(ws, exp),
-                              ws.weak_label_source.provenance() if ws.weak_label_source is not None else None),
+                              ws.weak_label_source.provenance() if ws.weak_label_source is not None else None,
+                              training.get("framing")),
     )
     return ws.results.write(result)
 
