@@ -28,9 +28,17 @@ def model(tmp_path_factory):
 
     examples = chess_prompts()
     tok = _tokenizer([e.prompt + " " + " ".join(e.choices) for e in examples])
-    config = LlamaConfig(vocab_size=len(tok), hidden_size=256, intermediate_size=512, num_hidden_layers=4,
-                         num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=256,
-                         pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
+    config = LlamaConfig(
+        vocab_size=len(tok),
+        hidden_size=256,
+        intermediate_size=512,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        max_position_embeddings=256,
+        pad_token_id=tok.pad_token_id,
+        eos_token_id=tok.eos_token_id,
+    )
     torch.manual_seed(0)
     folder = tmp_path_factory.mktemp("bench-lm")
     LlamaForCausalLM(config).save_pretrained(folder)
@@ -42,7 +50,7 @@ def model(tmp_path_factory):
 def full_sequences(fitted, prompts: Prompts) -> list[np.ndarray]:
     """The uncached baseline: every choice scored as its own prompt + completion sequence."""
     student, out = fitted.student, []
-    for prompt, choices in zip(prompts.prompts, prompts.choices):
+    for prompt, choices in zip(prompts.prompts, prompts.choices, strict=False):
         context = student.prompt_ids(prompt)
         targets = [student.completion_ids(c) for c in choices]
         width = len(context) + max(len(t) for t in targets)
@@ -50,8 +58,14 @@ def full_sequences(fitted, prompts: Prompts) -> list[np.ndarray]:
         for j, t in enumerate(targets):
             ids[j, : len(context) + len(t)] = torch.tensor(context + t)
         logp = fitted.lm(input_ids=ids).logits.float().log_softmax(-1)
-        out.append(np.array([sum(float(logp[j, len(context) - 1 + k, tok]) for k, tok in enumerate(t))
-                             for j, t in enumerate(targets)]))
+        out.append(
+            np.array(
+                [
+                    sum(float(logp[j, len(context) - 1 + k, tok]) for k, tok in enumerate(t))
+                    for j, t in enumerate(targets)
+                ]
+            )
+        )
     return out
 
 

@@ -101,10 +101,15 @@ def test_mfu_formula():
 
 def test_finetune_step_throughput(benchmark):
     peak = float(_env("W2SBENCH_PEAK_TFLOPS", "1.0"))
-    bench = make_bench(_env("W2SBENCH_BENCH_LADDER", "embedded"), _env("W2SBENCH_BENCH_RUNG", "minilm-l6"),
-                       int(_env("W2SBENCH_BENCH_BATCH", "32")), int(_env("W2SBENCH_BENCH_MINIBATCH", "8")),
-                       int(_env("W2SBENCH_BENCH_TOKENS", "64")), _env("W2SBENCH_BENCH_LORA", "0") == "1",
-                       _env("W2SBENCH_BENCH_DTYPE", "float32"))
+    bench = make_bench(
+        _env("W2SBENCH_BENCH_LADDER", "embedded"),
+        _env("W2SBENCH_BENCH_RUNG", "minilm-l6"),
+        int(_env("W2SBENCH_BENCH_BATCH", "32")),
+        int(_env("W2SBENCH_BENCH_MINIBATCH", "8")),
+        int(_env("W2SBENCH_BENCH_TOKENS", "64")),
+        _env("W2SBENCH_BENCH_LORA", "0") == "1",
+        _env("W2SBENCH_BENCH_DTYPE", "float32"),
+    )
     benchmark.pedantic(bench.step, rounds=3, warmup_rounds=1, iterations=1)
     report = bench.report(benchmark.stats.stats.mean, peak)
     benchmark.extra_info.update(report)

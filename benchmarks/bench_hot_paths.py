@@ -55,7 +55,9 @@ def test_feature_extraction_throughput(benchmark, rung_name):
     out = benchmark.pedantic(encoder.embed, args=(texts,), rounds=3, warmup_rounds=0, iterations=1)
     assert out.shape[0] == len(texts)
     benchmark.extra_info.update(
-        rung=rung_name, texts=len(texts), parameters=encoder.parameter_count,
+        rung=rung_name,
+        texts=len(texts),
+        parameters=encoder.parameter_count,
         texts_per_s=len(texts) / benchmark.stats.stats.mean,
     )
 
@@ -84,10 +86,12 @@ def test_head_training(benchmark, dim, n):
     latent = rng.normal(size=n)
     x = rng.normal(size=(n, dim)).astype(np.float32)
     x[:, 0] += 2 * latent
-    store = _Features(dict(zip(texts, x)), "bench")
+    store = _Features(dict(zip(texts, x, strict=False)), "bench")
     targets = 1 / (1 + np.exp(-2 * latent + rng.normal(size=n)))
     inputs = Inputs(ids=texts, texts=texts)
-    head = benchmark.pedantic(lambda: ProbeStudent(store, 0).fit(inputs, targets), rounds=3, warmup_rounds=1, iterations=1)
+    head = benchmark.pedantic(
+        lambda: ProbeStudent(store, 0).fit(inputs, targets), rounds=3, warmup_rounds=1, iterations=1
+    )
     assert head(inputs).shape == (n,)
     benchmark.extra_info.update(examples=n, dim=dim, examples_per_s=n / benchmark.stats.stats.mean)
 

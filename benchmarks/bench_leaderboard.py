@@ -41,8 +41,9 @@ def timed(args: list[str], pythonpath: Path) -> tuple[float, float]:
     env = {**os.environ, "PYTHONPATH": str(pythonpath)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-P", "-c", CLI, *args], cwd=REPO, env=env, capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", CLI, *args], cwd=REPO, env=env, capture_output=True, text=True, check=False
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):  # --check exits 1 when the other side's board is committed
@@ -58,8 +59,14 @@ def extract(commit: str, into: Path) -> Path:
     definitions = into / "w2sbench" / "tasks" / "definitions"
     if not definitions.exists():  # installed as package data from the top-level tasks/
         definitions.symlink_to(into / "tasks", target_is_directory=True)
-    where = subprocess.run([sys.executable, "-P", "-c", "import w2sbench; print(w2sbench.__file__)"], capture_output=True,
-                           text=True, env={**os.environ, "PYTHONPATH": str(into)}, cwd=REPO, check=True).stdout
+    where = subprocess.run(
+        [sys.executable, "-P", "-c", "import w2sbench; print(w2sbench.__file__)"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(into)},
+        cwd=REPO,
+        check=True,
+    ).stdout
     if not where.startswith(str(into)):
         raise SystemExit(f"the extracted package is not the one imported ({where.strip()})")
     return into
@@ -80,17 +87,26 @@ def main() -> None:
                 out = Path(tmp) / f"{side}-{r}"
                 results[side]["build"].append(timed(["leaderboard", "--out", str(out)], path))
                 results[side]["check"].append(timed(["leaderboard", "--check"], path))
-                print(f"round {r + 1} {side}: build {results[side]['build'][-1][0]:.1f} s wall, "
-                      f"check {results[side]['check'][-1][0]:.1f} s wall", flush=True)
-    print(f"\n{'':8} {'build wall':>11} {'build cpu':>10} {'check wall':>11} {'check cpu':>10}  (median of {args.rounds})")
-    med = {s: {k: tuple(sorted(v[i] for v in runs)[len(runs) // 2] for i in (0, 1)) for k, runs in d.items()}
-           for s, d in results.items()}
+                print(
+                    f"round {r + 1} {side}: build {results[side]['build'][-1][0]:.1f} s wall, "
+                    f"check {results[side]['check'][-1][0]:.1f} s wall",
+                    flush=True,
+                )
+    print(
+        f"\n{'':8} {'build wall':>11} {'build cpu':>10} {'check wall':>11} {'check cpu':>10}  (median of {args.rounds})"
+    )
+    med = {
+        s: {k: tuple(sorted(v[i] for v in runs)[len(runs) // 2] for i in (0, 1)) for k, runs in d.items()}
+        for s, d in results.items()
+    }
     for side, m in med.items():
         print(f"{side:8} {m['build'][0]:10.2f}s {m['build'][1]:9.2f}s {m['check'][0]:10.2f}s {m['check'][1]:9.2f}s")
     if "before" in med:
         b, a = med["before"], med["after"]
-        print(f"{'ratio':8} {b['build'][0] / a['build'][0]:10.1f}x {b['build'][1] / a['build'][1]:9.1f}x "
-              f"{b['check'][0] / a['check'][0]:10.1f}x {b['check'][1] / a['check'][1]:9.1f}x  (before / after)")
+        print(
+            f"{'ratio':8} {b['build'][0] / a['build'][0]:10.1f}x {b['build'][1] / a['build'][1]:9.1f}x "
+            f"{b['check'][0] / a['check'][0]:10.1f}x {b['check'][1] / a['check'][1]:9.1f}x  (before / after)"
+        )
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 

@@ -69,6 +69,7 @@ class Path_:
         def run(batch):
             with torch.autocast("cpu", dtype=torch.bfloat16):
                 return model(**batch).last_hidden_state
+
         return run
 
     def _fp32_eager(self, model):
@@ -89,6 +90,7 @@ class Path_:
         def run(batch):
             with torch.autocast("cpu", dtype=torch.bfloat16):
                 return compiled(**batch).last_hidden_state
+
         run(self._batch(["warm up the compiler"] * 4, 16))  # compile once, outside the timing
         return run
 
@@ -107,12 +109,18 @@ class Path_:
                 self.model = model
 
             def forward(self, *tensors):
-                return self.model(**dict(zip(names, tensors))).last_hidden_state
+                return self.model(**dict(zip(names, tensors, strict=False))).last_hidden_state
 
         with torch.no_grad():
-            torch.onnx.export(Positional(), tuple(batch[n] for n in names), str(path), input_names=names,
-                              output_names=["hidden"], dynamo=False,
-                              dynamic_axes={n: {0: "b", 1: "t"} for n in [*names, "hidden"]})
+            torch.onnx.export(
+                Positional(),
+                tuple(batch[n] for n in names),
+                str(path),
+                input_names=names,
+                output_names=["hidden"],
+                dynamo=False,
+                dynamic_axes={n: {0: "b", 1: "t"} for n in [*names, "hidden"]},
+            )
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = torch.get_num_threads()
         session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
@@ -128,11 +136,18 @@ class Path_:
             order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
             batches = [(None, order[s : s + batch_size]) for s in range(0, len(order), batch_size)]
         else:
-            lengths = [len(ids) for ids in self.tokenizer(texts, truncation=True, max_length=self.rung.max_length)["input_ids"]]
+            lengths = [
+                len(ids) for ids in self.tokenizer(texts, truncation=True, max_length=self.rung.max_length)["input_ids"]
+            ]
             batches = canonical_batches(lengths, batch_size, self.rung.max_length)
         for length, idx in batches:
-            batch = self.tokenizer([texts[i] for i in idx], truncation=True, max_length=length or self.rung.max_length,
-                                   return_tensors="pt", padding="max_length" if length else True)
+            batch = self.tokenizer(
+                [texts[i] for i in idx],
+                truncation=True,
+                max_length=length or self.rung.max_length,
+                return_tensors="pt",
+                padding="max_length" if length else True,
+            )
             out[idx] = pool(self.forward(batch).float(), batch["attention_mask"], self.rung.pooling).numpy()
         return out
 
@@ -150,7 +165,9 @@ def measure(rung, names: list[str], texts: list[str]) -> list[dict]:
         try:
             path = Path_(name, rung, tokenizer, model)
         except Exception as e:  # a path this machine lacks (onnxruntime not installed, no compiler)
-            rows.append({"rung": rung.name, "path": name, "error": f"{type(e).__name__}: {str(e).splitlines()[0][:120]}"})
+            rows.append(
+                {"rung": rung.name, "path": name, "error": f"{type(e).__name__}: {str(e).splitlines()[0][:120]}"}
+            )
             continue
         path.rung_width = model.config.hidden_size
         path.embed(texts[:64])  # warm-up
@@ -161,10 +178,18 @@ def measure(rung, names: list[str], texts: list[str]) -> list[dict]:
         if reference is None:
             reference = features
         cosine = (features * reference).sum(1) / np.linalg.norm(features, axis=1) / np.linalg.norm(reference, axis=1)
-        rows.append({"rung": rung.name, "path": name, "texts_per_s": round(len(texts) / seconds, 1),
-                     "setup_s": round(path.setup_s, 1), "max_abs_diff": float(np.abs(features - reference).max()),
-                     "min_cosine": float(cosine.min()), "exact": bool(np.array_equal(features, again)),
-                     "attention": model.config._attn_implementation})
+        rows.append(
+            {
+                "rung": rung.name,
+                "path": name,
+                "texts_per_s": round(len(texts) / seconds, 1),
+                "setup_s": round(path.setup_s, 1),
+                "max_abs_diff": float(np.abs(features - reference).max()),
+                "min_cosine": float(cosine.min()),
+                "exact": bool(np.array_equal(features, again)),
+                "attention": model.config._attn_implementation,
+            }
+        )
         print(json.dumps(rows[-1]), flush=True)
     return rows
 
@@ -191,11 +216,22 @@ def main() -> None:
         if "error" in r:
             print(f"| {r['rung']} | {r['path']} | not run: {r['error']} | | | | | |")
             continue
-        print(f"| {r['rung']} | {r['path']} | {r['texts_per_s']} | {r['texts_per_s'] / fp32[r['rung']]:.2f} | "
-              f"{r['max_abs_diff']:.2g} | {r['min_cosine']:.6f} | {'yes' if r['exact'] else 'no'} | {r['setup_s']} |")
+        print(
+            f"| {r['rung']} | {r['path']} | {r['texts_per_s']} | {r['texts_per_s'] / fp32[r['rung']]:.2f} | "
+            f"{r['max_abs_diff']:.2g} | {r['min_cosine']:.6f} | {'yes' if r['exact'] else 'no'} | {r['setup_s']} |"
+        )
     if args.json:
-        args.json.write_text(json.dumps({"kernels": numerics.kernels("cpu"), "threads": torch.get_num_threads(),
-                                         "texts": len(texts), "rows": rows}, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "kernels": numerics.kernels("cpu"),
+                    "threads": torch.get_num_threads(),
+                    "texts": len(texts),
+                    "rows": rows,
+                },
+                indent=1,
+            )
+        )
 
 
 if __name__ == "__main__":

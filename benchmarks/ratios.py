@@ -108,8 +108,9 @@ def bare_forward(rung, texts: list[str], batch_size: int = 64) -> tuple[float, f
     lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=rung.max_length)["input_ids"]]
     with torch.inference_mode():
         for length, idx in canonical_batches(lengths, batch_size, rung.max_length):
-            batch = tokenizer([texts[i] for i in idx], padding="max_length", truncation=True, max_length=length,
-                              return_tensors="pt")
+            batch = tokenizer(
+                [texts[i] for i in idx], padding="max_length", truncation=True, max_length=length, return_tensors="pt"
+            )
             with setting.autocast("cpu"):
                 hidden = model(**batch).last_hidden_state.float()
             mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
@@ -165,28 +166,56 @@ def setup(args, scratch: Path) -> Setup:
         from w2sbench.tasks.task import get_task
 
         folder = scratch / "tasks"
-        shas = {"train": write_rows(folder / "data/toy/train.parquet", latent_rows(600, 0, "a")),
-                "test": write_rows(folder / "data/toy/test.parquet", latent_rows(300, 1, "b"))}
-        (folder / "toy.yaml").write_text(yaml.safe_dump({
-            "id": "toy", "version": 1, "description": "latent-value toy task",
-            "source": {"kind": "files", "build_command": "benchmarks/ratios.py --fake",
-                       "splits": {s: {"path": f"data/toy/{s}.parquet", "sha256": h} for s, h in shas.items()}},
-            "splits": {"pool": "train", "test": "test"}, "conversion": {"name": "standard"},
-            "sizes": {"pool": 600, "test": 300}, "suites": ["toy"], "licence": "CC0-1.0", "citation": "none",
-            "homepage": "none"}))
+        shas = {
+            "train": write_rows(folder / "data/toy/train.parquet", latent_rows(600, 0, "a")),
+            "test": write_rows(folder / "data/toy/test.parquet", latent_rows(300, 1, "b")),
+        }
+        (folder / "toy.yaml").write_text(
+            yaml.safe_dump(
+                {
+                    "id": "toy",
+                    "version": 1,
+                    "description": "latent-value toy task",
+                    "source": {
+                        "kind": "files",
+                        "build_command": "benchmarks/ratios.py --fake",
+                        "splits": {s: {"path": f"data/toy/{s}.parquet", "sha256": h} for s, h in shas.items()},
+                    },
+                    "splits": {"pool": "train", "test": "test"},
+                    "conversion": {"name": "standard"},
+                    "sizes": {"pool": 600, "test": 300},
+                    "suites": ["toy"],
+                    "licence": "CC0-1.0",
+                    "citation": "none",
+                    "homepage": "none",
+                }
+            )
+        )
         os.environ["W2SBENCH_TASKS"] = str(folder)
         ladder = fake_ladder()
-        grid = Grid([get_task("toy")], ladder, ladder.pairs(), [make_method(m) for m in args.methods.split(",")],
-                    [int(s) for s in args.seeds.split(",")])
+        grid = Grid(
+            [get_task("toy")],
+            ladder,
+            ladder.pairs(),
+            [make_method(m) for m in args.methods.split(",")],
+            [int(s) for s in args.seeds.split(",")],
+        )
         return Setup(grid, FakeEncoder, fake_forward)
-    grid = build_grid(args.suite, args.tasks.split(",") if args.tasks else None, args.ladder,
-                      args.pairs.split(",") if args.pairs else None, args.methods.split(","),
-                      [int(s) for s in args.seeds.split(",")])
+    grid = build_grid(
+        args.suite,
+        args.tasks.split(",") if args.tasks else None,
+        args.ladder,
+        args.pairs.split(",") if args.pairs else None,
+        args.methods.split(","),
+        [int(s) for s in args.seeds.split(",")],
+    )
     return Setup(grid, Encoder, bare_forward)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--suite", default="offline")
     parser.add_argument("--tasks", default=None, help="comma-separated task ids (overrides --suite)")
     parser.add_argument("--ladder", default="embedded")
@@ -195,8 +224,12 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--bare-repeats", type=int, default=2, help="bare passes (before and after the cold run)")
     parser.add_argument("--fake", action="store_true", help="fake ladder and toy task (checks the script in seconds)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch threads for both sides (sets W2SBENCH_THREADS; default: torch's)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads for both sides (sets W2SBENCH_THREADS; default: torch's)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the measurements here")
     parser.add_argument("--keep", action="store_true", help="keep the scratch cache and results (printed)")
     args = parser.parse_args()
@@ -225,9 +258,11 @@ def measure(args, scratch: Path) -> None:
     s = setup(args, scratch)
     grid = s.grid
     rungs = grid.rungs()
-    print(f"grid: {len(grid.tasks)} tasks x {len(grid.pairs)} pairs x {len(grid.methods)} methods x "
-          f"{len(grid.seeds)} seeds = {len(grid.experiments())} experiments; rungs {[r.name for r in rungs]}",
-          flush=True)
+    print(
+        f"grid: {len(grid.tasks)} tasks x {len(grid.pairs)} pairs x {len(grid.methods)} methods x "
+        f"{len(grid.seeds)} seeds = {len(grid.experiments())} experiments; rungs {[r.name for r in rungs]}",
+        flush=True,
+    )
 
     # texts and one-time preparation, outside every timing
     probe = Workspace(scratch / "probe-cache", scratch / "probe-results", encoder_factory=s.encoder_factory)
@@ -297,15 +332,23 @@ def measure(args, scratch: Path) -> None:
         "process_maxrss_gib": round(maxrss / GIB, 3),
     }
     print()
-    print(f"(a) cold run / bare forward passes: {cold:.1f} s / {bare_total:.1f} s = "
-          f"{report['ratio_cold_over_bare']}  (goal <= 1.15; bare loading {load_total:.1f} s of it; "
-          f"against the fastest bare pass: {report['ratio_cold_over_fastest_bare']})")
-    print(f"(b) cold run / new method on the cached suite: {cold:.1f} s / {cached:.2f} s = "
-          f"{report['ratio_cold_over_cached']}x cheaper  (goal >= 50)")
-    print(f"    the same in CPU time (robust to other load on the machine): (a) {report['cpu_ratio_cold_over_bare']}, "
-          f"(b) {report['cpu_ratio_cold_over_cached']}x  {report['cpu_s']}")
-    print(f"(c) peak resident memory of the run: {report['peak_rss_run_gib']} GiB  (goal <= 4; "
-          f"whole process incl. bare passes {report['process_maxrss_gib']} GiB)")
+    print(
+        f"(a) cold run / bare forward passes: {cold:.1f} s / {bare_total:.1f} s = "
+        f"{report['ratio_cold_over_bare']}  (goal <= 1.15; bare loading {load_total:.1f} s of it; "
+        f"against the fastest bare pass: {report['ratio_cold_over_fastest_bare']})"
+    )
+    print(
+        f"(b) cold run / new method on the cached suite: {cold:.1f} s / {cached:.2f} s = "
+        f"{report['ratio_cold_over_cached']}x cheaper  (goal >= 50)"
+    )
+    print(
+        f"    the same in CPU time (robust to other load on the machine): (a) {report['cpu_ratio_cold_over_bare']}, "
+        f"(b) {report['cpu_ratio_cold_over_cached']}x  {report['cpu_s']}"
+    )
+    print(
+        f"(c) peak resident memory of the run: {report['peak_rss_run_gib']} GiB  (goal <= 4; "
+        f"whole process incl. bare passes {report['process_maxrss_gib']} GiB)"
+    )
     print(f"    step timings summed over the cold run's records: {report['cold_timings_s']}")
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))

@@ -44,8 +44,9 @@ LRS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
 WEIGHT_DECAYS = (1e-2, 1e-1)
 
 
-def validation_curve(student: ProbeStudent, train: list[Example], validation: list[Example],
-                     lr: float, weight_decay: float, epochs: int) -> list[float]:
+def validation_curve(
+    student: ProbeStudent, train: list[Example], validation: list[Example], lr: float, weight_decay: float, epochs: int
+) -> list[float]:
     """Validation accuracy after each of ``epochs`` epochs of one ground-truth fit."""
     features = student.features(Inputs.of(validation))
     labels = labels_of(validation)
@@ -60,8 +61,15 @@ def validation_curve(student: ProbeStudent, train: list[Example], validation: li
     return curve
 
 
-def selection_rows(ws: Workspace, tasks: list[Task], heads: list[Head], seeds=SELECTION_SEEDS,
-                   epochs=EPOCHS, lrs=LRS, weight_decays=WEIGHT_DECAYS) -> list[dict]:
+def selection_rows(
+    ws: Workspace,
+    tasks: list[Task],
+    heads: list[Head],
+    seeds=SELECTION_SEEDS,
+    epochs=EPOCHS,
+    lrs=LRS,
+    weight_decays=WEIGHT_DECAYS,
+) -> list[dict]:
     """One row per budget: mean validation accuracy of the weak heads, of the ceilings, of all."""
     acc: dict[tuple, dict[str, list[float]]] = {}
     for task in tasks:
@@ -78,8 +86,17 @@ def selection_rows(ws: Workspace, tasks: list[Task], heads: list[Head], seeds=SE
     rows = []
     for (e, lr, wd), by_role in acc.items():
         every = by_role["weak"] + by_role["ceiling"]
-        rows.append({"epochs": e, "lr": lr, "weight_decay": wd, "weak": float(np.mean(by_role["weak"])),
-                     "ceiling": float(np.mean(by_role["ceiling"])), "all": float(np.mean(every)), "n": len(every)})
+        rows.append(
+            {
+                "epochs": e,
+                "lr": lr,
+                "weight_decay": wd,
+                "weak": float(np.mean(by_role["weak"])),
+                "ceiling": float(np.mean(by_role["ceiling"])),
+                "all": float(np.mean(every)),
+                "n": len(every),
+            }
+        )
     return sorted(rows, key=lambda r: (-r["all"], r["epochs"], r["lr"], r["weight_decay"]))
 
 
@@ -94,14 +111,40 @@ def selection_table(rows: list[dict], top: int | None = None) -> str:
 
     default = TrainConfig()
     shown = rows[:top] if top else rows
-    extra = [r for r in rows if (r["epochs"], r["lr"], r["weight_decay"]) == (default.epochs, default.lr, default.weight_decay)
-             and r not in shown]
-    table = [[i + 1 if r in rows else "", r["epochs"], f"{r['lr']:g}", f"{r['weight_decay']:g}",
-              f"{r['weak']:.4f}", f"{r['ceiling']:.4f}", f"{r['all']:.4f}", r["n"]]
-             for i, r in ((rows.index(r), r) for r in shown + extra)]
-    return tabulate(table, headers=["rank", "epochs", "lr", "weight decay", "val acc (weak heads)",
-                                    "val acc (ceilings)", "val acc (all)", "heads"], tablefmt="github",
-                    disable_numparse=True)
+    extra = [
+        r
+        for r in rows
+        if (r["epochs"], r["lr"], r["weight_decay"]) == (default.epochs, default.lr, default.weight_decay)
+        and r not in shown
+    ]
+    table = [
+        [
+            i + 1 if r in rows else "",
+            r["epochs"],
+            f"{r['lr']:g}",
+            f"{r['weight_decay']:g}",
+            f"{r['weak']:.4f}",
+            f"{r['ceiling']:.4f}",
+            f"{r['all']:.4f}",
+            r["n"],
+        ]
+        for i, r in ((rows.index(r), r) for r in shown + extra)
+    ]
+    return tabulate(
+        table,
+        headers=[
+            "rank",
+            "epochs",
+            "lr",
+            "weight decay",
+            "val acc (weak heads)",
+            "val acc (ceilings)",
+            "val acc (all)",
+            "heads",
+        ],
+        tablefmt="github",
+        disable_numparse=True,
+    )
 
 
 @click.command(help=__doc__.splitlines()[0])
@@ -111,7 +154,9 @@ def selection_table(rows: list[dict], top: int | None = None) -> str:
 @click.option("--seeds", default=None, help="100-104 or 100,101 (default 100-104); seeds a track reports are refused.")
 @cache_option
 @data_dir_option
-@click.option("--top", type=int, default=15, show_default=True, help="Rows to print (the default budget is always shown).")
+@click.option(
+    "--top", type=int, default=15, show_default=True, help="Rows to print (the default budget is always shown)."
+)
 def main(suite, tasks, ladder, seeds, cache_dir, data_dir, top) -> None:
     try:
         seed_list = selection_seeds(seeds)
@@ -121,12 +166,16 @@ def main(suite, tasks, ladder, seeds, cache_dir, data_dir, top) -> None:
     root = use_cache(cache_dir)
     ws = Workspace(root, root / "budget-selection-results", local_data=mirror(data_dir))
     rows = selection_rows(ws, task_list, reference_heads(get_ladder(ladder)), seed_list)
-    click.echo(f"tasks: {', '.join(t.id for t in task_list)}; ladder {ladder}; seeds {seed_list}; "
-               f"split: validation (10% of each task's pool); {rows[0]['n']} heads per budget\n")
+    click.echo(
+        f"tasks: {', '.join(t.id for t in task_list)}; ladder {ladder}; seeds {seed_list}; "
+        f"split: validation (10% of each task's pool); {rows[0]['n']} heads per budget\n"
+    )
     click.echo(selection_table(rows, top))
     best = chosen(rows)
-    click.echo(f"\nchosen: epochs={best.epochs} lr={best.lr:g} weight_decay={best.weight_decay:g} "
-               f"(default: epochs={TrainConfig().epochs} lr={TrainConfig().lr:g} weight_decay={TrainConfig().weight_decay:g})")
+    click.echo(
+        f"\nchosen: epochs={best.epochs} lr={best.lr:g} weight_decay={best.weight_decay:g} "
+        f"(default: epochs={TrainConfig().epochs} lr={TrainConfig().lr:g} weight_decay={TrainConfig().weight_decay:g})"
+    )
 
 
 if __name__ == "__main__":

@@ -73,10 +73,13 @@ def cell_pgrs(results: list[Result]) -> dict[tuple[str, str], dict[str, float | 
     return out
 
 
-def run_budget(cache: Path, results: Path, config: TrainConfig, suite: str, tasks, pairs, methods, seeds,
-               local_data=None) -> list[Result]:
+def run_budget(
+    cache: Path, results: Path, config: TrainConfig, suite: str, tasks, pairs, methods, seeds, local_data=None
+) -> list[Result]:
     ws = Workspace(cache, results / name(config).replace(" ", "_"), train_config=config, local_data=local_data)
-    return run_grid(ws, build_grid(suite, tasks, "embedded", list(pairs), list(methods), list(seeds)), show_progress=False)
+    return run_grid(
+        ws, build_grid(suite, tasks, "embedded", list(pairs), list(methods), list(seeds)), show_progress=False
+    )
 
 
 def _spearman(a: dict, b: dict) -> tuple[float | None, int]:
@@ -125,7 +128,9 @@ def tables(by_budget: dict[str, dict[str, dict[str, float | None]]], center: str
 @click.option("--methods", default=",".join(METHODS), show_default=True)
 @click.option("--seeds", default="0,1,2", show_default=True)
 @cache_option
-@click.option("--results", type=click.Path(path_type=Path), default=Path("results/budget-sensitivity"), show_default=True)
+@click.option(
+    "--results", type=click.Path(path_type=Path), default=Path("results/budget-sensitivity"), show_default=True
+)
 @data_dir_option
 def main(epochs, lr, weight_decay, suite, tasks, pairs, methods, seeds, cache_dir, results, data_dir) -> None:
     center = TrainConfig(epochs=epochs, lr=lr, weight_decay=weight_decay)
@@ -135,8 +140,17 @@ def main(epochs, lr, weight_decay, suite, tasks, pairs, methods, seeds, cache_di
     task_list = tasks.split(",") if tasks else None
     by_budget = {}
     for config in neighbours(center):
-        records = run_budget(cache, results, config, suite, task_list, pairs.split(","), methods.split(","),
-                             [int(s) for s in seeds.split(",")], mirror(data_dir))
+        records = run_budget(
+            cache,
+            results,
+            config,
+            suite,
+            task_list,
+            pairs.split(","),
+            methods.split(","),
+            [int(s) for s in seeds.split(",")],
+            mirror(data_dir),
+        )
         by_budget[name(config)] = cell_pgrs(records)
     naive, by_method = tables(by_budget, name(center))
     click.echo(f"records: {results}/<budget>; seeds {seeds}; pairs {pairs}; first column: the chosen budget\n")

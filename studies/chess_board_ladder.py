@@ -56,7 +56,7 @@ class _Features:
             chunk = todo[start : start + BATCH]
             with torch.inference_mode():
                 rows = self.net.features(torch.from_numpy(np.stack([example_planes(t) for t in chunk]))).numpy()
-            self.memo.update(zip(chunk, rows))
+            self.memo.update(zip(chunk, rows, strict=False))
         return np.stack([self.memo[t] for t in texts])
 
 
@@ -111,8 +111,10 @@ def main() -> None:
     for (weak, strong), r in rows.items():
         a = np.array(r)
         pgr = (a[:, 1] - a[:, 0]) / (a[:, 2] - a[:, 0])
-        print(f"{weak:>16} -> {strong:<16} weak {a[:, 0].mean():.3f} w2s {a[:, 1].mean():.3f} "
-              f"ceiling {a[:, 2].mean():.3f} PGR {pgr.mean():.2f} {np.round(pgr, 2).tolist()}")
+        print(
+            f"{weak:>16} -> {strong:<16} weak {a[:, 0].mean():.3f} w2s {a[:, 1].mean():.3f} "
+            f"ceiling {a[:, 2].mean():.3f} PGR {pgr.mean():.2f} {np.round(pgr, 2).tolist()}"
+        )
 
 
 if __name__ == "__main__":

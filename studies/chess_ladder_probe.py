@@ -35,8 +35,10 @@ def main() -> None:
         engine.configure({"Threads": 1, "Hash": 16})
         for nodes in (int(x) for x in args.nodes.split(",")):
             is_best = np.array([stockfish_features(engine, *parse(e.text), nodes)[2] for e in examples])
-            print(f"nodes {nodes:>5}: 'candidate is Stockfish's best move' matches the label on "
-                  f"{(is_best == labels).mean():.3f} of {len(examples)} examples")
+            print(
+                f"nodes {nodes:>5}: 'candidate is Stockfish's best move' matches the label on "
+                f"{(is_best == labels).mean():.3f} of {len(examples)} examples"
+            )
 
 
 if __name__ == "__main__":

@@ -47,8 +47,11 @@ def main() -> None:
     splits = split_pool(data.pool, data.test, args.seed)
     test = splits.test[: args.limit] if args.limit else splits.test
     answers = answers_of(test)
-    print(f"transfer {len(splits.transfer)} prompts, test {len(test)} prompts, "
-          f"{np.mean([len(e.choices) for e in test]):.1f} legal moves on average", flush=True)
+    print(
+        f"transfer {len(splits.transfer)} prompts, test {len(test)} prompts, "
+        f"{np.mean([len(e.choices) for e in test]):.1f} legal moves on average",
+        flush=True,
+    )
 
     print(f"random legal move: {np.mean([1 / len(e.choices) for e in test]):.3f}")
     greedy = []
@@ -63,8 +66,14 @@ def main() -> None:
         greedy.append(int(np.argmax(gains)))
     print(f"one-ply material count: {np.mean(np.array(greedy) == answers):.3f}", flush=True)
 
-    rung = Rung(name="smollm2-135m", model="HuggingFaceTB/SmolLM2-135M-Instruct", packaged="SmolLM2-135M-Instruct",
-                kind="causal_lm", pooling="last_token", max_length=256)
+    rung = Rung(
+        name="smollm2-135m",
+        model="HuggingFaceTB/SmolLM2-135M-Instruct",
+        packaged="SmolLM2-135M-Instruct",
+        kind="causal_lm",
+        pooling="last_token",
+        max_length=256,
+    )
     config = dataclasses.replace(FinetuneConfig(), epochs=args.epochs)
     lm = LanguageModel(rung, args.seed, config)
     clock = time.perf_counter()
@@ -77,9 +86,12 @@ def main() -> None:
     trained = time.perf_counter() - clock
     clock = time.perf_counter()
     right = np.array([int(np.argmax(d)) for d in tuned(Prompts.of(test))]) == answers
-    print(f"SmolLM2-135M fine-tuned on transfer's answers ({config.epochs} epochs, lr "
-          f"{config.learning_rate(sum(p.numel() for p in tuned.lm.base_model.parameters())):g}): {right.mean():.3f} "
-          f"(training {trained:.0f} s, scoring {time.perf_counter() - clock:.0f} s)", flush=True)
+    print(
+        f"SmolLM2-135M fine-tuned on transfer's answers ({config.epochs} epochs, lr "
+        f"{config.learning_rate(sum(p.numel() for p in tuned.lm.base_model.parameters())):g}): {right.mean():.3f} "
+        f"(training {trained:.0f} s, scoring {time.perf_counter() - clock:.0f} s)",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

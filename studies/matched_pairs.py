@@ -50,7 +50,8 @@ def measure(ws: Workspace, task_id: str, seed: int) -> dict:
     between = np.var([by_group[g] for g in groups])
     above = proj > np.median(proj)
     return {
-        "task": task_id, "n": len(examples),
+        "task": task_id,
+        "n": len(examples),
         "nn same group": float(np.mean(groups[first] == groups)),
         "nn same label": float(np.mean(labels[first] == labels)),
         f"{K}-nn from own group": float(np.mean(groups[near] == groups[:, None])),
@@ -73,8 +74,14 @@ def main(argv=None) -> None:
     root = use_cache(None)
     ws = Workspace(root, root / "matched-pairs-results")
     rows = [measure(ws, t, args.seed) for t in args.tasks.split(",")]
-    print(tabulate([{k: (f"{v:.3f}" if isinstance(v, float) else v) for k, v in r.items()} for r in rows],
-                   headers="keys", tablefmt="github", disable_numparse=True))
+    print(
+        tabulate(
+            [{k: (f"{v:.3f}" if isinstance(v, float) else v) for k, v in r.items()} for r in rows],
+            headers="keys",
+            tablefmt="github",
+            disable_numparse=True,
+        )
+    )
 
 
 if __name__ == "__main__":

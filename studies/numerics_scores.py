@@ -42,12 +42,21 @@ def compare(before: Path, after: Path, tasks: set[str] | None) -> dict:
         for o, r in pairs:
             n += len(r.predictions.labels)
             for m in ROLES:
-                flips[m] += int(((np.array(getattr(o.predictions, m)) > 0.5) != (np.array(getattr(r.predictions, m)) > 0.5)).sum())
+                flips[m] += int(
+                    ((np.array(getattr(o.predictions, m)) > 0.5) != (np.array(getattr(r.predictions, m)) > 0.5)).sum()
+                )
         a, b = cell_pgr([o for o, _ in pairs]), cell_pgr(records)
         interval = percentile_interval(boot.cell(records, {"x": records}).pgr["x"])
         half = None if interval.low is None else (interval.high - interval.low) / 2
-        rows.append({"cell": f"{cell[0]} {cell[2]}->{cell[3]}", "pgr_before": a, "pgr_after": b,
-                     "abs_dpgr": None if a is None or b is None else abs(b - a), "half_width": half})
+        rows.append(
+            {
+                "cell": f"{cell[0]} {cell[2]}->{cell[3]}",
+                "pgr_before": a,
+                "pgr_after": b,
+                "abs_dpgr": None if a is None or b is None else abs(b - a),
+                "half_width": half,
+            }
+        )
     return {"rows": rows, "flips": flips, "predictions": n}
 
 
@@ -61,13 +70,17 @@ def main() -> None:
     print("| cell | PGR before | PGR after | abs dPGR | 95% half-width |\n|---|---|---|---|---|")
     fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
     for r in out["rows"]:
-        print(f"| {r['cell']} | {fmt(r['pgr_before'])} | {fmt(r['pgr_after'])} | {fmt(r['abs_dpgr'])} | {fmt(r['half_width'])} |")
+        print(
+            f"| {r['cell']} | {fmt(r['pgr_before'])} | {fmt(r['pgr_after'])} | {fmt(r['abs_dpgr'])} | {fmt(r['half_width'])} |"
+        )
     scored = [r for r in out["rows"] if r["abs_dpgr"] is not None and r["half_width"]]
     if scored:
         worst = max(scored, key=lambda r: r["abs_dpgr"])
         ratio = max(r["abs_dpgr"] / r["half_width"] for r in scored)
-        print(f"\n{len(out['rows'])} cells; largest |dPGR| {worst['abs_dpgr']:.3f} ({worst['cell']}, half-width "
-              f"{worst['half_width']:.3f}); largest |dPGR| / half-width {ratio:.2f}")
+        print(
+            f"\n{len(out['rows'])} cells; largest |dPGR| {worst['abs_dpgr']:.3f} ({worst['cell']}, half-width "
+            f"{worst['half_width']:.3f}); largest |dPGR| / half-width {ratio:.2f}"
+        )
     print("hard predictions changed: " + ", ".join(f"{m} {k} of {out['predictions']}" for m, k in out["flips"].items()))
 
 

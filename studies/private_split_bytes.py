@@ -30,9 +30,15 @@ def measure(task_id: str, wn) -> dict:
     rows = make(wn, groups, random.Random(f"{task_id}/private"))
     table = {hashlib.sha256(f"{r['text']}\0{r['text_pair']}".encode()).hexdigest()[:8]: r["label"] for r in rows}
     packed = lzma.compress(json.dumps(sorted(table.items())).encode(), preset=9)
-    return {"task": task_id, "candidate_groups": len(groups), "candidate_rows": len(rows),
-            "shipped_test_rows": SIZES["test"], "lower_bound_bytes": len(rows) // 8,
-            "xz_table_bytes": len(packed), "folder_cap_bytes": FOLDER_CAP}
+    return {
+        "task": task_id,
+        "candidate_groups": len(groups),
+        "candidate_rows": len(rows),
+        "shipped_test_rows": SIZES["test"],
+        "lower_bound_bytes": len(rows) // 8,
+        "xz_table_bytes": len(packed),
+        "folder_cap_bytes": FOLDER_CAP,
+    }
 
 
 def main() -> None:

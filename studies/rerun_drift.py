@@ -44,8 +44,13 @@ def drift(folder: Path, harness: Harness) -> dict:
                     a, b = np.array(getattr(record.predictions, m)), np.array(getattr(again.predictions, m))
                     worst[m] = max(worst[m], float(np.abs(a - b).max()))
                     flips[m] += int(((a > 0.5) != (b > 0.5)).sum())
-    return {"entry": sub.name, "records": len(done), "seconds": round(time.perf_counter() - start, 1),
-            "max_abs_change": worst, "hard_flips": flips}
+    return {
+        "entry": sub.name,
+        "records": len(done),
+        "seconds": round(time.perf_counter() - start, 1),
+        "max_abs_change": worst,
+        "hard_flips": flips,
+    }
 
 
 def main() -> None:

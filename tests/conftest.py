@@ -63,8 +63,13 @@ def latent_rows(n: int, seed: int, prefix: str) -> list[dict]:
     rng = np.random.default_rng(seed)
     values = rng.normal(size=n)
     return [
-        {"id": f"{prefix}{i}", "text": f"item {prefix}{i} value {v:.3f}", "text_pair": None,
-         "label": int(v > 0), "group": f"g{prefix}{i // 2}"}
+        {
+            "id": f"{prefix}{i}",
+            "text": f"item {prefix}{i} value {v:.3f}",
+            "text_pair": None,
+            "label": int(v > 0),
+            "group": f"g{prefix}{i // 2}",
+        }
         for i, v in enumerate(values)
     ]
 
@@ -85,13 +90,21 @@ def write_toy_task(folder: Path, private: dict | None = None) -> Path:
         "test": write_rows(folder / "data/toy/test.parquet", latent_rows(300, 1, "b")),
     }
     definition = {
-        "id": "toy", "version": 1, "description": "latent-value toy task for tests",
-        "source": {"kind": "files", "build_command": "pytest fixture",
-                   "splits": {s: {"path": f"data/toy/{s}.parquet", "sha256": h} for s, h in shas.items()}},
+        "id": "toy",
+        "version": 1,
+        "description": "latent-value toy task for tests",
+        "source": {
+            "kind": "files",
+            "build_command": "pytest fixture",
+            "splits": {s: {"path": f"data/toy/{s}.parquet", "sha256": h} for s, h in shas.items()},
+        },
         "splits": {"pool": "train", "test": "test"},
         "conversion": {"name": "standard"},
         "sizes": {"pool": 600, "test": 300},
-        "suites": ["toy"], "licence": "CC0-1.0", "citation": "none", "homepage": "none",
+        "suites": ["toy"],
+        "licence": "CC0-1.0",
+        "citation": "none",
+        "homepage": "none",
         **({"private": private} if private else {}),
     }
     (folder / "toy.yaml").write_text(yaml.safe_dump(definition))

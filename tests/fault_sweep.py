@@ -41,8 +41,13 @@ from w2sbench.tasks.task import get_task  # noqa: E402
 def grid() -> Grid:
     ladder = fake_ladder()
     weak, mid, strong = ladder.rungs
-    return Grid([get_task("toy")], ladder, [(weak, strong), (mid, strong)],
-                [make_method("naive"), make_method("naive", {"hard": True})], [0, 1])
+    return Grid(
+        [get_task("toy")],
+        ladder,
+        [(weak, strong), (mid, strong)],
+        [make_method("naive"), make_method("naive", {"hard": True})],
+        [0, 1],
+    )
 
 
 def sweep(root: Path, die_at_write: int | None = None) -> None:

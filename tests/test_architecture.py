@@ -13,7 +13,9 @@ MAX_LINES = 550
 
 def test_import_linter_contracts_are_kept():
     """The layer contract of pyproject.toml: a stage importing a stage above it fails here."""
-    done = subprocess.run([shutil.which("lint-imports"), "--no-cache"], cwd=PACKAGE.parent, capture_output=True, text=True)
+    done = subprocess.run(
+        [shutil.which("lint-imports"), "--no-cache"], cwd=PACKAGE.parent, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout[-3000:]
 
 
@@ -65,6 +67,9 @@ def test_the_cycle_finder_finds_a_circle():
 
 
 def test_no_module_is_too_long():
-    long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
-            if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    long = {
+        str(p.relative_to(PACKAGE)): n
+        for p in PACKAGE.rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
     assert long == {}, f"modules over {MAX_LINES} lines: split them by job"

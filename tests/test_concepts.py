@@ -24,9 +24,15 @@ def definitions(name: str) -> list[str]:
     found = []
     for path in sorted((ROOT / "w2sbench").rglob("*.py")):
         for node in ast.parse(path.read_text()).body:
-            names = ([node.name] if isinstance(node, ast.ClassDef) else
-                     [t.id for t in node.targets if isinstance(t, ast.Name)] if isinstance(node, ast.Assign) else
-                     [node.target.id] if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) else [])
+            names = (
+                [node.name]
+                if isinstance(node, ast.ClassDef)
+                else [t.id for t in node.targets if isinstance(t, ast.Name)]
+                if isinstance(node, ast.Assign)
+                else [node.target.id]
+                if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                else []
+            )
             if name in names:
                 found.append(".".join(path.relative_to(ROOT).with_suffix("").parts))
     return found
@@ -34,8 +40,21 @@ def definitions(name: str) -> list[str]:
 
 def test_the_glossary_names_the_concepts_the_brief_lists():
     named = {n for _, n in glossary_types()}
-    assert {"Task", "Rung", "Ladder", "Cell", "Experiment", "Track", "Result", "Framing", "Regime", "Method",
-            "WeakLabelSet", "Submission", "Entry"} <= named
+    assert {
+        "Task",
+        "Rung",
+        "Ladder",
+        "Cell",
+        "Experiment",
+        "Track",
+        "Result",
+        "Framing",
+        "Regime",
+        "Method",
+        "WeakLabelSet",
+        "Submission",
+        "Entry",
+    } <= named
 
 
 @pytest.mark.parametrize("module,name", glossary_types(), ids=lambda v: v)

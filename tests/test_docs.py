@@ -32,8 +32,9 @@ def _block(text: str, language: str, first_line: str) -> str:
 def test_the_worked_example_of_docs_tasks_md_loads_and_passes_its_audit(tmp_path, monkeypatch):
     guide = (ROOT / "docs" / "tasks.md").read_text()
     (tmp_path / "make_arith_check.py").write_text(_block(guide, "python", "# make_arith_check.py"))
-    out = subprocess.run([sys.executable, "make_arith_check.py"], cwd=tmp_path, capture_output=True, text=True,
-                         timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "make_arith_check.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=True
+    ).stdout
     printed = dict(re.findall(r"^(train|test) \d+ rows, sha256 ([0-9a-f]{64})$", out, flags=re.MULTILINE))
     assert set(printed) == {"train", "test"}
     for line in out.splitlines():
@@ -105,9 +106,12 @@ def test_the_method_of_docs_methods_md_passes_a_mock_run(tmp_path):
     assert all(r.method.name == "confident-half" and r.method.params == {"keep": 0.5} for r in report.results)
 
 
-
 def _fields(model) -> list[str]:
-    return sorted(f.name for f in dataclasses.fields(model)) if dataclasses.is_dataclass(model) else sorted(model.model_fields)
+    return (
+        sorted(f.name for f in dataclasses.fields(model))
+        if dataclasses.is_dataclass(model)
+        else sorted(model.model_fields)
+    )
 
 
 def _conversions() -> list[str]:
@@ -133,11 +137,17 @@ def test_the_guides_name_every_conversion_and_field(guide, names):
 
 
 # Documents the project was built from, which are not in the repository: nothing may point at them.
-OUTSIDE = re.compile(r"research/\w+\.md|\bdatasets\.md|\bfindings\.md|models-offline\.md|rung-probe\.md|DESIGN\.md|/work/shared")
+OUTSIDE = re.compile(
+    r"research/\w+\.md|\bdatasets\.md|\bfindings\.md|models-offline\.md|rung-probe\.md|DESIGN\.md|/work/shared"
+)
 # A builtin method's docstring is part of its source and so of its code hash (methods.api.code_hash):
 # rewording these re-makes every record of the method, so they wait for that re-make.
-HASHED = {"w2sbench/methods/confidence.py", "w2sbench/methods/targets.py", "w2sbench/methods/refinement.py",
-          "w2sbench/core/losses.py"}
+HASHED = {
+    "w2sbench/methods/confidence.py",
+    "w2sbench/methods/targets.py",
+    "w2sbench/methods/refinement.py",
+    "w2sbench/core/losses.py",
+}
 
 
 def test_no_file_points_at_documents_outside_the_repository():
@@ -147,7 +157,11 @@ def test_no_file_points_at_documents_outside_the_repository():
     found = []
     for name in files:
         path = ROOT / name
-        if name in HASHED or name == "tests/test_docs.py" or path.suffix not in {".py", ".md", ".yaml", ".yml", ".toml", ".html", ".txt", ""}:
+        if (
+            name in HASHED
+            or name == "tests/test_docs.py"
+            or path.suffix not in {".py", ".md", ".yaml", ".yml", ".toml", ".html", ".txt", ""}
+        ):
             continue
         try:
             text = path.read_text()

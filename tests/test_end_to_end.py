@@ -24,7 +24,9 @@ def small_gloss(tmp_path, monkeypatch):
     for split, rows in (("train", 300), ("test", 150)):
         target = folder / "data" / "wordnet_gloss" / f"{split}.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pq.read_table(tasks_dir() / "data" / "wordnet_gloss" / f"{split}.parquet").slice(0, rows), target)
+        pq.write_table(
+            pq.read_table(tasks_dir() / "data" / "wordnet_gloss" / f"{split}.parquet").slice(0, rows), target
+        )
         definition["source"]["splits"][split]["sha256"] = sha256_file(target)
     definition["sizes"] = {"pool": 300, "test": 150}
     (folder / "wordnet_gloss.yaml").write_text(yaml.safe_dump(definition))
@@ -37,8 +39,18 @@ def small_gloss(tmp_path, monkeypatch):
 
 def test_run_cold_then_warm_with_real_rungs(small_gloss, monkeypatch):
     results = small_gloss / "results"
-    args = ["run", "--tasks", "wordnet_gloss", "--pairs", "minilm-l3:minilm-l6", "--seeds", "0,1",
-            "--results", str(results), "--no-progress"]
+    args = [
+        "run",
+        "--tasks",
+        "wordnet_gloss",
+        "--pairs",
+        "minilm-l3:minilm-l6",
+        "--seeds",
+        "0,1",
+        "--results",
+        str(results),
+        "--no-progress",
+    ]
     cold = CliRunner().invoke(main, args)
     assert cold.exit_code == 0, cold.output
     assert "wordnet_gloss" in cold.output and "minilm-l3 -> minilm-l6" in cold.output

@@ -46,13 +46,29 @@ def assert_clean(root: Path) -> None:
 
 
 def test_kill_9_at_random_points_then_resume_gives_the_uninterrupted_records(tasks_env, tmp_path):
-    env = {**os.environ, "PYTHONHASHSEED": "0", "HF_DATASETS_CACHE": str(tmp_path / "hf-datasets"),
-           "OMP_NUM_THREADS": "1"}
+    env = {
+        **os.environ,
+        "PYTHONHASHSEED": "0",
+        "HF_DATASETS_CACHE": str(tmp_path / "hf-datasets"),
+        "OMP_NUM_THREADS": "1",
+    }
     seed = int(os.environ.get("W2SBENCH_FAULT_SEED", "20231214"))
     proc = subprocess.run(
-        [sys.executable, str(REPO / "tests" / "fault_sweep.py"), str(tmp_path), "--seed", str(seed),
-         "--kills", "12", "--write-kills", "3"],
-        env=env, capture_output=True, text=True, timeout=280,
+        [
+            sys.executable,
+            str(REPO / "tests" / "fault_sweep.py"),
+            str(tmp_path),
+            "--seed",
+            str(seed),
+            "--kills",
+            "12",
+            "--write-kills",
+            "3",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=280,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads((tmp_path / "summary.json").read_text())

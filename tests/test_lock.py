@@ -43,4 +43,3 @@ def test_the_model_packages_are_pinned_at_the_versions_packaged_py_checks():
     for model in PACKAGED.values():
         for source in model.sources:
             assert pins.get(canonicalize_name(source.package)) == Version(source.version), source.pin
-

@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-SKIPPING = '''
+SKIPPING = """
 import pytest
 
 @pytest.mark.skipif(True, reason="stockfish is not installed")
@@ -20,15 +20,22 @@ def test_engine_b(): pass
 def test_sandbox(): pytest.skip("bubblewrap does not work here")
 
 def test_runs(): pass
-'''
+"""
 
 
 def test_the_run_ends_with_skips_grouped_by_reason(tmp_path):
     (tmp_path / "conftest.py").write_text("from tests.conftest import pytest_terminal_summary  # noqa: F401\n")
     (tmp_path / "test_skipping.py").write_text(SKIPPING)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    ).stdout
     lines = out.splitlines()
     header = next(i for i, line in enumerate(lines) if "3 tests SKIPPED, by reason" in line)
     assert lines[header + 1].split() == ["2", "skipped:", "stockfish", "is", "not", "installed"]

@@ -25,9 +25,12 @@ pytestmark = pytest.mark.slow  # builds a wheel and runs one real experiment (ab
 
 
 def _run(cmd: list, cwd: Path, env: dict | None = None, timeout: int = 1200) -> subprocess.CompletedProcess:
-    out = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
-                         check=False)
-    assert out.returncode == 0, f"{' '.join(map(str, cmd))} exited {out.returncode}:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
+    out = subprocess.run(
+        [str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert out.returncode == 0, (
+        f"{' '.join(map(str, cmd))} exited {out.returncode}:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
+    )
     return out
 
 
@@ -68,7 +71,14 @@ def installed(tmp_path_factory) -> dict:
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("HF_HUB_OFFLINE", "1")
     env.setdefault("TRANSFORMERS_OFFLINE", "1")
-    return {"wheel": wheel, "venv": venv, "python": python, "cli": venv / "bin" / "w2sbench", "cwd": elsewhere, "env": env}
+    return {
+        "wheel": wheel,
+        "venv": venv,
+        "python": python,
+        "cli": venv / "bin" / "w2sbench",
+        "cwd": elsewhere,
+        "env": env,
+    }
 
 
 def test_the_wheel_carries_every_task_file_ladder_track_and_template(installed):
@@ -84,11 +94,17 @@ def test_the_wheel_carries_every_task_file_ladder_track_and_template(installed):
 
 def test_the_venv_imports_the_installed_wheel_not_the_checkout(installed):
     out = _run(
-        [installed["python"], "-c",
-         ("import w2sbench, w2sbench.core.paths as p; print(w2sbench.__file__); print(p.tasks_dir())\n"
-          "from w2sbench.models.ladder import all_ladders; from w2sbench.running.tracks import all_tracks\n"
-          "print(','.join(all_ladders())); print(','.join(all_tracks()))")],
-        cwd=installed["cwd"], env=installed["env"],
+        [
+            installed["python"],
+            "-c",
+            (
+                "import w2sbench, w2sbench.core.paths as p; print(w2sbench.__file__); print(p.tasks_dir())\n"
+                "from w2sbench.models.ladder import all_ladders; from w2sbench.running.tracks import all_tracks\n"
+                "print(','.join(all_ladders())); print(','.join(all_tracks()))"
+            ),
+        ],
+        cwd=installed["cwd"],
+        env=installed["env"],
     )
     module, tasks, ladders, tracks = out.stdout.split()
     assert ladders.split(",") == sorted(p.stem for p in (ROOT / "w2sbench/models/ladders").glob("*.yaml"))
@@ -115,15 +131,31 @@ def test_run_from_an_unrelated_folder_reproduces_the_reference_record(installed,
     record of the same experiment (same key), score for score and prediction for prediction."""
     results = tmp_path / "results"
     out = _run(
-        [installed["cli"], "run", "--tasks", "wordnet_wic", "--pairs", "minilm-l3:mpnet-base", "--seeds", "0",
-         "--results", results, "--no-progress"],
-        cwd=installed["cwd"], env=installed["env"],
+        [
+            installed["cli"],
+            "run",
+            "--tasks",
+            "wordnet_wic",
+            "--pairs",
+            "minilm-l3:mpnet-base",
+            "--seeds",
+            "0",
+            "--results",
+            results,
+            "--no-progress",
+        ],
+        cwd=installed["cwd"],
+        env=installed["env"],
     )
     assert "wordnet_wic" in out.stdout and "1 result records" in out.stdout
     (record_file,) = results.glob("*.json")
     record = json.loads(record_file.read_text())
     assert (record["task"]["id"], record["weak"]["name"], record["strong"]["name"], record["seed"]) == (
-        "wordnet_wic", "minilm-l3", "mpnet-base", 0)
+        "wordnet_wic",
+        "minilm-l3",
+        "mpnet-base",
+        0,
+    )
     reference = json.loads((ROOT / "submissions" / "naive" / "results" / record_file.name).read_text())
     assert record["key"] == reference["key"]
     exact = ("acc_weak", "acc_w2s", "acc_ceiling", "pgr", "agreement")

@@ -28,8 +28,12 @@ def _tokenizer(texts):
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    tok.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=400, special_tokens=["<pad>", "<eos>"],
-                                                       initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    tok.train_from_iterator(
+        texts,
+        trainers.BpeTrainer(
+            vocab_size=400, special_tokens=["<pad>", "<eos>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+        ),
+    )
     return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="<eos>")
 
 
@@ -43,9 +47,17 @@ def tiny_lm_dirs(tmp_path_factory):
     dirs = {}
     for name, hidden in (("tiny-lm-s", 16), ("tiny-lm-l", 48)):
         torch.manual_seed(0)
-        config = LlamaConfig(vocab_size=len(tok), hidden_size=hidden, intermediate_size=2 * hidden,
-                             num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
-                             max_position_embeddings=256, pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
+        config = LlamaConfig(
+            vocab_size=len(tok),
+            hidden_size=hidden,
+            intermediate_size=2 * hidden,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            max_position_embeddings=256,
+            pad_token_id=tok.pad_token_id,
+            eos_token_id=tok.eos_token_id,
+        )
         folder = tmp_path_factory.mktemp(name)
         LlamaForCausalLM(config).save_pretrained(folder)
         tok.save_pretrained(folder)
@@ -54,11 +66,20 @@ def tiny_lm_dirs(tmp_path_factory):
 
 
 def tiny_rung(name: str, folder: str) -> Rung:
-    return Rung(name=name, model=folder, unpinned_reason="a test model in a temporary folder",
-                kind="causal_lm", pooling="last_token", max_length=128)
+    return Rung(
+        name=name,
+        model=folder,
+        unpinned_reason="a test model in a temporary folder",
+        kind="causal_lm",
+        pooling="last_token",
+        max_length=128,
+    )
 
 
 @pytest.fixture(scope="session")
 def tiny_lm_ladder(tiny_lm_dirs) -> Ladder:
-    return Ladder(name="tiny-lm", description="two tiny random Llama models (tests)",
-                  rungs=[tiny_rung(n, d) for n, d in tiny_lm_dirs.items()])
+    return Ladder(
+        name="tiny-lm",
+        description="two tiny random Llama models (tests)",
+        rungs=[tiny_rung(n, d) for n, d in tiny_lm_dirs.items()],
+    )

@@ -19,8 +19,21 @@ def test_run_cache_option_also_holds_prepared_models(tasks_env, tmp_path, monkey
     monkeypatch.setattr("w2sbench.running.sweep.run_grid", fake_run_grid)
     flag = tmp_path / "flag-cache"
     out = CliRunner().invoke(
-        main, ["run", "--tasks", "toy", "--pairs", "minilm-l3:mpnet-base", "--seeds", "0", "--cache", str(flag),
-               "--results", str(tmp_path / "results"), "--no-progress"],
+        main,
+        [
+            "run",
+            "--tasks",
+            "toy",
+            "--pairs",
+            "minilm-l3:mpnet-base",
+            "--seeds",
+            "0",
+            "--cache",
+            str(flag),
+            "--results",
+            str(tmp_path / "results"),
+            "--no-progress",
+        ],
     )
     assert out.exit_code == 0, out.output
     assert seen["workspace"] == flag.resolve()

@@ -63,8 +63,21 @@ def test_tasks_audit_exits_nonzero_on_a_surface_leak(tasks_env, tmp_path):
 
 
 def test_a_generative_task_on_an_encoder_ladder_is_a_clear_error(tmp_path):
-    out = CliRunner().invoke(main, ["run", "--tasks", "chess_first_move", "--pairs", "minilm-l3:minilm-l6",
-                                    "--seeds", "0", "--results", str(tmp_path), "--no-progress"])
+    out = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--tasks",
+            "chess_first_move",
+            "--pairs",
+            "minilm-l3:minilm-l6",
+            "--seeds",
+            "0",
+            "--results",
+            str(tmp_path),
+            "--no-progress",
+        ],
+    )
     assert out.exit_code == 2 and "Traceback" not in out.output
     assert "rung minilm-l3 is an encoder: a generative task needs causal language models" in out.output
 

@@ -32,7 +32,19 @@ def test_the_environment_variable_names_the_mirror_too(tmp_path, monkeypatch):
 
 def test_a_hub_task_missing_from_the_mirror_names_its_folder(tmp_path):
     (tmp_path / "boolq").mkdir()
-    out = CliRunner().invoke(main, ["run", "--tasks", "glue_sst2", "--seeds", "0", "--data-dir", str(tmp_path),
-                                    "--results", str(tmp_path / "results")])
+    out = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--tasks",
+            "glue_sst2",
+            "--seeds",
+            "0",
+            "--data-dir",
+            str(tmp_path),
+            "--results",
+            str(tmp_path / "results"),
+        ],
+    )
     assert out.exit_code == DataError.exit_code, out.output
     assert "no folder glue_sst2/ for task glue_sst2" in out.output

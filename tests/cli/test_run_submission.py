@@ -20,8 +20,21 @@ def test_run_accepts_a_submission_folder_beside_a_builtin_method(tasks_env, tmp_
     monkeypatch.setenv("W2SBENCH_CACHE", str(tmp_path / "cache"))
     folder = write_submission(tmp_path / "mine", "my-naive", method_source("my-naive"), tracks=("offline-quick",))
     out = CliRunner().invoke(
-        main, ["run", "--tasks", "toy", "--pairs", "weak:strong", "--seeds", "0", "--methods", f"naive,{folder}",
-               "--results", str(tmp_path / "results"), "--no-progress"],
+        main,
+        [
+            "run",
+            "--tasks",
+            "toy",
+            "--pairs",
+            "weak:strong",
+            "--seeds",
+            "0",
+            "--methods",
+            f"naive,{folder}",
+            "--results",
+            str(tmp_path / "results"),
+            "--no-progress",
+        ],
     )
     assert out.exit_code == 0, out.output
     assert "my-naive" in out.output and "2 result records" in out.output

@@ -182,11 +182,23 @@ def test_entropy_is_differentiable_and_maximal_at_one_half():
     assert logits.grad.abs().max().item() < 1e-7  # the maximum is a stationary point
 
 
-@pytest.mark.parametrize("loss", [AuxConfidence(), OpenAILogConf(), ProductTarget(), ReverseCrossEntropy(),
-                                  ConfidenceWeighted(), AdaptiveConfidence(), EntropyRegularized()])
+@pytest.mark.parametrize(
+    "loss",
+    [
+        AuxConfidence(),
+        OpenAILogConf(),
+        ProductTarget(),
+        ReverseCrossEntropy(),
+        ConfidenceWeighted(),
+        AdaptiveConfidence(),
+        EntropyRegularized(),
+    ],
+)
 def test_every_loss_takes_a_batch_of_one_and_hard_labels(loss):
-    for logits, targets in [(torch.tensor([[0.3, -0.2]]), torch.tensor([1.0])),
-                            (torch.randn(5, 2), torch.tensor([0.0, 1.0, 1.0, 0.0, 1.0]))]:
+    for logits, targets in [
+        (torch.tensor([[0.3, -0.2]]), torch.tensor([1.0])),
+        (torch.randn(5, 2), torch.tensor([0.0, 1.0, 1.0, 0.0, 1.0])),
+    ]:
         logits = logits.clone().requires_grad_(True)
         value = loss(logits, targets, 0.5)
         assert value.shape == () and torch.isfinite(value)

@@ -96,7 +96,9 @@ def test_resamples_where_the_gap_vanishes_are_reported_not_hidden():
 
 def test_resampled_accuracy_hand_computed():
     """Counts and seed weights applied by hand: seeds (0, 0) and examples (0, 0, 2) on one resample."""
-    res = Resamples(seeds=np.array([[2.0, 0.0]], dtype=np.float32), examples=np.array([[2.0, 0.0, 1.0]], dtype=np.float32))
+    res = Resamples(
+        seeds=np.array([[2.0, 0.0]], dtype=np.float32), examples=np.array([[2.0, 0.0, 1.0]], dtype=np.float32)
+    )
     correct = np.array([[1, 0, 0], [1, 1, 1]])  # seed 0 right on example 0 only
     assert res.per_seed_accuracy(correct)[:, 0].tolist() == pytest.approx([2 / 3, 1.0])
     assert res.seed_mean(res.per_seed_accuracy(correct)).tolist() == pytest.approx([2 / 3])

@@ -19,7 +19,9 @@ def _folder_state(folder):
 
 
 def test_compare_on_a_corrupted_folder_writes_nothing_and_says_how_to_repair(tasks_env, tmp_path):
-    run_grid(workspace(tmp_path), grid([make_method("naive"), make_method("naive", {"hard": True})]), show_progress=False)
+    run_grid(
+        workspace(tmp_path), grid([make_method("naive"), make_method("naive", {"hard": True})]), show_progress=False
+    )
     folder = tmp_path / "results"
     victim = sorted(folder.glob("*.json"))[0]
     record = json.loads(victim.read_text())

@@ -50,7 +50,10 @@ def seed_cache(cache_dir: Path, repo_id: str, folder: Path, commit: str, refs: t
         pointer.parent.mkdir(parents=True, exist_ok=True)
         _create_symlink(str(blob), str(pointer), new_blob=True)
         entries[rel] = TreeCacheEntry(
-            size=len(data), blob_id=git_hash(data), lfs_sha256=sha256 if lfs else None, lfs_size=len(data) if lfs else None
+            size=len(data),
+            blob_id=git_hash(data),
+            lfs_sha256=sha256 if lfs else None,
+            lfs_size=len(data) if lfs else None,
         )
     write_tree_cache(str(storage), commit, entries)
     for ref in refs:
@@ -96,7 +99,10 @@ class StandIn:
                 self.send_response(status)
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)) if "Content-Length" not in (headers or {}) else headers["Content-Length"])
+                self.send_header(
+                    "Content-Length",
+                    str(len(body)) if "Content-Length" not in (headers or {}) else headers["Content-Length"],
+                )
                 self.end_headers()
                 if not head:
                     self.wfile.write(body)
@@ -172,7 +178,10 @@ class StandIn:
             if body.get("type") != "dataset":
                 h._json(400, {"error": "stand-in serves dataset repositories only"})
             elif repo_id in self.repos:
-                h._json(409, {"error": "You already created this dataset repo", "url": f"{self.endpoint}/datasets/{repo_id}"})
+                h._json(
+                    409,
+                    {"error": "You already created this dataset repo", "url": f"{self.endpoint}/datasets/{repo_id}"},
+                )
             else:
                 self.repos[repo_id] = _Repo()
                 h._json(200, {"url": f"{self.endpoint}/datasets/{repo_id}", "name": repo_id})
@@ -205,8 +214,15 @@ class StandIn:
                 return True
             files = repo.commits[commit]
             if method == "GET" and action == "revision":
-                h._json(200, {"id": f"{org}/{name}", "sha": commit, "private": False,
-                              "siblings": [{"rfilename": p} for p in sorted(files)]})
+                h._json(
+                    200,
+                    {
+                        "id": f"{org}/{name}",
+                        "sha": commit,
+                        "private": False,
+                        "siblings": [{"rfilename": p} for p in sorted(files)],
+                    },
+                )
                 return True
             if method == "GET" and action == "tree":
                 prefix = "/".join(parts[6:])
@@ -214,11 +230,20 @@ class StandIn:
                 return True
             if method == "POST" and action == "preupload":
                 body = json.loads(h._body())
-                h._json(200, {"files": [
-                    {"path": f["path"], "uploadMode": "regular", "shouldIgnore": False,
-                     "oid": git_hash(files[f["path"]]) if f["path"] in files else None}
-                    for f in body["files"]
-                ]})
+                h._json(
+                    200,
+                    {
+                        "files": [
+                            {
+                                "path": f["path"],
+                                "uploadMode": "regular",
+                                "shouldIgnore": False,
+                                "oid": git_hash(files[f["path"]]) if f["path"] in files else None,
+                            }
+                            for f in body["files"]
+                        ]
+                    },
+                )
                 return True
             if method == "POST" and action == "commit":
                 new = dict(files)
@@ -238,8 +263,14 @@ class StandIn:
                         h._json(400, {"error": f"stand-in: unsupported commit operation {key}"})
                         return True
                 oid = repo._commit(new, message, branch=rev)
-                h._json(200, {"commitUrl": f"{self.endpoint}/datasets/{org}/{name}/commit/{oid}",
-                              "commitOid": oid, "success": True})
+                h._json(
+                    200,
+                    {
+                        "commitUrl": f"{self.endpoint}/datasets/{org}/{name}/commit/{oid}",
+                        "commitOid": oid,
+                        "success": True,
+                    },
+                )
                 return True
             return False
         if len(parts) >= 6 and parts[0] == "datasets" and parts[3] == "resolve" and method in ("HEAD", "GET"):
@@ -256,7 +287,16 @@ class StandIn:
                 h.end_headers()
                 return True
             etag = hashlib.sha256(data).hexdigest() if path.endswith(LFS_SUFFIXES) else git_hash(data)
-            h._send(200, data, {"X-Repo-Commit": commit, "ETag": f'"{etag}"', "Content-Length": str(len(data)),
-                                "Content-Type": "application/octet-stream"}, head=(method == "HEAD"))
+            h._send(
+                200,
+                data,
+                {
+                    "X-Repo-Commit": commit,
+                    "ETag": f'"{etag}"',
+                    "Content-Length": str(len(data)),
+                    "Content-Type": "application/octet-stream",
+                },
+                head=(method == "HEAD"),
+            )
             return True
         return False

@@ -104,13 +104,17 @@ def test_a_run_on_pulled_labels_trains_no_supervisor(exported, tmp_path, monkeyp
         return original(self, kind, task, rung, seed, compute)
 
     monkeypatch.setattr(Workspace, "_trained", no_weak_training)
-    consumer = Workspace(tmp_path / "consumer" / "cache", tmp_path / "consumer" / "results",
-                         encoder_factory=FakeEncoder, weak_label_source=load_folder(out))
+    consumer = Workspace(
+        tmp_path / "consumer" / "cache",
+        tmp_path / "consumer" / "results",
+        encoder_factory=FakeEncoder,
+        weak_label_source=load_folder(out),
+    )
     pulled = run_grid(consumer, grid, show_progress=False)
     # the weak rung's model was never needed: no feature of it was computed
     assert not consumer.features(ladder.rungs[0]).folder.exists()
     assert consumer.features(ladder.rungs[2]).folder.exists()
-    for a, b in zip(trained, pulled):
+    for a, b in zip(trained, pulled, strict=False):
         assert a.predictions.weak == b.predictions.weak
         assert a.scores == b.scores
         assert a.key != b.key, "pulled labels must not share result records with trained ones"
@@ -127,7 +131,7 @@ def _rewrite_table(out, entry_index: int, transform) -> None:
     digest = hashlib.sha256(buf.getvalue()).hexdigest()
     cols = table.to_pydict()
     for role in ROLES:
-        ids = [i for i, r in zip(cols["id"], cols["role"]) if r == role]
+        ids = [i for i, r in zip(cols["id"], cols["role"], strict=False) if r == role]
         entry["rows"][role] = len(ids)
         entry["ids_sha256"][role] = hashlib.sha256("\n".join(ids).encode()).hexdigest()
     entry["sha256"] = manifest["files"][entry["path"]] = digest
@@ -216,7 +220,9 @@ def test_export_refuses_a_generative_task(tmp_path):
 
     ladder = get_ladder("gpt2")
     with pytest.raises(W2SError, match="chess_first_move is generative"):
-        export_labels(workspace(tmp_path), [get_task("chess_first_move")], ladder, ladder.rungs[:1], [0], tmp_path / "out")
+        export_labels(
+            workspace(tmp_path), [get_task("chess_first_move")], ladder, ladder.rungs[:1], [0], tmp_path / "out"
+        )
     assert not (tmp_path / "out").exists()
 
 

@@ -110,8 +110,11 @@ def test_weak_labels_reference_must_name_a_repo_and_revision(ref):
 
 
 def _cache_files(storage) -> set[str]:
-    return {str(p.relative_to(storage)) for p in storage.rglob("*") if (p.is_file() or p.is_symlink())
-            and ".locks" not in p.parts and "trees" not in p.parts}
+    return {
+        str(p.relative_to(storage))
+        for p in storage.rglob("*")
+        if (p.is_file() or p.is_symlink()) and ".locks" not in p.parts and "trees" not in p.parts
+    }
 
 
 def test_push_then_pull_round_trip_through_a_local_stand_in(exported, tmp_path, online, monkeypatch):
@@ -203,9 +206,23 @@ def test_run_weak_labels_from_an_export_folder_offline_names_the_set_in_every_re
     shutil.copytree(out, copy)
     sources = set()
     for i, folder in enumerate((out, copy)):
-        done = CliRunner().invoke(main, ["run", "--tasks", "toy", "--pairs", "weak:strong", "--seeds", "0",
-                                         "--weak-labels", str(folder), "--results", str(tmp_path / f"r{i}"),
-                                         "--no-progress"])
+        done = CliRunner().invoke(
+            main,
+            [
+                "run",
+                "--tasks",
+                "toy",
+                "--pairs",
+                "weak:strong",
+                "--seeds",
+                "0",
+                "--weak-labels",
+                str(folder),
+                "--results",
+                str(tmp_path / f"r{i}"),
+                "--no-progress",
+            ],
+        )
         assert done.exit_code == 0, done.output
         [record] = [json.loads(p.read_text()) for p in (tmp_path / f"r{i}").glob("*.json")]
         assert record["provenance"]["weak_labels"]["manifest_sha256"] == digest

@@ -53,16 +53,36 @@ def records(tmp_path_factory):
 
     base = tmp_path_factory.mktemp("lb")
     folder = base / "tasks"
-    shas = {"train": write_rows(folder / "data/toy/train.parquet", latent_rows(600, 0, "a")),
-            "test": write_rows(folder / "data/toy/test.parquet", latent_rows(300, 1, "b"))}
-    (folder / "toy.yaml").write_text(yaml.safe_dump({
-        "id": "toy", "version": 1, "description": "toy", "conversion": {"name": "standard"},
-        "source": {"kind": "files", "build_command": "fixture",
-                   "splits": {s: {"path": f"data/toy/{s}.parquet", "sha256": h} for s, h in shas.items()}},
-        "splits": {"pool": "train", "test": "test"}, "sizes": {"pool": 600, "test": 300}, "suites": ["toy"],
-        "licence": "CC0-1.0", "citation": "none", "homepage": "none"}))
-    methods = {"naive": make_method("naive"), "naive-hard": make_method("naive", {"hard": True}),
-               "gt-peek": GroundTruthPeek()}
+    shas = {
+        "train": write_rows(folder / "data/toy/train.parquet", latent_rows(600, 0, "a")),
+        "test": write_rows(folder / "data/toy/test.parquet", latent_rows(300, 1, "b")),
+    }
+    (folder / "toy.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "id": "toy",
+                "version": 1,
+                "description": "toy",
+                "conversion": {"name": "standard"},
+                "source": {
+                    "kind": "files",
+                    "build_command": "fixture",
+                    "splits": {s: {"path": f"data/toy/{s}.parquet", "sha256": h} for s, h in shas.items()},
+                },
+                "splits": {"pool": "train", "test": "test"},
+                "sizes": {"pool": 600, "test": 300},
+                "suites": ["toy"],
+                "licence": "CC0-1.0",
+                "citation": "none",
+                "homepage": "none",
+            }
+        )
+    )
+    methods = {
+        "naive": make_method("naive"),
+        "naive-hard": make_method("naive", {"hard": True}),
+        "gt-peek": GroundTruthPeek(),
+    }
     out = {}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("W2SBENCH_TASKS", str(folder))
@@ -87,7 +107,9 @@ def make_root(tmp_path: Path, records, entries=("naive", "naive-hard", "gt-peek"
         for f in records[name]:
             shutil.copy(f, folder / "results" / f.name)
     # naive beats the fake encoder's ceiling (flagged by submissions.review): accepted, as a maintainer would
-    accepted = {n: sorted({Result.model_validate_json(f.read_bytes()).method.code_hash for f in records[n]}) for n in entries}
+    accepted = {
+        n: sorted({Result.model_validate_json(f.read_bytes()).method.code_hash for f in records[n]}) for n in entries
+    }
     (root / "reviewed.yaml").write_text(json.dumps({"accepted": accepted}))
     return root
 
@@ -95,8 +117,9 @@ def make_root(tmp_path: Path, records, entries=("naive", "naive-hard", "gt-peek"
 def test_rows_ranks_oracles_and_plots(records, tmp_path):
     lb = build_leaderboard(make_root(tmp_path, records), TRACKS)
     [board] = lb.boards
-    assert [r.name for r in board.rows] == sorted([r.name for r in board.rows], key=lambda n: [
-        r.rank for r in board.rows if r.name == n][0])
+    assert [r.name for r in board.rows] == sorted(
+        [r.name for r in board.rows], key=lambda n: [r.rank for r in board.rows if r.name == n][0]
+    )
     assert {r.name for r in board.rows} == {"naive", "naive-hard"}
     assert [r.name for r in board.oracle_rows] == ["gt-peek"] and board.oracle_rows[0].rank is None
     for r in board.rows:
@@ -122,8 +145,9 @@ def test_compare_and_the_board_agree_on_every_number_they_share(records, tmp_pat
 
     root = make_root(tmp_path, records)
     [board] = build_leaderboard(root, TRACKS).boards
-    results = [r for name in ("naive", "naive-hard", "gt-peek")
-               for r in read_records(root / name / "results")[0].values()]
+    results = [
+        r for name in ("naive", "naive-hard", "gt-peek") for r in read_records(root / name / "results")[0].values()
+    ]
     rows = {c.method: c for c in compare_methods(results).rows}
     for row in board.rows + board.oracle_rows:
         c = rows[{"naive": "naive", "naive-hard": "naive(hard=True)", "gt-peek": "test-gt-peek"}[row.name]]
@@ -149,13 +173,16 @@ def test_incomplete_entries_are_listed_never_averaged(records, tmp_path):
     assert "naive-hard](../submissions/naive-hard/): 1/4 records" in md
 
 
-@pytest.mark.parametrize("breakage,problem", [
-    ("metadata-unknown-field", "unknown field 'homepage'"),
-    ("metadata-missing-field", "missing field 'licence'"),
-    ("corrupt-record", "not a valid result record"),
-    ("edited-record", "checksum mismatch"),
-    ("unknown-track", "unknown track(s) nope"),
-])
+@pytest.mark.parametrize(
+    "breakage,problem",
+    [
+        ("metadata-unknown-field", "unknown field 'homepage'"),
+        ("metadata-missing-field", "missing field 'licence'"),
+        ("corrupt-record", "not a valid result record"),
+        ("edited-record", "checksum mismatch"),
+        ("unknown-track", "unknown track(s) nope"),
+    ],
+)
 def test_a_bad_entry_is_listed_and_nothing_else_changes(records, tmp_path, breakage, problem):
     import yaml
 
@@ -262,9 +289,17 @@ def test_the_page_renders_in_a_real_browser(records, tmp_path):
     write(generate(root, tracks), tmp_path / "leaderboard")
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 f"--user-data-dir={tmp_path / 'chrome-profile'}", "--window-size=1280,2000"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'chrome-profile'}",
+        "--window-size=1280,2000",
+    ):
         options.add_argument(flag)
     driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
@@ -279,7 +314,9 @@ def test_the_page_renders_in_a_real_browser(records, tmp_path):
         first_row = driver.find_element(By.CSS_SELECTOR, "table.ranked tr.entry")
         assert first_row.location["y"] + first_row.size["height"] < 800
         rows = driver.find_elements(By.CSS_SELECTOR, "table.ranked tr.entry")
-        assert [r.get_attribute("data-name") for r in rows] == [r.name for r in build_leaderboard(root, TRACKS).boards[0].rows]
+        assert [r.get_attribute("data-name") for r in rows] == [
+            r.name for r in build_leaderboard(root, TRACKS).boards[0].rows
+        ]
         assert len(driver.find_elements(By.CSS_SELECTOR, "table.oracle tr.entry")) == 1
         plots = driver.find_elements(By.CSS_SELECTOR, "#track-toy svg.plot")
         assert len(plots) == 3
@@ -322,4 +359,6 @@ def test_the_main_board_comes_first_with_its_summary_line(records, tmp_path):
     assert line.endswith(f"; {len(b.rows)} entries ranked on {len(b.scored_cells)} cells of 1 task.")
     assert summary(lb.boards[1]) == "side: no entry ranked yet."
     md = markdown(lb)
-    assert md.index("## toy") < md.index("## side") and f"**{summary(b)}**".replace("[", "\\[") in md.replace("\\]", "]")
+    assert md.index("## toy") < md.index("## side") and f"**{summary(b)}**".replace("[", "\\[") in md.replace(
+        "\\]", "]"
+    )

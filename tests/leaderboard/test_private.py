@@ -42,8 +42,10 @@ from w2sbench.submissions.review import load_reviewed
 from w2sbench.tasks.private import example_order, folder_of
 
 SECRET = "maintainers-only-0123456789"
-TRACKS = {"toy-private": toy_track("toy-private", seeds=(0, 1)).model_copy(update={"private": True}),
-          "toy": toy_track()}
+TRACKS = {
+    "toy-private": toy_track("toy-private", seeds=(0, 1)).model_copy(update={"private": True}),
+    "toy": toy_track(),
+}
 
 
 def code(text: str) -> int:
@@ -91,8 +93,10 @@ def board_env(tmp_path_factory):
         _registry.cache_clear()
         root = base / "submissions"
         harness = toy_harness(base / "cache", TRACKS, unsandboxed=True, time_limit_s=120)
-        folders = [write_submission(root, "naive", builtin="naive", tracks=("toy-private",)),
-                   write_submission(root, "exfil", method_source("exfil", body=EXFILTRATE), tracks=("toy-private",))]
+        folders = [
+            write_submission(root, "naive", builtin="naive", tracks=("toy-private",)),
+            write_submission(root, "exfil", method_source("exfil", body=EXFILTRATE), tracks=("toy-private",)),
+        ]
         for f in folders:
             evaluate(f, harness, show_progress=False)
         accept_all(root)
@@ -100,9 +104,14 @@ def board_env(tmp_path_factory):
         rescore(root, "toy-private", harness, SECRET, out=out, show_progress=False)
         mirror = folder_of(SECRET, base / "cache" / "private") / "toy"
         rows = pq.read_table(mirror / "test.parquet").to_pydict()
-        yield {"root": root, "out": out, "harness": harness, "base": base,
-               "full": full_records_dir(SECRET, harness, TRACKS["toy-private"]),
-               "truth": {code(t): y for t, y in zip(rows["text"], rows["label"])}}
+        yield {
+            "root": root,
+            "out": out,
+            "harness": harness,
+            "base": base,
+            "full": full_records_dir(SECRET, harness, TRACKS["toy-private"]),
+            "truth": {code(t): y for t, y in zip(rows["text"], rows["label"], strict=False)},
+        }
     _registry.cache_clear()
 
 
@@ -121,9 +130,16 @@ def test_an_exfiltrating_entry_decodes_nothing_from_its_committed_records(board_
         assert decode(text) == {}
         record = json.loads(text)
         where = {".".join(w.split(".")[:3]) for w in floats(record)}  # a few aggregates, nothing per example
-        assert where <= {".scores.acc_weak", ".scores.acc_w2s", ".scores.acc_ceiling", ".scores.pgr", ".scores.pgr_ci",
-                         ".scores.agreement", ".provenance.budget"}
-        assert "predictions" not in record and "\"labels\"" not in text and "timings_s" not in record
+        assert where <= {
+            ".scores.acc_weak",
+            ".scores.acc_w2s",
+            ".scores.acc_ceiling",
+            ".scores.pgr",
+            ".scores.pgr_ci",
+            ".scores.agreement",
+            ".provenance.budget",
+        }
+        assert "predictions" not in record and '"labels"' not in text and "timings_s" not in record
         assert record["correct"]["order"] == "keyed"
         assert all(set(record["correct"][m]) <= {"0", "1"} for m in ("weak", "w2s", "ceiling"))
 
@@ -178,8 +194,10 @@ def test_the_board_gives_the_full_records_numbers(board_env, tmp_path):
     same, keyed = board(split), board(board_env["out"])
 
     def numbers(b, intervals=True):
-        return [(r.name, r.pgr, r.acc_w2s, r.agreement_wrong, *((r.ci, r.rank, r.per_strong) if intervals else ()))
-                for r in b.rows]
+        return [
+            (r.name, r.pgr, r.acc_w2s, r.agreement_wrong, *((r.ci, r.rank, r.per_strong) if intervals else ()))
+            for r in b.rows
+        ]
 
     assert numbers(reference) and numbers(same) == numbers(reference)
     assert numbers(keyed, intervals=False) == numbers(reference, intervals=False)
@@ -187,8 +205,9 @@ def test_the_board_gives_the_full_records_numbers(board_env, tmp_path):
 
 def test_the_commitment_opens_with_the_secret_and_that_full_record_only(board_env):
     full = next(iter(read_records(board_env["full"] / "exfil")[0].values()))
-    committed = next(p for p in read_private(board_env["out"] / "toy-private" / "exfil")[0].values()
-                     if p.key == full.key)
+    committed = next(
+        p for p in read_private(board_env["out"] / "toy-private" / "exfil")[0].values() if p.key == full.key
+    )
     assert committed.commitment.salted and opens(committed, full, SECRET)
     assert not opens(committed, full, "another-secret-0123456789")
     changed = full.model_copy(update={"timings_s": {**full.timings_s, "method_s": 0.0}})

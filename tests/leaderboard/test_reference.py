@@ -20,8 +20,18 @@ from w2sbench.leaderboard.board import build_leaderboard
 from w2sbench.running.tracks import Track
 
 N = 400
-TRACK = Track(name="toy", title="toy track", status="provisional", description="hand-made records", suite="toy",
-              tasks=["a"], ladder="fake", pairs=["weak:strong"], seeds=[0, 1], time_limit_s=60)
+TRACK = Track(
+    name="toy",
+    title="toy track",
+    status="provisional",
+    description="hand-made records",
+    suite="toy",
+    tasks=["a"],
+    ladder="fake",
+    pairs=["weak:strong"],
+    seeds=[0, 1],
+    time_limit_s=60,
+)
 TRACKS = {"toy": TRACK}
 
 
@@ -31,8 +41,18 @@ def write_entry(root, name, w2s, ceiling=360, seeds=TRACK.seeds, params=None):
     first = lambda k: np.arange(N) < k  # noqa: E731
     labels = np.random.default_rng(7).integers(0, 2, N)
     for seed in seeds:
-        store.write(record("a", seed, labels, correct_on(labels, first(280)), correct_on(labels, first(w2s)),
-                           correct_on(labels, first(ceiling)), params=params, ladder="fake"))
+        store.write(
+            record(
+                "a",
+                seed,
+                labels,
+                correct_on(labels, first(280)),
+                correct_on(labels, first(w2s)),
+                correct_on(labels, first(ceiling)),
+                params=params,
+                ladder="fake",
+            )
+        )
 
 
 @pytest.fixture
@@ -49,8 +69,10 @@ def test_the_reference_is_submissions_naive_never_a_copy(root):
     rows = {r.name: r for r in board.rows}
     assert rows["naive"].pgr == pytest.approx(0.5) and rows["hard"].pgr == pytest.approx(0.6)
     assert rows["atk-forge"].pgr == pytest.approx(0.5)  # its own ceiling is not read
-    assert board.notes == ["atk-forge: weak-supervisor or ceiling predictions differ from naive's in 2 experiment(s) "
-                           "(another environment or harness version?)"]
+    assert board.notes == [
+        "atk-forge: weak-supervisor or ceiling predictions differ from naive's in 2 experiment(s) "
+        "(another environment or harness version?)"
+    ]
     md = generate(root, TRACKS)["README.md"].decode()
     assert "Weak and ceiling accuracies from naive's records" in md and "from atk-forge's records" not in md
 

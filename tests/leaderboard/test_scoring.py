@@ -19,8 +19,18 @@ from w2sbench.leaderboard.board import build_leaderboard
 from w2sbench.running.tracks import Track
 
 N = 400
-TRACK = Track(name="toy", title="toy track", status="provisional", description="hand-made records", suite="toy",
-              tasks=["a", "b"], ladder="fake", pairs=["weak:strong", "weak:mid"], seeds=[0, 1], time_limit_s=60)
+TRACK = Track(
+    name="toy",
+    title="toy track",
+    status="provisional",
+    description="hand-made records",
+    suite="toy",
+    tasks=["a", "b"],
+    ladder="fake",
+    pairs=["weak:strong", "weak:mid"],
+    seeds=[0, 1],
+    time_limit_s=60,
+)
 
 
 def write_entry(root, name, params, w2s_strong, w2s_mid):
@@ -31,9 +41,19 @@ def write_entry(root, name, params, w2s_strong, w2s_mid):
         labels = np.random.default_rng(len(task)).integers(0, 2, N)
         for strong, ceiling, w2s in (("strong", 360, w2s_strong), ("mid", 282, w2s_mid)):
             for seed in TRACK.seeds:
-                store.write(record(task, seed, labels, correct_on(labels, first(280)), correct_on(labels, first(w2s)),
-                                   correct_on(labels, first(ceiling)), params=params, strong_name=strong,
-                                   ladder="fake"))
+                store.write(
+                    record(
+                        task,
+                        seed,
+                        labels,
+                        correct_on(labels, first(280)),
+                        correct_on(labels, first(w2s)),
+                        correct_on(labels, first(ceiling)),
+                        params=params,
+                        strong_name=strong,
+                        ladder="fake",
+                    )
+                )
 
 
 @pytest.fixture
@@ -47,7 +67,10 @@ def test_cells_without_a_clear_gap_leave_the_board_and_every_entry_is_ranked(roo
     [board] = build_leaderboard(root, {"toy": TRACK}).boards
     assert board.reference == "naive"
     assert board.scored_cells == [Cell("a", "weak", "strong", "fake"), Cell("b", "weak", "strong", "fake")]
-    assert [g.cell for g in board.excluded_cells] == [Cell("a", "weak", "mid", "fake"), Cell("b", "weak", "mid", "fake")]
+    assert [g.cell for g in board.excluded_cells] == [
+        Cell("a", "weak", "mid", "fake"),
+        Cell("b", "weak", "mid", "fake"),
+    ]
     assert all(g.gap == pytest.approx(0.005) and g.interval.low < 0.02 and not g.kept for g in board.excluded_cells)
     rows = {r.name: r for r in board.rows}
     assert rows["naive"].pgr == pytest.approx(0.5) and rows["hard"].pgr == pytest.approx(0.6)
@@ -61,8 +84,9 @@ def test_cells_without_a_clear_gap_leave_the_board_and_every_entry_is_ranked(roo
 def test_the_board_states_its_rules(root):
     files = generate(root, {"toy": TRACK})
     md, page = files["README.md"].decode(), files["index.html"].decode()
-    assert ("Cells left out (the 95% interval of the harness's gap on the test set does not lie above 0.02): "
-            "a weak->mid") in md
+    assert (
+        "Cells left out (the 95% interval of the harness's gap on the test set does not lie above 0.02): a weak->mid"
+    ) in md
     assert "cells kept by the harness's gap on the test set" in md
     assert "Seeds: 2, the same seeds on every task; the bootstrap draws them with replacement, 3 distinct" in md
     assert "Holm-corrected across every pair of ranked entries" in md and "2 of 4 cells kept" in md
@@ -75,18 +99,36 @@ def test_a_held_out_track_keeps_the_cells_its_held_out_gaps_clear_whatever_the_t
     from w2sbench.running import held_out_gaps
 
     def cell(task, strong, low):
-        return {"task": task, "weak": "weak", "strong": strong, "acc_weak": 0.6, "acc_ceiling": 0.7, "gap": 0.1,
-                "low": low, "high": 0.2, "n_validation": 500}
+        return {
+            "task": task,
+            "weak": "weak",
+            "strong": strong,
+            "acc_weak": 0.6,
+            "acc_ceiling": 0.7,
+            "gap": 0.1,
+            "low": low,
+            "high": 0.2,
+            "n_validation": 500,
+        }
 
     # on held-out data weak -> mid is clear and weak -> strong is not: the opposite of the test gaps
-    table = {"ladder": "fake", "seeds": [100], "split": "validation", "numerics": "fp32", "data": {},
-             "cells": [cell(t, "strong", 0.01) for t in "ab"] + [cell(t, "mid", 0.05) for t in "ab"]}
+    table = {
+        "ladder": "fake",
+        "seeds": [100],
+        "split": "validation",
+        "numerics": "fp32",
+        "data": {},
+        "cells": [cell(t, "strong", 0.01) for t in "ab"] + [cell(t, "mid", 0.05) for t in "ab"],
+    }
     path = tmp_path / "held_out_gaps.json"
     path.write_text(json.dumps(table))
     monkeypatch.setattr(held_out_gaps, "committed_path", lambda: path)
     track = TRACK.model_copy(update={"keep_cells": "held-out-gap"})
     [board] = build_leaderboard(root, {"toy": track}).boards
     assert board.scored_cells == [Cell("a", "weak", "mid", "fake"), Cell("b", "weak", "mid", "fake")]
-    assert [g.cell for g in board.excluded_cells] == [Cell("a", "weak", "strong", "fake"), Cell("b", "weak", "strong", "fake")]
+    assert [g.cell for g in board.excluded_cells] == [
+        Cell("a", "weak", "strong", "fake"),
+        Cell("b", "weak", "strong", "fake"),
+    ]
     md = generate(root, {"toy": track})["README.md"].decode()
     assert "cells kept by the gap of the harness's reference heads on validation splits of unreported seeds" in md

@@ -35,8 +35,9 @@ class RecordingStudent:
         return np.stack([self._features[i] for i in inputs.ids])
 
     def fit(self, inputs, targets, loss=soft_cross_entropy, *, config=None, select=None):
-        self.calls.append({"inputs": inputs, "targets": np.array(targets, dtype=np.float64),
-                           "loss": loss, "select": select})
+        self.calls.append(
+            {"inputs": inputs, "targets": np.array(targets, dtype=np.float64), "loss": loss, "select": select}
+        )
         return lambda x: np.asarray(self.output(x.ids), dtype=np.float64)
 
 
@@ -48,9 +49,13 @@ def context(student, weak, *, intermediates=(), validation_weak=None, validation
     weak = np.asarray(weak, dtype=np.float64)
     validation_weak = np.asarray(validation_weak if validation_weak is not None else [0.2, 0.8], dtype=np.float64)
     fields = dict(
-        student=student, transfer=inputs(len(weak)), weak_labels=weak,
-        validation=inputs(len(validation_weak), "v"), validation_weak_labels=validation_weak,
-        intermediates=tuple(intermediates), seed=seed,
+        student=student,
+        transfer=inputs(len(weak)),
+        weak_labels=weak,
+        validation=inputs(len(validation_weak), "v"),
+        validation_weak_labels=validation_weak,
+        intermediates=tuple(intermediates),
+        seed=seed,
     )
     if validation_labels is not None:
         return OracleContext(**fields, validation_labels=np.asarray(validation_labels, dtype=np.float64))

@@ -5,7 +5,7 @@ import sys
 
 from w2sbench.methods.api import helpers_of, source_hash
 
-MODULE = '''
+MODULE = """
 from dataclasses import dataclass
 
 from w2sbench.core.losses import soft_cross_entropy
@@ -37,7 +37,7 @@ class WithLoss(UsesCode):
 
     def fit(self, ctx):
         return helper
-'''
+"""
 
 
 def load_module(tmp_path, offset: int, tag: str):

@@ -66,10 +66,16 @@ def test_entropy_reg_is_differentiable_entropy():
     assert logits.grad.abs().sum().item() > 0.1  # the CE part is stationary at y = p; H(p) is not
 
 
-@pytest.mark.parametrize("name,params", [
-    ("aux-conf", {"alpha_max": 1.5}), ("aux-conf", {"warmup": -0.1}), ("aux-conf-openai", {"aux_coef": 2.0}),
-    ("adaptconf", {"temperature": 0.0}), ("entropy-reg", {"alpha_max": -1.0}),
-])
+@pytest.mark.parametrize(
+    "name,params",
+    [
+        ("aux-conf", {"alpha_max": 1.5}),
+        ("aux-conf", {"warmup": -0.1}),
+        ("aux-conf-openai", {"aux_coef": 2.0}),
+        ("adaptconf", {"temperature": 0.0}),
+        ("entropy-reg", {"alpha_max": -1.0}),
+    ],
+)
 def test_bad_parameters_are_user_errors(name, params):
     with pytest.raises(W2SError, match=name):
         make_method(name, params)

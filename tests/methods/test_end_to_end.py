@@ -12,7 +12,11 @@ from w2sbench.protocol.workspace import Workspace
 from w2sbench.running.sweep import run_grid
 
 FINETUNE_ONLY = {"generative-ft", "few-shot-weak", "ft-weak-lp-gt"}
-GENERATIVE = {"sft-naive", "sft-conf-filter", "sft-bootstrap"}  # generative tasks: tests/generative, tests/methods/test_sft.py
+GENERATIVE = {
+    "sft-naive",
+    "sft-conf-filter",
+    "sft-bootstrap",
+}  # generative tasks: tests/generative, tests/methods/test_sft.py
 
 # (name, params, lowest acceptable acc_w2s - acc_weak)
 CASES = [

@@ -57,8 +57,11 @@ def tiny_encoder(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("tiny-bert")
     torch.manual_seed(0)
-    BertModel(BertConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-                         max_position_embeddings=64)).save_pretrained(folder)
+    BertModel(
+        BertConfig(
+            hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, max_position_embeddings=64
+        )
+    ).save_pretrained(folder)
     AutoTokenizer.from_pretrained(_tokenizer_dir()).save_pretrained(folder)
     rung = Rung(name="tiny-bert", model="test/tiny-bert", unpinned_reason="test double", max_length=32)
     return rung, str(folder)
@@ -72,12 +75,27 @@ def tiny_llama(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tiny-llama")
     tok = AutoTokenizer.from_pretrained(_tokenizer_dir())
     torch.manual_seed(0)
-    LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                                 num_key_value_heads=2, intermediate_size=64, max_position_embeddings=512,
-                                 pad_token_id=tok.pad_token_id)).save_pretrained(folder)
+    LlamaForCausalLM(
+        LlamaConfig(
+            vocab_size=len(tok),
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            num_key_value_heads=2,
+            intermediate_size=64,
+            max_position_embeddings=512,
+            pad_token_id=tok.pad_token_id,
+        )
+    ).save_pretrained(folder)
     tok.save_pretrained(folder)
-    rung = Rung(name="tiny-llama", model="test/tiny-llama", unpinned_reason="test double", kind="causal_lm",
-                pooling="last_token", max_length=32)
+    rung = Rung(
+        name="tiny-llama",
+        model="test/tiny-llama",
+        unpinned_reason="test double",
+        kind="causal_lm",
+        pooling="last_token",
+        max_length=32,
+    )
     return rung, str(folder)
 
 
@@ -89,7 +107,13 @@ def student_of(fixture, config=FAST, seed=0) -> FinetuneStudent:
 def test_defaults_are_the_papers_recipe():
     c = FinetuneConfig()
     assert (c.epochs, c.batch_size, c.optimizer, c.weight_decay, c.lr_schedule, c.warmup_steps) == (
-        2, 32, "adam", 0.0, "cosine", 0)
+        2,
+        32,
+        "adam",
+        0.0,
+        "cosine",
+        0,
+    )
     assert not c.lora and not c.train_dropout
     assert c.learning_rate(124_000_000) == 5e-5 and c.learning_rate(355_000_000) == 5e-5  # gpt2, gpt2-medium
     assert c.learning_rate(774_000_000) == 1e-5 and c.learning_rate(7_000_000_000) == 1e-5
@@ -145,8 +169,9 @@ def gradients(student: FinetuneStudent, config: FinetuneConfig) -> dict[str, tor
     model.train()
     with torch.no_grad():
         model.head.weight.copy_(torch.linspace(-1, 1, model.head.weight.numel()).view_as(model.head.weight))
-    student.train_step(model, student.tokenize(inputs, config), torch.tensor([0.9, 0.2, 0.7, 0.4]),
-                       AuxConfidence(), 0.5, config)
+    student.train_step(
+        model, student.tokenize(inputs, config), torch.tensor([0.9, 0.2, 0.7, 0.4]), AuxConfidence(), 0.5, config
+    )
     return {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
 
 
@@ -183,8 +208,11 @@ def test_lora_trains_adapters_and_head_only(tiny_encoder):
     model = s.fit(inputs, labels)
     trainable = {n for n, p in model.model.named_parameters() if p.requires_grad}
     assert trainable and all("lora_" in n or n == "head.weight" for n in trainable)
-    base = {k.replace("backbone.base_model.model.", "").replace(".base_layer", ""): v
-            for k, v in model.model.state_dict().items() if "lora_" not in k and not k.startswith("head")}
+    base = {
+        k.replace("backbone.base_model.model.", "").replace(".base_layer", ""): v
+        for k, v in model.model.state_dict().items()
+        if "lora_" not in k and not k.startswith("head")
+    }
     for k, v in before.items():
         assert torch.equal(base[k], v), k
 
@@ -221,19 +249,33 @@ def test_features_are_the_frozen_backbone_and_cached(tiny_encoder):
     assert s.features(pairs).shape == (2, 32)  # pairs are encoded jointly
 
 
-@pytest.mark.parametrize("name,params", [
-    ("naive", {}), ("aux-conf", {}), ("early-stop", {}), ("knn-relabel", {"k": 3}),
-    ("unsupervised", {}), ("bootstrap", {"folds": 2}), ("conf-filter", {}),
-])
+@pytest.mark.parametrize(
+    "name,params",
+    [
+        ("naive", {}),
+        ("aux-conf", {}),
+        ("early-stop", {}),
+        ("knn-relabel", {"k": 3}),
+        ("unsupervised", {}),
+        ("bootstrap", {"folds": 2}),
+        ("conf-filter", {}),
+    ],
+)
 def test_methods_run_unchanged_on_a_finetune_student(tiny_encoder, name, params):
     strong = student_of(tiny_encoder, FinetuneConfig(epochs=1, batch_size=8, minibatch_size=4, lr=1e-3))
     mid = student_of(tiny_encoder, FinetuneConfig(epochs=1, batch_size=8, minibatch_size=8, lr=1e-3), seed=1)
     transfer, labels = sentiment(16)
     validation, _ = sentiment(6, seed=1, prefix="v")
     test, _ = sentiment(5, seed=2, prefix="u")
-    ctx = MethodContext(student=strong, transfer=transfer, weak_labels=np.clip(labels, 0.2, 0.8),
-                        validation=validation, validation_weak_labels=np.full(6, 0.6),
-                        intermediates=(mid,), seed=0)
+    ctx = MethodContext(
+        student=strong,
+        transfer=transfer,
+        weak_labels=np.clip(labels, 0.2, 0.8),
+        validation=validation,
+        validation_weak_labels=np.full(6, 0.6),
+        intermediates=(mid,),
+        seed=0,
+    )
     p = make_method(name, params).fit(ctx)(test)
     assert p.shape == (5,) and np.all((p >= 0) & (p <= 1))
 
@@ -254,6 +296,7 @@ def test_the_smallest_packaged_encoder_learns_a_tiny_task():
 
 
 # --- generative fine-tuning and few-shot prompting ------------------------------------------
+
 
 def lm_loss(student: FinetuneStudent, texts: list[str]) -> float:
     lm = student.load_causal_lm().eval()
@@ -285,8 +328,15 @@ def test_generative_ft_method_end_to_end(tiny_llama):
     s = student_of(tiny_llama)
     transfer, labels = sentiment(16)
     test, _ = sentiment(5, seed=2, prefix="u")
-    ctx = MethodContext(student=s, transfer=transfer, weak_labels=np.clip(labels, 0.2, 0.8), validation=test,
-                        validation_weak_labels=np.full(5, 0.5), intermediates=(), seed=0)
+    ctx = MethodContext(
+        student=s,
+        transfer=transfer,
+        weak_labels=np.clip(labels, 0.2, 0.8),
+        validation=test,
+        validation_weak_labels=np.full(5, 0.5),
+        intermediates=(),
+        seed=0,
+    )
     p = make_method("generative-ft", {"lr": 1e-3}).fit(ctx)(test)
     assert p.shape == (5,) and np.all((p >= 0) & (p <= 1))
 
@@ -304,8 +354,15 @@ def test_few_shot_weak_prompts_with_hard_weak_labels(tiny_llama):
     transfer, labels = sentiment(12)
     weak = np.where(labels == 1, 0.7, 0.2)
     test, _ = sentiment(5, seed=2, prefix="u")
-    ctx = MethodContext(student=s, transfer=transfer, weak_labels=weak, validation=test,
-                        validation_weak_labels=np.full(5, 0.5), intermediates=(), seed=0)
+    ctx = MethodContext(
+        student=s,
+        transfer=transfer,
+        weak_labels=weak,
+        validation=test,
+        validation_weak_labels=np.full(5, 0.5),
+        intermediates=(),
+        seed=0,
+    )
     predictor = make_method("few-shot-weak", {"k": 4}).fit(ctx)
     prompt = predictor.prompts(test.subset([0]))[0]
     assert prompt.count("\nAnswer: Yes\n\n") == 2 and prompt.count("\nAnswer: No\n\n") == 2
@@ -326,8 +383,15 @@ def test_finetune_only_methods_refuse_the_probe_regime_and_encoders(tiny_encoder
         make_method(name).fit(context(RecordingStudent(), [0.9, 0.1]))
     encoder = student_of(tiny_encoder)
     transfer, labels = sentiment(4)
-    ctx = MethodContext(student=encoder, transfer=transfer, weak_labels=labels, validation=transfer,
-                        validation_weak_labels=labels, intermediates=(), seed=0)
+    ctx = MethodContext(
+        student=encoder,
+        transfer=transfer,
+        weak_labels=labels,
+        validation=transfer,
+        validation_weak_labels=labels,
+        intermediates=(),
+        seed=0,
+    )
     with pytest.raises(W2SError, match="causal language model"):
         make_method(name).fit(ctx)
 
@@ -336,8 +400,14 @@ def test_loss_value_is_logged_by_the_step(tiny_encoder):
     s = student_of(tiny_encoder, FinetuneConfig(batch_size=4, minibatch_size=2, max_length=16))
     inputs, _ = sentiment(4)
     model = s.build(s.config)
-    value = s.train_step(model, s.tokenize(inputs), torch.tensor([0.5, 0.5, 0.5, 0.5]),
-                         lambda logits, y, progress: logits.sum() * 0 + math.log(2), 0.0, s.config)
+    value = s.train_step(
+        model,
+        s.tokenize(inputs),
+        torch.tensor([0.5, 0.5, 0.5, 0.5]),
+        lambda logits, y, progress: logits.sum() * 0 + math.log(2),
+        0.0,
+        s.config,
+    )
     assert value == pytest.approx(math.log(2))
 
 
@@ -350,9 +420,16 @@ def test_ft_weak_lp_gt_probes_the_weakly_tuned_backbone_with_validation_ground_t
     test, _ = sentiment(6, seed=2, prefix="u")
 
     def ctx(validation_labels):
-        return OracleContext(student=strong, transfer=transfer, weak_labels=np.clip(labels, 0.2, 0.8),
-                             validation=validation, validation_weak_labels=np.full(12, 0.6),
-                             intermediates=(), seed=0, validation_labels=validation_labels)
+        return OracleContext(
+            student=strong,
+            transfer=transfer,
+            weak_labels=np.clip(labels, 0.2, 0.8),
+            validation=validation,
+            validation_weak_labels=np.full(12, 0.6),
+            intermediates=(),
+            seed=0,
+            validation_labels=validation_labels,
+        )
 
     method = make_method("ft-weak-lp-gt")
     assert method.oracle

@@ -38,7 +38,8 @@ def test_conf_reweight_weights_by_weak_confidence():
     logits = torch.tensor([[0.0, math.log(3.0)], [5.0, -5.0]])
     # the 0.5 label has weight 0: the loss is the first example's CE alone
     assert loss(logits, torch.tensor([0.9, 0.5])).item() == pytest.approx(
-        -(0.9 * math.log(0.75) + 0.1 * math.log(0.25)), abs=1e-6)
+        -(0.9 * math.log(0.75) + 0.1 * math.log(0.25)), abs=1e-6
+    )
 
 
 def test_knn_labels_by_hand():

@@ -23,11 +23,20 @@ class RecordingLM:
 
 
 def context(weak, intermediates=()) -> GenerativeContext:
-    prompts = Prompts(tuple(f"p{i}" for i in range(len(weak))), tuple("x" for _ in weak),
-                      tuple(tuple(str(j) for j in range(len(w))) for w in weak))
-    return GenerativeContext(student=RecordingLM(), transfer=prompts, weak_labels=tuple(np.array(w) for w in weak),
-                             validation=prompts, validation_weak_labels=tuple(np.array(w) for w in weak),
-                             intermediates=tuple(intermediates), seed=0)
+    prompts = Prompts(
+        tuple(f"p{i}" for i in range(len(weak))),
+        tuple("x" for _ in weak),
+        tuple(tuple(str(j) for j in range(len(w))) for w in weak),
+    )
+    return GenerativeContext(
+        student=RecordingLM(),
+        transfer=prompts,
+        weak_labels=tuple(np.array(w) for w in weak),
+        validation=prompts,
+        validation_weak_labels=tuple(np.array(w) for w in weak),
+        intermediates=tuple(intermediates),
+        seed=0,
+    )
 
 
 WEAK = [[0.1, 0.9], [0.5, 0.2, 0.3], [0.05, 0.05, 0.9], [0.4, 0.6]]

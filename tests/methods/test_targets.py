@@ -33,8 +33,10 @@ def test_reverse_ce_weight_one_is_pure_reverse_ce():
     assert loss(logits, torch.tensor([0.4])).item() == pytest.approx(expected, abs=1e-6)
 
 
-@pytest.mark.parametrize("name,params", [("product-loss", {"alpha": -1.0}), ("reverse-ce", {"weight": 1.5}),
-                                         ("reverse-ce", {"log_floor": 1.0})])
+@pytest.mark.parametrize(
+    "name,params",
+    [("product-loss", {"alpha": -1.0}), ("reverse-ce", {"weight": 1.5}), ("reverse-ce", {"log_floor": 1.0})],
+)
 def test_bad_parameters_are_user_errors(name, params):
     with pytest.raises(W2SError, match=name):
         make_method(name, params)

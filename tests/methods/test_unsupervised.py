@@ -29,8 +29,12 @@ def test_first_principal_direction_oriented_by_weak_labels():
 
 def test_orient_none_ignores_the_weak_labels_entirely():
     labels, feats = latent_features()
-    a = make_method("unsupervised", {"orient": "none"}).fit(context(RecordingStudent(features=feats), np.full(200, 0.9)))
-    b = make_method("unsupervised", {"orient": "none"}).fit(context(RecordingStudent(features=feats), np.full(200, 0.1)))
+    a = make_method("unsupervised", {"orient": "none"}).fit(
+        context(RecordingStudent(features=feats), np.full(200, 0.9))
+    )
+    b = make_method("unsupervised", {"orient": "none"}).fit(
+        context(RecordingStudent(features=feats), np.full(200, 0.1))
+    )
     pa, pb = a(inputs(200)), b(inputs(200))
     assert np.array_equal(pa, pb)
     assert np.all((pa >= 0) & (pa <= 1))

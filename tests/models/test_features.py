@@ -91,8 +91,12 @@ def test_a_process_pool_fills_the_same_bits(tmp_path):
 @pytest.mark.slow
 def test_ray_workers_fill_the_same_bits(tmp_path):
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(sys.path)}})
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(sys.path)}},
+    )
     try:
         fill = ray.remote(_fill_in_worker)
         ray.get([fill.remote(str(tmp_path / "ray"), TASK_B), fill.remote(str(tmp_path / "ray"), TASK_A)])

@@ -24,8 +24,9 @@ def test_regime_and_its_settings_change_every_key(tasks_env, tmp_path):
     exp = Experiment(get_task("toy"), ladder, ladder.rungs[0], ladder.rungs[1], make_method("naive"), 0)
     probe = Workspace(tmp_path, tmp_path).experiment_key(exp)
     tuned = Workspace(tmp_path, tmp_path, regime="finetune").experiment_key(exp)
-    tuned_lora = Workspace(tmp_path, tmp_path, regime="finetune",
-                           finetune_config=FinetuneConfig(lora=True)).experiment_key(exp)
+    tuned_lora = Workspace(
+        tmp_path, tmp_path, regime="finetune", finetune_config=FinetuneConfig(lora=True)
+    ).experiment_key(exp)
     assert len({probe, tuned, tuned_lora}) == 3
 
 
@@ -35,8 +36,13 @@ def test_finetune_regime_end_to_end_on_packaged_rungs(tasks_env, tmp_path, monke
     data = tasks_env / "data" / "small"
     write_rows(data / "train.parquet", latent_rows(64, 0, "a"))
     write_rows(data / "test.parquet", latent_rows(32, 1, "b"))
-    ws = Workspace(tmp_path / "cache", tmp_path / "results", local_data={"toy": data}, regime="finetune",
-                   finetune_config=FinetuneConfig(epochs=1, batch_size=16, minibatch_size=16))
+    ws = Workspace(
+        tmp_path / "cache",
+        tmp_path / "results",
+        local_data={"toy": data},
+        regime="finetune",
+        finetune_config=FinetuneConfig(epochs=1, batch_size=16, minibatch_size=16),
+    )
     ladder = get_ladder("embedded")
     exp = Experiment(get_task("toy"), ladder, ladder.rungs[0], ladder.rungs[1], make_method("naive"), 0)
     result = run_experiment(ws, exp)

@@ -14,7 +14,9 @@ def test_every_shipped_ladder_validates_and_is_pinned_or_packaged():
             if rung.kind == "engine":  # no weights to pin: a search, defined by its budget
                 assert rung.unpinned_reason and (rung.nodes or rung.plies), f"{ladder.name}/{rung.name}"
                 continue
-            assert rung.packaged or rung.revision or rung.weights, f"{ladder.name}/{rung.name} is neither packaged nor pinned"
+            assert rung.packaged or rung.revision or rung.weights, (
+                f"{ladder.name}/{rung.name} is neither packaged nor pinned"
+            )
 
 
 def test_embedded_ladder_has_mpnet_on_top_and_three_pairs():

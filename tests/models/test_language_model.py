@@ -17,15 +17,16 @@ pytestmark = pytest.mark.usefixtures("one_thread")  # tiny language models: one 
 
 @pytest.fixture
 def small(tiny_lm_dirs):
-    return LanguageModel(tiny_rung("tiny-lm-s", tiny_lm_dirs["tiny-lm-s"]), 0,
-                         FinetuneConfig(epochs=1, batch_size=8, minibatch_size=4))
+    return LanguageModel(
+        tiny_rung("tiny-lm-s", tiny_lm_dirs["tiny-lm-s"]), 0, FinetuneConfig(epochs=1, batch_size=8, minibatch_size=4)
+    )
 
 
 def test_cached_choice_scores_equal_a_full_forward_pass(small):
     prompts = Prompts.of(chess_prompts(3))
     model = small.pretrained()
     scores = model.log_likelihoods(prompts)
-    for prompt, choices, got in zip(prompts.prompts, prompts.choices, scores):
+    for prompt, choices, got in zip(prompts.prompts, prompts.choices, scores, strict=False):
         context = small.prompt_ids(prompt)
         expected = []
         for choice in choices:
@@ -48,10 +49,13 @@ def test_fitting_teaches_the_targets(tiny_lm_dirs):
     """Trained hard on 12 prompts, the larger tiny model picks their targets far above chance."""
     examples = chess_prompts(12)
     prompts, answers = Prompts.of(examples), answers_of(examples)
-    large = LanguageModel(tiny_rung("tiny-lm-l", tiny_lm_dirs["tiny-lm-l"]), 0,
-                          FinetuneConfig(epochs=40, batch_size=12, minibatch_size=12, lr=3e-3))
-    before = np.mean([d.argmax() == a for d, a in zip(large.pretrained()(prompts), answers)])
-    after = np.mean([d.argmax() == a for d, a in zip(large.fit(prompts, answers)(prompts), answers)])
+    large = LanguageModel(
+        tiny_rung("tiny-lm-l", tiny_lm_dirs["tiny-lm-l"]),
+        0,
+        FinetuneConfig(epochs=40, batch_size=12, minibatch_size=12, lr=3e-3),
+    )
+    before = np.mean([d.argmax() == a for d, a in zip(large.pretrained()(prompts), answers, strict=False)])
+    after = np.mean([d.argmax() == a for d, a in zip(large.fit(prompts, answers)(prompts), answers, strict=False)])
     assert after >= 0.5 > before + 0.2
 
 

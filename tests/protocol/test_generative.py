@@ -66,8 +66,11 @@ class Broken(Method):
     framing = "generative"
 
     def fit(self, ctx):
-        bad = {"shape": lambda p: [np.ones(2) / 2 for _ in p.choices], "nan": lambda p: [np.full(len(c), np.nan) for c in p.choices],
-               "count": lambda p: []}[self.answer]
+        bad = {
+            "shape": lambda p: [np.ones(2) / 2 for _ in p.choices],
+            "nan": lambda p: [np.full(len(c), np.nan) for c in p.choices],
+            "count": lambda p: [],
+        }[self.answer]
         return bad
 
 
@@ -99,16 +102,18 @@ def test_the_method_sees_prompts_and_weak_distributions_never_answers(tiny_lm_la
     assert ctx.transfer.ids != transfer.ids  # opaque (protocol.blind)
     assert not hasattr(ctx, "validation_labels") and not hasattr(ctx, "unlabeled")
     assert not any(hasattr(v, "answer") or hasattr(v, "answers") for v in vars(ctx).values())
-    for dist, e in zip(ctx.weak_labels, splits.transfer):
+    for dist, e in zip(ctx.weak_labels, splits.transfer, strict=False):
         assert dist.shape == (len(e.choices),) and abs(dist.sum() - 1) < 1e-6 and not dist.flags.writeable
     truth = [np.eye(len(e.choices))[e.answer] for e in splits.transfer]
-    assert not all(np.allclose(d, t) for d, t in zip(ctx.weak_labels, truth))  # soft, and not the truth
+    assert not all(np.allclose(d, t) for d, t in zip(ctx.weak_labels, truth, strict=False))  # soft, and not the truth
     # predicting the first choice everywhere scores the rate at which the answer is listed first
     assert r.scores.acc_w2s == np.mean([e.answer == 0 for e in splits.test])
 
 
-@pytest.mark.parametrize("answer,match", [("shape", "expected \\(\\d+,\\)"), ("nan", "not a probability"),
-                                          ("count", "0 predictions for a batch of")])
+@pytest.mark.parametrize(
+    "answer,match",
+    [("shape", "expected \\(\\d+,\\)"), ("nan", "not a probability"), ("count", "0 predictions for a batch of")],
+)
 def test_bad_predictions_name_the_method(tiny_lm_ladder, workspace, answer, match):
     with pytest.raises(W2SError, match=f"broken-generative.*{match}"):
         run_grid(workspace(), grid(tiny_lm_ladder, [Broken(answer)]), show_progress=False)
@@ -123,7 +128,7 @@ def test_an_ensemble_supervisor_averages_its_members(tiny_lm_ladder, workspace):
 
     members = [test_distributions(r) for r in tiny_lm_ladder.rungs]
     both = test_distributions(Ensemble(members=tuple(tiny_lm_ladder.rungs)))
-    for a, b, mean in zip(*members, both):
+    for a, b, mean in zip(*members, both, strict=False):
         np.testing.assert_allclose(mean, (a + b) / 2)
 
 
@@ -143,6 +148,6 @@ def test_ragged_distributions_survive_the_cache_format():
     examples = [Prompt("a", "x", ("1", "2"), 0), Prompt("b", "y", ("1", "2", "3"), 2)]
     rows = [np.array([0.3, 0.7]), np.array([0.2, 0.3, 0.5])]
     back = unpadded(padded(rows), examples)
-    assert all(np.array_equal(x, y) for x, y in zip(back, rows))
+    assert all(np.array_equal(x, y) for x, y in zip(back, rows, strict=False))
     assert check_distributions(back, Prompts.of(examples), "m")[1].tolist() == [0.2, 0.3, 0.5]
     assert get_ladder("gpt2").rungs[0].kind == "causal_lm"  # the paper-scale ladder the task is meant for

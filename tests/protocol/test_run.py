@@ -133,17 +133,25 @@ class Broken(Method):
     output: str = "nan"
 
     def fit(self, ctx):
-        outputs = {"nan": lambda n: np.full(n, np.nan), "shape": lambda n: np.zeros(n + 1),
-                   "range": lambda n: np.full(n, 1.5)}
+        outputs = {
+            "nan": lambda n: np.full(n, np.nan),
+            "shape": lambda n: np.zeros(n + 1),
+            "range": lambda n: np.full(n, 1.5),
+        }
         if self.output == "crash":
             raise RuntimeError("boom")
         return lambda inputs: outputs[self.output](len(inputs))
 
 
-@pytest.mark.parametrize("output,message", [
-    ("nan", "NaN"), ("shape", r"returned 3\d predictions for a batch of"), ("range", r"outside \[0, 1\]"),
-    ("crash", "crashed.*boom"),
-])
+@pytest.mark.parametrize(
+    "output,message",
+    [
+        ("nan", "NaN"),
+        ("shape", r"returned 3\d predictions for a batch of"),
+        ("range", r"outside \[0, 1\]"),
+        ("crash", "crashed.*boom"),
+    ],
+)
 def test_bad_method_output_is_a_clear_error_and_writes_nothing(tasks_env, tmp_path, output, message):
     ws = workspace(tmp_path)
     ladder = fake_ladder()

@@ -11,7 +11,9 @@ from w2sbench.tasks.task import get_task
 def test_shared_caches_load_task_data_once(tasks_env, tmp_path, monkeypatch):
     loads = []
     real = workspace_module.load_task_data
-    monkeypatch.setattr(workspace_module, "load_task_data", lambda task, local=None: loads.append(task.id) or real(task, local))
+    monkeypatch.setattr(
+        workspace_module, "load_task_data", lambda task, local=None: loads.append(task.id) or real(task, local)
+    )
     shared = Caches()
     first = Workspace(tmp_path / "cache", tmp_path / "a", encoder_factory=FakeEncoder, caches=shared)
     second = Workspace(tmp_path / "cache", tmp_path / "b", encoder_factory=FakeEncoder, caches=shared)

@@ -24,12 +24,28 @@ def correct_on(labels: np.ndarray, right: np.ndarray) -> list[float]:
     return np.where(np.asarray(right, dtype=bool), labels, 1 - labels).astype(float).tolist()
 
 
-def record(task: str, seed: int, labels, weak, w2s, ceiling, method: str = "naive", params: dict | None = None,
-           weak_name: str = "weak", strong_name: str = "strong", oracle: bool = False, ladder: str = "toy") -> Result:
+def record(
+    task: str,
+    seed: int,
+    labels,
+    weak,
+    w2s,
+    ceiling,
+    method: str = "naive",
+    params: dict | None = None,
+    weak_name: str = "weak",
+    strong_name: str = "strong",
+    oracle: bool = False,
+    ladder: str = "toy",
+) -> Result:
     """A sealed record whose scores are computed from the given predictions."""
     labels = [int(v) for v in labels]
-    acc = {m: accuracy(np.asarray(p), np.asarray(labels)) for m, p in (("weak", weak), ("w2s", w2s), ("ceiling", ceiling))}
-    key = hashlib.sha256(f"{task}/{weak_name}/{strong_name}/{method}/{sorted((params or {}).items())}/{seed}".encode()).hexdigest()
+    acc = {
+        m: accuracy(np.asarray(p), np.asarray(labels)) for m, p in (("weak", weak), ("w2s", w2s), ("ceiling", ceiling))
+    }
+    key = hashlib.sha256(
+        f"{task}/{weak_name}/{strong_name}/{method}/{sorted((params or {}).items())}/{seed}".encode()
+    ).hexdigest()
     r = Result(
         key=key,
         task=TaskRef(id=task, version=1, data_revision="toy", n_test=len(labels)),
@@ -38,13 +54,30 @@ def record(task: str, seed: int, labels, weak, w2s, ceiling, method: str = "naiv
         method=MethodRef(name=method, params=params or {}, code_hash="toy", oracle=oracle),
         seed=seed,
         ladder=ladder,
-        scores=Scores(acc_weak=acc["weak"], acc_w2s=acc["w2s"], acc_ceiling=acc["ceiling"], auroc_weak=None,
-                      auroc_w2s=None, auroc_ceiling=None, pgr=pgr(acc["w2s"], acc["weak"], acc["ceiling"]),
-                      pgr_ci=(None, None), pgr_auroc=None, agreement={"supervisor_wrong": None}),
-        predictions=Predictions(ids_sha256=f"{task}-ids", labels=labels, weak=list(weak), w2s=list(w2s),
-                                ceiling=list(ceiling)),
+        scores=Scores(
+            acc_weak=acc["weak"],
+            acc_w2s=acc["w2s"],
+            acc_ceiling=acc["ceiling"],
+            auroc_weak=None,
+            auroc_w2s=None,
+            auroc_ceiling=None,
+            pgr=pgr(acc["w2s"], acc["weak"], acc["ceiling"]),
+            pgr_ci=(None, None),
+            pgr_auroc=None,
+            agreement={"supervisor_wrong": None},
+        ),
+        predictions=Predictions(
+            ids_sha256=f"{task}-ids", labels=labels, weak=list(weak), w2s=list(w2s), ceiling=list(ceiling)
+        ),
         timings_s={},
-        provenance=Provenance(w2sbench="toy", python="3", libraries={}, git_revision=None, config_hash="toy",
-                              regime="probe", budget={"epochs": 5}),
+        provenance=Provenance(
+            w2sbench="toy",
+            python="3",
+            libraries={},
+            git_revision=None,
+            config_hash="toy",
+            regime="probe",
+            budget={"epochs": 5},
+        ),
     )
     return r.model_copy(update={"sha256": r.content_sha256()})

@@ -19,8 +19,19 @@ LABELS = np.random.default_rng(3).integers(0, 2, N)
 
 def cell_records(task, strong, w2s_right, ceiling_right=360, method="naive"):
     first = lambda k: np.arange(N) < k  # noqa: E731
-    return [record(task, seed, LABELS, correct_on(LABELS, first(280)), correct_on(LABELS, first(w2s_right)),
-                   correct_on(LABELS, first(ceiling_right)), method=method, strong_name=strong) for seed in (0, 1)]
+    return [
+        record(
+            task,
+            seed,
+            LABELS,
+            correct_on(LABELS, first(280)),
+            correct_on(LABELS, first(w2s_right)),
+            correct_on(LABELS, first(ceiling_right)),
+            method=method,
+            strong_name=strong,
+        )
+        for seed in (0, 1)
+    ]
 
 
 def test_naive_pgr_is_tested_over_tasks_and_a_missing_entry_is_named():
@@ -39,8 +50,11 @@ def test_naive_pgr_is_tested_over_tasks_and_a_missing_entry_is_named():
 
 def test_a_task_with_two_cells_counts_once_and_holm_adjusts_across_claims():
     def grid(method, shift):
-        return {Cell(t, "weak", s, "l"): cell_records(t, s, 320 + shift[t], method=method)
-                for t in ("a", "b") for s in ("strong", "mid")}
+        return {
+            Cell(t, "weak", s, "l"): cell_records(t, s, 320 + shift[t], method=method)
+            for t in ("a", "b")
+            for s in ("strong", "mid")
+        }
 
     records = {"naive": grid("naive", {"a": 0, "b": 0}), "m": grid("m", {"a": 8, "b": 4})}
     checks = [GapCheck(Cell(t, "weak", s, "l"), 0.2, Interval(0.1, 0.3)) for t in ("a", "b") for s in ("strong", "mid")]
@@ -54,8 +68,10 @@ def test_a_task_with_two_cells_counts_once_and_holm_adjusts_across_claims():
 
 
 def test_large_gap_cells_are_the_kept_cells_at_or_over_the_median_gap():
-    checks = [GapCheck(Cell("a", "w", "s", "l"), 0.10, Interval(0.05, 0.15)),
-              GapCheck(Cell("b", "w", "s", "l"), 0.30, Interval(0.2, 0.4)),
-              GapCheck(Cell("c", "w", "s", "l"), 0.20, Interval(0.1, 0.3)),
-              GapCheck(Cell("d", "w", "s", "l"), 0.90, Interval(-0.1, 1.0))]  # not kept: never large
+    checks = [
+        GapCheck(Cell("a", "w", "s", "l"), 0.10, Interval(0.05, 0.15)),
+        GapCheck(Cell("b", "w", "s", "l"), 0.30, Interval(0.2, 0.4)),
+        GapCheck(Cell("c", "w", "s", "l"), 0.20, Interval(0.1, 0.3)),
+        GapCheck(Cell("d", "w", "s", "l"), 0.90, Interval(-0.1, 1.0)),
+    ]  # not kept: never large
     assert large_gap_cells(checks) == [Cell("b", "w", "s", "l"), Cell("c", "w", "s", "l")]

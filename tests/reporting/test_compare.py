@@ -24,21 +24,41 @@ N = 400
 def cell(task, w2s, method, weak=280, ceiling=360, weak_name="weak", strong_name="strong", oracle=False):
     labels = np.random.default_rng(7).integers(0, 2, N)
     first = lambda k: np.arange(N) < k  # noqa: E731
-    return [record(task, seed, labels, correct_on(labels, first(weak)), correct_on(labels, first(w2s)),
-                   correct_on(labels, first(ceiling)), method=method, weak_name=weak_name,
-                   strong_name=strong_name, oracle=oracle) for seed in (0, 1)]
+    return [
+        record(
+            task,
+            seed,
+            labels,
+            correct_on(labels, first(weak)),
+            correct_on(labels, first(w2s)),
+            correct_on(labels, first(ceiling)),
+            method=method,
+            weak_name=weak_name,
+            strong_name=strong_name,
+            oracle=oracle,
+        )
+        for seed in (0, 1)
+    ]
 
 
 def toy():
-    return (cell("a", 320, "naive") + cell("b", 320, "naive") + cell("a", 336, "m") + cell("b", 344, "m")
-            + cell("a", 285, "naive", ceiling=282, strong_name="mid") + cell("a", 285, "m", ceiling=282, strong_name="mid"))
+    return (
+        cell("a", 320, "naive")
+        + cell("b", 320, "naive")
+        + cell("a", 336, "m")
+        + cell("b", 344, "m")
+        + cell("a", 285, "naive", ceiling=282, strong_name="mid")
+        + cell("a", 285, "m", ceiling=282, strong_name="mid")
+    )
 
 
 def test_scores_differences_and_the_task_level_test_by_hand():
     report = compare(toy(), boot=PairedBootstrap(n_boot=2000))
     rows = {c.method: c for c in report.rows}
     m, naive = rows["m"], rows["naive"]
-    assert (m.n_tasks, m.n_cells) == (2, 2) and m.mean_pgr == pytest.approx(0.75) and m.median_pgr == pytest.approx(0.75)
+    assert (
+        (m.n_tasks, m.n_cells) == (2, 2) and m.mean_pgr == pytest.approx(0.75) and m.median_pgr == pytest.approx(0.75)
+    )
     assert naive.mean_pgr == pytest.approx(0.5) and naive.diff is None and naive.p_tasks is None
     assert m.diff == pytest.approx(0.25)
     # task differences 0.2 and 0.3: t = 0.25 / (0.0707 / sqrt 2) = 5 on 1 df (Cauchy): p = 1 - 2 atan(5) / pi
@@ -48,7 +68,10 @@ def test_scores_differences_and_the_task_level_test_by_hand():
     assert [g.cell for g in report.left_out] == [Cell("a", "weak", "mid", "toy")]
     assert report.n_compared == 1
     table = comparison_table(report)
-    assert "tasks as the independent units" in table and "left out (95% interval of the gap not above 0.02): a weak->mid (gap" in table
+    assert (
+        "tasks as the independent units" in table
+        and "left out (95% interval of the gap not above 0.02): a weak->mid (gap" in table
+    )
 
 
 def test_detectable_difference_matches_the_textbook_power_of_a_t_test():
@@ -60,8 +83,13 @@ def test_detectable_difference_matches_the_textbook_power_of_a_t_test():
 
 
 def test_holm_across_rows_and_oracles_and_ensembles_apart():
-    records = (toy() + cell("a", 330, "gt", oracle=True) + cell("b", 330, "gt", oracle=True)
-               + cell("a", 320, "naive", weak_name="weak+mid") + cell("a", 340, "m", weak_name="weak+mid"))
+    records = (
+        toy()
+        + cell("a", 330, "gt", oracle=True)
+        + cell("b", 330, "gt", oracle=True)
+        + cell("a", 320, "naive", weak_name="weak+mid")
+        + cell("a", 340, "m", weak_name="weak+mid")
+    )
     report = compare(records, boot=PairedBootstrap(n_boot=2000))
     rows = {c.method: c for c in report.rows}
     assert set(rows) == {"naive", "m", "gt", "naive [weak ensemble]", "m [weak ensemble]"}
@@ -90,7 +118,9 @@ def test_compare_command_reads_several_folders_and_filters_pairs(tmp_path):
 def test_two_versions_of_a_method_in_one_cell_are_an_error_naming_them():
     from w2sbench.core.errors import W2SError
 
-    stale = [r.model_copy(update={"method": r.method.model_copy(update={"code_hash": "oldversion123"})})
-             for r in cell("a", 320, "m")]
+    stale = [
+        r.model_copy(update={"method": r.method.model_copy(update={"code_hash": "oldversion123"})})
+        for r in cell("a", 320, "m")
+    ]
     with pytest.raises(W2SError, match=r"m: several records for a weak->strong \(toy\) .*code oldversion12"):
         compare([*toy(), *stale], boot=PairedBootstrap(n_boot=100))

@@ -29,7 +29,10 @@ More prose.
 
 def test_blocks_are_found_with_their_line_and_command():
     blocks = find_blocks(Path("d.md"), DOC)
-    assert [(b.line, b.command) for b in blocks] == [(5, "w2sbench compare --tasks a"), (15, "w2sbench tasks --catalogue")]
+    assert [(b.line, b.command) for b in blocks] == [
+        (5, "w2sbench compare --tasks a"),
+        (15, "w2sbench tasks --catalogue"),
+    ]
     assert blocks[0].where() == "d.md:5"
 
 

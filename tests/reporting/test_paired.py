@@ -22,8 +22,18 @@ N = 400
 def cell(task, right_w2s, method):
     labels = np.random.default_rng(len(task)).integers(0, 2, N)
     first = lambda k: np.arange(N) < k  # noqa: E731
-    return [record(task, seed, labels, correct_on(labels, first(280)), correct_on(labels, first(right_w2s)),
-                   correct_on(labels, first(360)), method=method) for seed in (0, 1)]
+    return [
+        record(
+            task,
+            seed,
+            labels,
+            correct_on(labels, first(280)),
+            correct_on(labels, first(right_w2s)),
+            correct_on(labels, first(360)),
+            method=method,
+        )
+        for seed in (0, 1)
+    ]
 
 
 def test_paired_difference_is_significant_where_unpaired_intervals_overlap():
@@ -57,8 +67,12 @@ def test_seeds_are_resampled():
     """Two seeds that differ: the resampled score varies with the seed draw even on the same examples."""
     labels = np.ones(N, dtype=int)
     first = lambda k: np.arange(N) < k  # noqa: E731
-    records = [record("t", s, labels, correct_on(labels, first(280)), correct_on(labels, first(k)),
-                      correct_on(labels, first(360))) for s, k in ((0, 280), (1, 360))]  # PGR 0 and 1
+    records = [
+        record(
+            "t", s, labels, correct_on(labels, first(280)), correct_on(labels, first(k)), correct_on(labels, first(360))
+        )
+        for s, k in ((0, 280), (1, 360))
+    ]  # PGR 0 and 1
     s = PairedBootstrap(n_boot=2000).cell(records, {"x": records})
     # examples resampled alone would keep the seed mean near 0.5; drawing seed 0 twice gives exactly 0
     assert np.isclose(s.pgr["x"], 0).mean() == pytest.approx(0.25, abs=0.03)

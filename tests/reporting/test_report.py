@@ -12,8 +12,17 @@ N = 200
 def records(ceiling: int, seeds=(0, 1)):
     labels = np.ones(N, dtype=int)
     first = lambda k: np.arange(N) < k  # noqa: E731
-    return [record("t", s, labels, correct_on(labels, first(140)), correct_on(labels, first(144 + 2 * s)),
-                   correct_on(labels, first(ceiling))) for s in seeds]
+    return [
+        record(
+            "t",
+            s,
+            labels,
+            correct_on(labels, first(140)),
+            correct_on(labels, first(144 + 2 * s)),
+            correct_on(labels, first(ceiling)),
+        )
+        for s in seeds
+    ]
 
 
 def test_summary_uses_the_ratio_of_seed_means():

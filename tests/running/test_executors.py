@@ -32,8 +32,13 @@ def workspace(root) -> Workspace:
 def grid(methods=None, seeds=(0, 1)) -> Grid:
     ladder = fake_ladder()
     weak, mid, strong = ladder.rungs
-    return Grid([get_task("toy")], ladder, [(weak, mid), (weak, strong), (mid, strong)],
-                methods or [make_method("naive"), make_method("naive", {"hard": True})], list(seeds))
+    return Grid(
+        [get_task("toy")],
+        ladder,
+        [(weak, mid), (weak, strong), (mid, strong)],
+        methods or [make_method("naive"), make_method("naive", {"hard": True})],
+        list(seeds),
+    )
 
 
 def comparable(results) -> dict:
@@ -109,7 +114,9 @@ class Explodes(Method):
 @pytest.mark.parametrize("executor", [LocalExecutor(), ProcessExecutor(workers=2)], ids=["local", "process"])
 def test_a_failing_method_is_reported_per_experiment_and_the_others_run(tasks_env, tmp_path, executor):
     ws = workspace(tmp_path / "fails")
-    with pytest.raises(ExperimentsFailed, match="method explodes crashed on toy weak->mid explodes seed 0.*kaboom") as e:
+    with pytest.raises(
+        ExperimentsFailed, match="method explodes crashed on toy weak->mid explodes seed 0.*kaboom"
+    ) as e:
         run_grid(ws, grid([Explodes(), make_method("naive")], seeds=(0,)), show_progress=False, executor=executor)
     assert len(e.value.failures) == 3 and all("kaboom" in f for f in e.value.failures)  # one per pair
     assert sorted(r.method.name for r in e.value.results) == ["naive"] * 3
@@ -153,7 +160,9 @@ def varied_toy(tasks_env):
 def real_grid(task, methods) -> Grid:
     """A task on two real packaged rungs (the toy task's 900 short texts embed in seconds)."""
     embedded = get_ladder("embedded")
-    ladder = Ladder(name="embedded-pair", description="test", rungs=[embedded.rung("minilm-l3"), embedded.rung("minilm-l6")])
+    ladder = Ladder(
+        name="embedded-pair", description="test", rungs=[embedded.rung("minilm-l3"), embedded.rung("minilm-l6")]
+    )
     return Grid([task], ladder, [tuple(ladder.rungs)], methods, [0])
 
 
@@ -180,7 +189,10 @@ def test_records_are_bit_identical_whatever_filled_the_feature_cache(varied_toy,
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         ray_ws = Workspace(tmp_path / "ray" / "cache", tmp_path / "ray" / "results")
-        assert comparable(run_grid(ray_ws, real_grid(varied_toy, methods), show_progress=False, executor=RayExecutor())) == reference
+        assert (
+            comparable(run_grid(ray_ws, real_grid(varied_toy, methods), show_progress=False, executor=RayExecutor()))
+            == reference
+        )
     finally:
         ray.shutdown()
 

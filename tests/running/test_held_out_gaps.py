@@ -71,11 +71,26 @@ def test_measure_scores_validation_and_never_reads_the_test_set(ws):
 
 
 def test_held_out_checks_read_the_table_and_name_a_missing_cell():
-    cell = {"task": "t", "weak": "w", "strong": "s", "acc_weak": 0.6, "acc_ceiling": 0.7, "gap": 0.1,
-            "low": 0.05, "high": 0.15, "n_validation": 100}
+    cell = {
+        "task": "t",
+        "weak": "w",
+        "strong": "s",
+        "acc_weak": 0.6,
+        "acc_ceiling": 0.7,
+        "gap": 0.1,
+        "low": 0.05,
+        "high": 0.15,
+        "n_validation": 100,
+    }
     small = dict(cell, weak="m", gap=0.02, low=-0.01, high=0.05)
-    table = {"ladder": "lad", "seeds": [100], "split": "validation", "numerics": "fp32", "data": {},
-             "cells": [cell, small]}
+    table = {
+        "ladder": "lad",
+        "seeds": [100],
+        "split": "validation",
+        "numerics": "fp32",
+        "data": {},
+        "cells": [cell, small],
+    }
     kept, left = held_out_checks([Cell("t", "w", "s", "lad"), Cell("t", "m", "s", "lad")], "lad", table)
     assert kept.kept and kept.gap == 0.1 and not left.kept
     with pytest.raises(W2SError, match="no lad gap for t x->s"):

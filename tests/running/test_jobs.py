@@ -7,13 +7,13 @@ from w2sbench.running.jobs import baseline_jobs, feature_jobs, needed_rungs, tas
 
 
 def experiments(pairs, seeds=(0, 1), methods=("naive", "bootstrap")):
-    return build_grid("offline", ["wordnet_gloss", "wordnet_wic"], "embedded", pairs, list(methods), list(seeds)
-                      ).experiments()
+    return build_grid(
+        "offline", ["wordnet_gloss", "wordnet_wic"], "embedded", pairs, list(methods), list(seeds)
+    ).experiments()
 
 
 def ws(pulled=False, caches=True):
-    return SimpleNamespace(weak_label_source="hub" if pulled else None,
-                           regime=SimpleNamespace(caches_features=caches))
+    return SimpleNamespace(weak_label_source="hub" if pulled else None, regime=SimpleNamespace(caches_features=caches))
 
 
 def test_the_rungs_needed_are_the_pairs_own_in_ladder_order():
@@ -33,8 +33,11 @@ def test_feature_jobs_are_every_needed_rung_times_every_task_and_none_when_fine_
     exps = experiments(["minilm-l3:mpnet-base"])
     assert [t.id for t in tasks_of(exps)] == ["wordnet_gloss", "wordnet_wic"]
     assert [(r.name, t.id) for r, t in feature_jobs(ws(), exps)] == [
-        ("minilm-l3", "wordnet_gloss"), ("minilm-l3", "wordnet_wic"),
-        ("mpnet-base", "wordnet_gloss"), ("mpnet-base", "wordnet_wic")]
+        ("minilm-l3", "wordnet_gloss"),
+        ("minilm-l3", "wordnet_wic"),
+        ("mpnet-base", "wordnet_gloss"),
+        ("mpnet-base", "wordnet_wic"),
+    ]
     assert feature_jobs(ws(caches=False), exps) == []
 
 
@@ -44,6 +47,7 @@ def test_baseline_jobs_are_shared_by_methods_and_pairs_and_skip_pulled_weak_labe
     assert len(jobs) == len(set(jobs))  # two methods, one job per (kind, task, rung, seed)
     assert sorted(jobs) == sorted(
         [("weak", t, w, 0) for t in ("wordnet_gloss", "wordnet_wic") for w in ("minilm-l3", "minilm-l6")]
-        + [("ceiling", t, "mpnet-base", 0) for t in ("wordnet_gloss", "wordnet_wic")])
+        + [("ceiling", t, "mpnet-base", 0) for t in ("wordnet_gloss", "wordnet_wic")]
+    )
     pulled = {kind for kind, *_ in baseline_jobs(ws(pulled=True), exps)}
     assert pulled == {"ceiling"}

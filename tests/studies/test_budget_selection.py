@@ -24,7 +24,9 @@ def ws(tmp_path, tasks_env):
 def test_the_first_epochs_of_a_longer_fit_are_the_shorter_fit(ws):
     splits = ws.splits(get_task("toy"), 100)
     strong = fake_ladder().rung("strong")
-    curve = B.validation_curve(ProbeStudent(ws.features(strong), 100), splits.transfer, splits.validation, 1e-2, 1e-2, 6)
+    curve = B.validation_curve(
+        ProbeStudent(ws.features(strong), 100), splits.transfer, splits.validation, 1e-2, 1e-2, 6
+    )
     assert len(curve) == 6
     for epochs in (1, 4, 6):
         student = ProbeStudent(ws.features(strong), 100, TrainConfig(epochs=epochs, lr=1e-2, weight_decay=1e-2))
@@ -40,8 +42,9 @@ def test_reference_heads_are_the_pairs_supervisors_and_ceilings():
 
 def test_selection_rows_rank_budgets_by_validation_accuracy(ws):
     heads = B.reference_heads(fake_ladder())
-    rows = B.selection_rows(ws, [get_task("toy")], heads, seeds=(100, 101), epochs=(1, 3), lrs=(1e-4, 1e-2),
-                            weight_decays=(1e-2,))
+    rows = B.selection_rows(
+        ws, [get_task("toy")], heads, seeds=(100, 101), epochs=(1, 3), lrs=(1e-4, 1e-2), weight_decays=(1e-2,)
+    )
     assert len(rows) == 4 and all(r["n"] == 2 * len(heads) for r in rows)
     assert [r["all"] for r in rows] == sorted((r["all"] for r in rows), reverse=True)
     assert rows[0]["ceiling"] > rows[0]["weak"]  # trained enough, the less noisy rungs beat the weak heads
@@ -51,8 +54,10 @@ def test_selection_rows_rank_budgets_by_validation_accuracy(ws):
 
 
 def test_ties_go_to_the_smaller_budget():
-    rows = [{"epochs": e, "lr": lr, "weight_decay": 0.01, "weak": 0.6, "ceiling": 0.7, "all": 0.65, "n": 4}
-            for e, lr in ((10, 1e-3), (3, 1e-2), (3, 1e-3))]
+    rows = [
+        {"epochs": e, "lr": lr, "weight_decay": 0.01, "weak": 0.6, "ceiling": 0.7, "all": 0.65, "n": 4}
+        for e, lr in ((10, 1e-3), (3, 1e-2), (3, 1e-3))
+    ]
     rows = sorted(rows, key=lambda r: (-r["all"], r["epochs"], r["lr"], r["weight_decay"]))
     assert (B.chosen(rows).epochs, B.chosen(rows).lr) == (3, 1e-3)
 

@@ -25,18 +25,37 @@ needs_sandbox = pytest.mark.skipif(not HAS_SANDBOX, reason=f"bubblewrap does not
 
 
 def toy_track(name: str = "toy", seeds=(0,), pairs=("weak:strong",)) -> Track:
-    return Track(name=name, title="toy track", status="provisional", description="test track on the fake ladder",
-                 suite="toy", tasks=["toy"], ladder="fake", pairs=list(pairs), seeds=list(seeds), time_limit_s=60)
+    return Track(
+        name=name,
+        title="toy track",
+        status="provisional",
+        description="test track on the fake ladder",
+        suite="toy",
+        tasks=["toy"],
+        ladder="fake",
+        pairs=list(pairs),
+        seeds=list(seeds),
+        time_limit_s=60,
+    )
 
 
-def toy_harness(cache: Path, tracks=None, unsandboxed: bool = False, time_limit_s: float | None = None,
-                extra_forbidden=()) -> Harness:
+def toy_harness(
+    cache: Path, tracks=None, unsandboxed: bool = False, time_limit_s: float | None = None, extra_forbidden=()
+) -> Harness:
     from w2sbench.tasks.task import get_task
 
     tracks = tracks or {"toy": toy_track()}
-    return Harness(cache, tracks=tracks, ladder=lambda name: fake_ladder(), task=get_task,
-                   encoder_factory=FakeEncoder, unsandboxed=unsandboxed, time_limit_s=time_limit_s,
-                   threads=1, extra_forbidden=tuple(extra_forbidden))
+    return Harness(
+        cache,
+        tracks=tracks,
+        ladder=lambda name: fake_ladder(),
+        task=get_task,
+        encoder_factory=FakeEncoder,
+        unsandboxed=unsandboxed,
+        time_limit_s=time_limit_s,
+        threads=1,
+        extra_forbidden=tuple(extra_forbidden),
+    )
 
 
 NAIVE_BODY = """
@@ -58,15 +77,30 @@ def method_source(name: str, body: str = NAIVE_BODY, fields: str = "", prelude: 
     )
 
 
-def write_submission(root: Path, name: str, source: str | None = None, *, tracks=("toy",), parameters=None,
-                     builtin: str | None = None, extra: dict | None = None, drop: tuple[str, ...] = ()) -> Path:
+def write_submission(
+    root: Path,
+    name: str,
+    source: str | None = None,
+    *,
+    tracks=("toy",),
+    parameters=None,
+    builtin: str | None = None,
+    extra: dict | None = None,
+    drop: tuple[str, ...] = (),
+) -> Path:
     folder = Path(root) / name
     folder.mkdir(parents=True, exist_ok=True)
     cls = "".join(p.capitalize() for p in name.split("-"))
     meta = {
-        "name": name, "authors": ["Test Author"], "description": f"the {name} test submission",
-        "paper": None, "licence": "MIT", "method": f"builtin:{builtin}" if builtin else f"method.py:{cls}",
-        "parameters": parameters or {}, "contact": "test@example.com", "tracks": list(tracks),
+        "name": name,
+        "authors": ["Test Author"],
+        "description": f"the {name} test submission",
+        "paper": None,
+        "licence": "MIT",
+        "method": f"builtin:{builtin}" if builtin else f"method.py:{cls}",
+        "parameters": parameters or {},
+        "contact": "test@example.com",
+        "tracks": list(tracks),
     }
     meta.update(extra or {})
     for k in drop:
@@ -107,11 +141,14 @@ def arena(toy_env, tmp_path_factory):
 
 def attack(arena, name: str, body: str, unsandboxed: bool = False, prelude: str = ""):
     """Evaluate an adversary; returns its record, or raises the W2SError its failure became."""
-    constants = (f"import json\nTASKS = {str(arena['tasks'])!r}\nCACHE = {str(arena['cache'])!r}\n"
-                 f"SUBS = {str(arena['root'])!r}\nREPO_TASKS = {str(Path(__file__).resolve().parents[2] / 'tasks')!r}\n")
+    constants = (
+        f"import json\nTASKS = {str(arena['tasks'])!r}\nCACHE = {str(arena['cache'])!r}\n"
+        f"SUBS = {str(arena['root'])!r}\nREPO_TASKS = {str(Path(__file__).resolve().parents[2] / 'tasks')!r}\n"
+    )
     folder = write_submission(arena["root"], name, method_source(name, body=body, prelude=constants + prelude))
-    harness = toy_harness(arena["cache"], TRACKS, unsandboxed=unsandboxed, time_limit_s=120,
-                          extra_forbidden=(arena["root"],))
+    harness = toy_harness(
+        arena["cache"], TRACKS, unsandboxed=unsandboxed, time_limit_s=120, extra_forbidden=(arena["root"],)
+    )
     [record] = evaluate(folder, harness, show_progress=False).results["toy"]
     return record
 
@@ -119,6 +156,9 @@ def attack(arena, name: str, body: str, unsandboxed: bool = False, prelude: str 
 def accept_all(root) -> None:
     """What a maintainer writes after looking: on the toy task the fake ladder's ceiling is weak and
     even naive passes its interval, so every entry here would be flagged needs review."""
-    hashes = {f.name: sorted({r.method.code_hash for r in read_records(f / "results")[0].values()})
-              for f in root.iterdir() if f.is_dir()}
+    hashes = {
+        f.name: sorted({r.method.code_hash for r in read_records(f / "results")[0].values()})
+        for f in root.iterdir()
+        if f.is_dir()
+    }
     (root / "reviewed.yaml").write_text(yaml.safe_dump({"accepted": hashes}))

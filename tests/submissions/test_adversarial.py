@@ -92,7 +92,14 @@ def test_reading_ground_truth_from_disk_fails_in_the_sandbox(arena):
         attack(arena, "steal-files", STEAL_FILES, prelude=LOAD_VIA_HARNESS)
     message = str(e.value)
     assert "submission steal-files" in message and "ATTACK FAILED" in message
-    for what in ("tasks/data parquet", "result store", "cache ceiling", "/usr/share", "repo tasks/", "w2sbench.tasks.loading"):
+    for what in (
+        "tasks/data parquet",
+        "result store",
+        "cache ceiling",
+        "/usr/share",
+        "repo tasks/",
+        "w2sbench.tasks.loading",
+    ):
         assert f"{what}: " in message, f"{what} was readable in the sandbox: {message}"
     assert not list((arena["root"] / "steal-files" / "results").glob("*.json"))
 
@@ -318,7 +325,9 @@ def _carrying_labels(arena, name: str, files: dict[str, bytes | str], body: str)
     for rel, content in files.items():
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         (folder / rel).write_bytes(content if isinstance(content, bytes) else content.encode())
-    [record] = evaluate(folder, toy_harness(arena["cache"], TRACKS, time_limit_s=120), show_progress=False).results["toy"]
+    [record] = evaluate(folder, toy_harness(arena["cache"], TRACKS, time_limit_s=120), show_progress=False).results[
+        "toy"
+    ]
     return record
 
 
@@ -331,7 +340,7 @@ def test_labels_carried_in_a_helper_module_are_refused(arena):
     import pyarrow.parquet as pq
 
     rows = pq.read_table(arena["tasks"] / "data" / "toy" / "test.parquet").to_pydict()
-    table = json.dumps(dict(zip(rows["text"], rows["label"]))).encode()
+    table = json.dumps(dict(zip(rows["text"], rows["label"], strict=False))).encode()
     blob = base64.b64encode(zlib.compress(table) + b"\0" * 20000).decode()
     helper = f"import base64, json, zlib\nBLOB = {blob!r}\nLABELS = json.loads(zlib.decompressobj().decompress(base64.b64decode(BLOB)))\n"
     body = """
@@ -340,12 +349,17 @@ def test_labels_carried_in_a_helper_module_are_refused(arena):
         return lambda inputs: np.array([float(helper_labels.LABELS[t]) for t in inputs.texts])
     """
     assert len(helper) > 27_000
-    with pytest.raises(W2SError, match=r"submission carry-labels: helper_labels.py: line 2: a str literal of \d+ bytes, over the 4096 byte cap"):
+    with pytest.raises(
+        W2SError,
+        match=r"submission carry-labels: helper_labels.py: line 2: a str literal of \d+ bytes, over the 4096 byte cap",
+    ):
         _carrying_labels(arena, "carry-labels", {"helper_labels.py": helper}, body)
 
 
 @pytest.mark.skipif(not Path("/usr/share/wordnet/data.noun").exists(), reason="needs Debian's wordnet-base")
-@pytest.mark.parametrize("rel, name", [("wordnet/data.noun", "ship-wordnet"), ("wordnet/data_noun.txt", "ship-wordnet-text")])
+@pytest.mark.parametrize(
+    "rel, name", [("wordnet/data.noun", "ship-wordnet"), ("wordnet/data_noun.txt", "ship-wordnet-text")]
+)
 def test_public_source_data_shipped_in_the_folder_is_refused(arena, rel, name):
     """The offline tasks are built from WordNet: shipping its files lets a method rebuild the labels
     with the project's own builder. Staging refuses data files and caps text files."""
@@ -372,7 +386,9 @@ def fit(self, ctx):
 def test_no_state_carries_from_one_experiment_to_the_next(arena):
     """A module global set at seed 0 is gone at seed 1: every experiment gets a fresh worker."""
     tracks = {"toy": toy_track(seeds=(0, 1))}
-    folder = write_submission(arena["root"], "keeps-state", method_source("keeps-state", body=STATE, prelude="SEEN = []\n"))
+    folder = write_submission(
+        arena["root"], "keeps-state", method_source("keeps-state", body=STATE, prelude="SEEN = []\n")
+    )
     harness = toy_harness(arena["cache"], tracks, time_limit_s=120, extra_forbidden=(arena["root"],))
     records = evaluate(folder, harness, show_progress=False).results["toy"]
     assert sorted(r.seed for r in records) == [0, 1]
@@ -396,7 +412,9 @@ def test_a_flood_of_stderr_is_capped_and_its_tail_kept(arena, monkeypatch):
 
     kept = []
     original = worker.StderrTail.text
-    monkeypatch.setattr(worker.StderrTail, "text", lambda self, *a, **k: kept.append((self.total, self.kept)) or original(self, *a, **k))
+    monkeypatch.setattr(
+        worker.StderrTail, "text", lambda self, *a, **k: kept.append((self.total, self.kept)) or original(self, *a, **k)
+    )
     with pytest.raises(W2SError, match="done shouting") as e:
         attack(arena, "loud", LOUD)
     assert "LAST WORDS" in str(e.value)
@@ -432,7 +450,7 @@ def test_labels_carried_within_the_caps_are_flagged_not_ranked(arena):
     from w2sbench.leaderboard.board import build_leaderboard
 
     rows = pq.read_table(arena["tasks"] / "data" / "toy" / "test.parquet").to_pydict()
-    short = {hashlib.sha256(t.encode()).hexdigest()[:8]: y for t, y in zip(rows["text"], rows["label"])}
+    short = {hashlib.sha256(t.encode()).hexdigest()[:8]: y for t, y in zip(rows["text"], rows["label"], strict=False)}
     prelude = f"import hashlib\nTABLE = {short!r}\n"
     body = """
     def fit(self, ctx):

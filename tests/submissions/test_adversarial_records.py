@@ -77,8 +77,13 @@ def test_records_of_one_method_trained_with_two_budgets_are_refused_naming_the_f
     """Another seed's record trained with another budget would be pooled into the same score."""
     path, record = only_record(entry)
     budget = {**record.provenance.budget, "epochs": record.provenance.budget["epochs"] + 1}
-    other = record.model_copy(update={"key": "e" * 64, "seed": record.seed + 1,
-                                      "provenance": record.provenance.model_copy(update={"budget": budget})})
+    other = record.model_copy(
+        update={
+            "key": "e" * 64,
+            "seed": record.seed + 1,
+            "provenance": record.provenance.model_copy(update={"budget": budget}),
+        }
+    )
     ResultStore(entry / "results").write(other)
     other_path = ResultStore(entry / "results").path(other.key)
     found, bad = read_records(entry / "results")
@@ -173,7 +178,11 @@ def test_scores_past_the_ceiling_are_flagged_until_a_maintainer_accepts_them(ent
     board = build_leaderboard(entry.parent, TRACKS).boards[0]
     assert not board.rows
     [(name, why)] = board.invalid
-    assert name == "honest" and why.startswith("needs review") and "acc_w2s 1.000 above the ceiling's 95% upper bound" in why
+    assert (
+        name == "honest"
+        and why.startswith("needs review")
+        and "acc_w2s 1.000 above the ceiling's 95% upper bound" in why
+    )
     assert "PGR" in why and record.method.code_hash in why
     (entry.parent / "reviewed.yaml").write_text(f"accepted:\n  honest: [{record.method.code_hash}]\n")
     board = build_leaderboard(entry.parent, TRACKS).boards[0]

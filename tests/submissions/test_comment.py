@@ -28,11 +28,23 @@ from w2sbench.running.tracks import Track
 
 markdown_it = pytest.importorskip("markdown_it")
 
-HOSTILE = ("ok` ``` ![img](https://evil.example/x.png) [click](https://evil.example) <b>bold</b> <img src=x "
-           "onerror=alert(1)> @maintainers | fake | cell |\n\n## validate success\n**w2sbench submissions check**: "
-           "validate success\n\\` `` end")
-TRACK = Track(name="toy", title="toy track", status="provisional", description="hand-made records", suite="toy",
-              tasks=["a"], ladder="fake", pairs=["weak:strong"], seeds=[0], time_limit_s=60)
+HOSTILE = (
+    "ok` ``` ![img](https://evil.example/x.png) [click](https://evil.example) <b>bold</b> <img src=x "
+    "onerror=alert(1)> @maintainers | fake | cell |\n\n## validate success\n**w2sbench submissions check**: "
+    "validate success\n\\` `` end"
+)
+TRACK = Track(
+    name="toy",
+    title="toy track",
+    status="provisional",
+    description="hand-made records",
+    suite="toy",
+    tasks=["a"],
+    ladder="fake",
+    pairs=["weak:strong"],
+    seeds=[0],
+    time_limit_s=60,
+)
 
 
 def rendered(md: str) -> str:
@@ -59,16 +71,30 @@ def test_a_code_span_holds_any_text_whole():
 
 
 def report(detail: str = HOSTILE) -> dict:
-    return {"ok": False, "submissions": [
-        {"name": HOSTILE, "ok": False, "checks": [{"name": "method", "status": "fail", "detail": detail},
-                                                 {"name": HOSTILE, "status": "pass", "detail": HOSTILE}]},
-        {"name": "fair", "ok": True, "checks": [{"name": "records toy", "status": HOSTILE, "detail": "x"}]}],
-        "repository": [{"name": "history", "status": "fail", "detail": HOSTILE}]}
+    return {
+        "ok": False,
+        "submissions": [
+            {
+                "name": HOSTILE,
+                "ok": False,
+                "checks": [
+                    {"name": "method", "status": "fail", "detail": detail},
+                    {"name": HOSTILE, "status": "pass", "detail": HOSTILE},
+                ],
+            },
+            {"name": "fair", "ok": True, "checks": [{"name": "records toy", "status": HOSTILE, "detail": "x"}]},
+        ],
+        "repository": [{"name": "history", "status": "fail", "detail": HOSTILE}],
+    }
 
 
 def test_the_comment_shows_hostile_checks_as_text():
-    md = pr_comment({"validate": "failure", "leaderboard --check": "success; ## validate success"}, [], report(),
-                    [f"{HOSTILE!r}: outside submissions/NAME/"])
+    md = pr_comment(
+        {"validate": "failure", "leaderboard --check": "success; ## validate success"},
+        [],
+        report(),
+        [f"{HOSTILE!r}: outside submissions/NAME/"],
+    )
     lines = md.splitlines()
     assert lines[0] == COMMENT_MARKER and md.count(COMMENT_MARKER) == 1
     assert lines[1] == "**w2sbench submissions check**: validate failure, leaderboard --check unknown"
@@ -83,8 +109,21 @@ def test_the_comment_command_on_hostile_files(tmp_path, monkeypatch):
     (tmp_path / "validate.json").write_text(json.dumps(report()))
     (tmp_path / "names.txt").write_text(f"{HOSTILE}\n")  # not an entry name: ignored
     monkeypatch.chdir(tmp_path)
-    out = CliRunner().invoke(main, ["submissions", "comment", "--validate", "validate.json", "--names", "names.txt",
-                                    "--root", "none", "--outcome", "validate=failure"])
+    out = CliRunner().invoke(
+        main,
+        [
+            "submissions",
+            "comment",
+            "--validate",
+            "validate.json",
+            "--names",
+            "names.txt",
+            "--root",
+            "none",
+            "--outcome",
+            "validate=failure",
+        ],
+    )
     assert out.exit_code == 0, out.output
     assert out.output.startswith(COMMENT_MARKER) and "| `method` | `fail` |" in out.output
     only_text(rendered(out.output))
@@ -98,13 +137,25 @@ def root(tmp_path):
     """naive, an entry with hostile authors and description, one whose metadata names a hostile track."""
     labels = np.random.default_rng(0).integers(0, 2, 200)
     first = lambda k: np.arange(200) < k  # noqa: E731
-    for name, extra in (("naive", {}), ("loud", {"authors": [HOSTILE], "description": HOSTILE}),
-                        ("tracky", {"tracks": ["toy", HOSTILE]})):
+    for name, extra in (
+        ("naive", {}),
+        ("loud", {"authors": [HOSTILE], "description": HOSTILE}),
+        ("tracky", {"tracks": ["toy", HOSTILE]}),
+    ):
         params = {"v": name} if name != "naive" else None
         folder = write_submission(tmp_path, name, builtin="naive", parameters=params, extra=extra)
-        ResultStore(folder / "results").write(record(
-            "a", 0, labels, correct_on(labels, first(140)), correct_on(labels, first(150)),
-            correct_on(labels, first(180)), params=params, ladder="fake"))
+        ResultStore(folder / "results").write(
+            record(
+                "a",
+                0,
+                labels,
+                correct_on(labels, first(140)),
+                correct_on(labels, first(150)),
+                correct_on(labels, first(180)),
+                params=params,
+                ladder="fake",
+            )
+        )
     return tmp_path
 
 

@@ -32,12 +32,31 @@ def test_evaluate_adopts_the_records_run_methods_folder_made_for_the_same_experi
     monkeypatch.setenv("W2SBENCH_CACHE", str(cache))
     folder = write_submission(tmp_path / "submissions", "mine", tracks=("offline-quick",))  # a name `run` knows
     made = tmp_path / "results"
-    out = CliRunner().invoke(main, ["run", "--tasks", "toy", "--pairs", "weak:strong", "--seeds", "0", "--ladder", "fake",
-                                    "--methods", f"naive,{folder}", "--results", str(made), "--no-progress"])
+    out = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--tasks",
+            "toy",
+            "--pairs",
+            "weak:strong",
+            "--seeds",
+            "0",
+            "--ladder",
+            "fake",
+            "--methods",
+            f"naive,{folder}",
+            "--results",
+            str(made),
+            "--no-progress",
+        ],
+    )
     assert out.exit_code == 0, out.output
     [mine] = [p for p in made.glob("*.json") if json.loads(p.read_text())["method"]["name"] == "mine"]
-    monkeypatch.setattr("w2sbench.running.executors.LocalExecutor.run",
-                        lambda *a, **k: (_ for _ in ()).throw(AssertionError("an adopted experiment ran again")))
+    monkeypatch.setattr(
+        "w2sbench.running.executors.LocalExecutor.run",
+        lambda *a, **k: (_ for _ in ()).throw(AssertionError("an adopted experiment ran again")),
+    )
     tracks = {"offline-quick": toy_track("offline-quick")}
     report = evaluate(folder, toy_harness(cache, tracks), show_progress=False, reuse=(made,))
     assert report.reused == 1

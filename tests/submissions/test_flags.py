@@ -27,8 +27,18 @@ from w2sbench.running.tracks import Track
 from w2sbench.submissions.review import ceiling_upper, review_flags
 
 N = 400
-TRACK = Track(name="toy", title="toy track", status="provisional", description="hand-made records", suite="toy",
-              tasks=["a", "b"], ladder="fake", pairs=["weak:strong", "weak:mid"], seeds=[0, 1], time_limit_s=60)
+TRACK = Track(
+    name="toy",
+    title="toy track",
+    status="provisional",
+    description="hand-made records",
+    suite="toy",
+    tasks=["a", "b"],
+    ladder="fake",
+    pairs=["weak:strong", "weak:mid"],
+    seeds=[0, 1],
+    time_limit_s=60,
+)
 TRACKS = {"toy": TRACK}
 CEILING = {"strong": 360, "mid": 290}
 
@@ -43,9 +53,21 @@ def write_entry(root, name, w2s: dict[tuple[str, str], int]) -> list:
         labels = np.random.default_rng(len(task)).integers(0, 2, N)
         for strong, ceiling in CEILING.items():
             for seed in TRACK.seeds:
-                written.append(store.write(record(
-                    task, seed, labels, correct_on(labels, first(280)), correct_on(labels, first(w2s[(task, strong)])),
-                    correct_on(labels, first(ceiling)), method=method, strong_name=strong, ladder="fake")))
+                written.append(
+                    store.write(
+                        record(
+                            task,
+                            seed,
+                            labels,
+                            correct_on(labels, first(280)),
+                            correct_on(labels, first(w2s[(task, strong)])),
+                            correct_on(labels, first(ceiling)),
+                            method=method,
+                            strong_name=strong,
+                            ladder="fake",
+                        )
+                    )
+                )
     return written
 
 
@@ -71,7 +93,10 @@ def test_the_dosing_entry_is_flagged_on_the_cells_the_board_ranks(root):
     assert 370 / N < ceiling_upper(CEILING["strong"] / N, N)  # each kept cell just under the ceiling's bound
     assert review_flags(dosing) == []  # every cell, no intervals: the channel the board's rule closes
     b = board(root)
-    assert b.reference == "naive" and b.scored_cells == [Cell("a", "weak", "strong", "fake"), Cell("b", "weak", "strong", "fake")]
+    assert b.reference == "naive" and b.scored_cells == [
+        Cell("a", "weak", "strong", "fake"),
+        Cell("b", "weak", "strong", "fake"),
+    ]
     assert [g.cell for g in b.excluded_cells] == [Cell("a", "weak", "mid", "fake"), Cell("b", "weak", "mid", "fake")]
     assert [r.name for r in b.rows] == ["fair", "naive"]
     [(name, why)] = b.invalid
@@ -101,6 +126,7 @@ def test_a_kept_cell_past_the_ceilings_bound_flags_the_entry(root):
 @pytest.mark.parametrize("mid", [275, 400])  # PGR -0.5 (hiding), or acc_w2s 1.0 past the ceiling's bound (raising)
 def test_a_left_out_cell_changes_nothing(tmp_path, mid):
     """The left-out cells' values neither hide the dosing entry's flags nor flag a fair entry."""
+
     def built(folder, mid_value):
         write_entry(folder, "naive", grid(320, 282))
         write_entry(folder, "fair", grid(328, mid_value))

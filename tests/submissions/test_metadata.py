@@ -24,8 +24,13 @@ REFERENCE = Path(__file__).resolve().parents[2] / "submissions"
 def test_four_mistakes_are_one_error(tmp_path):
     """A schema error, a name that is not the folder's, an unknown track and a placeholder used to
     take three validate rounds; all four are in the first error, each naming its field."""
-    folder = write_submission(tmp_path, "four-bad", tracks=("toi",), drop=("licence",),
-                              extra={"name": "other-name", "contact": "you@example.org"})
+    folder = write_submission(
+        tmp_path,
+        "four-bad",
+        tracks=("toi",),
+        drop=("licence",),
+        extra={"name": "other-name", "contact": "you@example.org"},
+    )
     with pytest.raises(W2SError) as e:
         load_submission(folder, TRACKS)
     message = str(e.value)
@@ -47,8 +52,12 @@ def test_a_missing_module_and_a_missing_class_join_the_schema_errors(tmp_path):
 
 
 def test_a_class_bound_by_an_import_is_found(tmp_path):
-    folder = write_submission(tmp_path, "imports-it", "from impl import ImportsIt as Alias\nfrom star import *\n",
-                              extra={"method": "method.py:Alias"})
+    folder = write_submission(
+        tmp_path,
+        "imports-it",
+        "from impl import ImportsIt as Alias\nfrom star import *\n",
+        extra={"method": "method.py:Alias"},
+    )
     assert load_submission(folder, TRACKS).module_and_class() == ("method.py", "Alias")
 
 
@@ -64,18 +73,29 @@ def test_small_parameters_load(tmp_path):
     assert load_submission(folder, TRACKS).metadata.parameters == params
 
 
-@pytest.mark.parametrize("params, problem", [
-    ({f"p{i}": i for i in range(PARAMETER_KEYS + 1)}, f"{PARAMETER_KEYS + 1} parameters, over the cap of {PARAMETER_KEYS}"),
-    ({"note": "x" * (PARAMETER_CHARS + 1)}, f"note: a string of {PARAMETER_CHARS + 1} characters, over {PARAMETER_CHARS}"),
-    ({"table": [0, 1] * PARAMETER_ITEMS}, f"table: a list of {2 * PARAMETER_ITEMS} items, over {PARAMETER_ITEMS}"),
-    ({"nested": [[0, 1]]}, "nested: a list"),
-    ({"labels": {"a": 1}}, "labels: a dict"),
-    ({"packed": 2**200}, "packed: an int outside int64"),
-    ({"odd": float("nan")}, "odd: nan, not a finite number"),
-    ({"not-a-field": 1}, "'not-a-field': not a field name"),
-    ({f"k{i}": ["x" * PARAMETER_CHARS] * 2 for i in range(PARAMETER_KEYS)},
-     rf"\d+ bytes as JSON, over the {PARAMETERS_BYTES} byte cap"),
-])
+@pytest.mark.parametrize(
+    "params, problem",
+    [
+        (
+            {f"p{i}": i for i in range(PARAMETER_KEYS + 1)},
+            f"{PARAMETER_KEYS + 1} parameters, over the cap of {PARAMETER_KEYS}",
+        ),
+        (
+            {"note": "x" * (PARAMETER_CHARS + 1)},
+            f"note: a string of {PARAMETER_CHARS + 1} characters, over {PARAMETER_CHARS}",
+        ),
+        ({"table": [0, 1] * PARAMETER_ITEMS}, f"table: a list of {2 * PARAMETER_ITEMS} items, over {PARAMETER_ITEMS}"),
+        ({"nested": [[0, 1]]}, "nested: a list"),
+        ({"labels": {"a": 1}}, "labels: a dict"),
+        ({"packed": 2**200}, "packed: an int outside int64"),
+        ({"odd": float("nan")}, "odd: nan, not a finite number"),
+        ({"not-a-field": 1}, "'not-a-field': not a field name"),
+        (
+            {f"k{i}": ["x" * PARAMETER_CHARS] * 2 for i in range(PARAMETER_KEYS)},
+            rf"\d+ bytes as JSON, over the {PARAMETERS_BYTES} byte cap",
+        ),
+    ],
+)
 def test_parameters_over_the_caps_are_refused(tmp_path, params, problem):
     """Parameters pass to the method like code: a label table there is data, refused by name."""
     folder = write_submission(tmp_path, "big-params", parameters=params)

@@ -14,34 +14,45 @@ from w2sbench.cli.submissions import BOARD_FILES, check_paths
 
 
 def test_one_entrys_folder_and_the_regenerated_board_pass():
-    got = check_paths(["submissions/my-method/method.py", "submissions/my-method/results/ab.json",
-                       "submissions/my-method/metadata.yaml", *BOARD_FILES])
+    got = check_paths(
+        [
+            "submissions/my-method/method.py",
+            "submissions/my-method/results/ab.json",
+            "submissions/my-method/metadata.yaml",
+            *BOARD_FILES,
+        ]
+    )
     assert got.entry == "my-method" and got.problems == []
     assert check_paths(list(BOARD_FILES)).problems == []
 
 
-@pytest.mark.parametrize("path", [
-    "w2sbench/leaderboard/scoring.py",  # the harness
-    "install.sh",
-    ".github/workflows/submissions.yml",
-    "w2sbench/running/tracks.yaml",
-    "tasks/wordnet_gloss.yaml",
-    "submissions/reviewed.yaml",  # the maintainers' acceptances
-    "submissions/conftest.py",
-    "leaderboard/private/chess-board/my-method/0123.json",  # the maintainers' private records
-    "leaderboard/style.css",
-    "tests/conftest.py",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "w2sbench/leaderboard/scoring.py",  # the harness
+        "install.sh",
+        ".github/workflows/submissions.yml",
+        "w2sbench/running/tracks.yaml",
+        "tasks/wordnet_gloss.yaml",
+        "submissions/reviewed.yaml",  # the maintainers' acceptances
+        "submissions/conftest.py",
+        "leaderboard/private/chess-board/my-method/0123.json",  # the maintainers' private records
+        "leaderboard/style.css",
+        "tests/conftest.py",
+    ],
+)
 def test_any_other_path_is_refused_by_name(path):
     got = check_paths(["submissions/my-method/method.py", path])
-    assert got.entry == "my-method" and got.problems == [f"{path!r}: outside submissions/NAME/ and the regenerated "
-                                                         "leaderboard files"]
+    assert got.entry == "my-method" and got.problems == [
+        f"{path!r}: outside submissions/NAME/ and the regenerated leaderboard files"
+    ]
 
 
 def test_two_entries_a_reference_entry_or_an_odd_name_are_refused():
     two = check_paths(["submissions/a-one/metadata.yaml", "submissions/b-two/metadata.yaml"])
-    assert two.entry is None and two.problems == ["changes 2 entries (a-one, b-two): a submission pull request changes "
-                                                  "one folder, submissions/NAME/"]
+    assert two.entry is None and two.problems == [
+        "changes 2 entries (a-one, b-two): a submission pull request changes one folder, submissions/NAME/"
+    ]
     ref = check_paths(["submissions/naive/metadata.yaml"], reference_entries={"naive"})
     assert ref.entry is None and "submissions/naive/ is a reference entry of the harness" in ref.problems[0]
     odd = check_paths(["submissions/$(touch x)\n## ok/metadata.yaml"])
@@ -68,7 +79,9 @@ def test_the_command_reads_the_diff_and_knows_the_reference_entries_at_the_base(
     run("commit", "-qm", "entry")
     ok = CliRunner().invoke(main, ["submissions", "check-paths", "--base", "base"])
     assert ok.exit_code == 0 and "only submissions/mine/ changed" in ok.output
-    (tmp_path / "submissions" / "naive" / "metadata.yaml").write_text("name: naive\nmethod: builtin:naive\ntracks: []\n")
+    (tmp_path / "submissions" / "naive" / "metadata.yaml").write_text(
+        "name: naive\nmethod: builtin:naive\ntracks: []\n"
+    )
     run("mv", "submissions/mine/metadata.yaml", "submissions/mine/meta.yaml")
     run("commit", "-qam", "and the reference")
     bad = CliRunner().invoke(main, ["submissions", "check-paths", "--base", "base"])

@@ -55,16 +55,27 @@ def private_arena(tmp_path_factory):
         root = base / "submissions"
         harness = toy_harness(base / "cache", TRACKS, unsandboxed=True, time_limit_s=120)
         rows = pq.read_table(tasks / "data/toy/test.parquet").to_pydict()
-        table = {hashlib.sha256(t.encode()).hexdigest()[:8]: y
-                 for t, y in list(zip(rows["text"], rows["label"]))[:CARRIED]}
-        entries = {"honest": write_submission(root, "honest", builtin="naive", tracks=("toy-private",)),
-                   "carrier": write_submission(root, "carrier", carrier_source().replace("TABLE = {}", f"TABLE = {table!r}"),
-                                               tracks=("toy-private",))}
+        table = {
+            hashlib.sha256(t.encode()).hexdigest()[:8]: y for t, y in list(zip(rows["text"], rows["label"], strict=False))[:CARRIED]
+        }
+        entries = {
+            "honest": write_submission(root, "honest", builtin="naive", tracks=("toy-private",)),
+            "carrier": write_submission(
+                root, "carrier", carrier_source().replace("TABLE = {}", f"TABLE = {table!r}"), tracks=("toy-private",)
+            ),
+        }
         public = {n: evaluate(f, harness, show_progress=False).results["toy-private"][0] for n, f in entries.items()}
         accept_all(root)
         report = rescore(root, "toy-private", harness, SECRET, out=base / "private", show_progress=False)
-        yield {"root": root, "harness": harness, "out": base / "private", "public": public, "report": report,
-               "entries": entries, "table": table}
+        yield {
+            "root": root,
+            "harness": harness,
+            "out": base / "private",
+            "public": public,
+            "report": report,
+            "entries": entries,
+            "table": table,
+        }
     _registry.cache_clear()
 
 
@@ -85,8 +96,9 @@ def test_carried_labels_raise_the_public_score_and_not_the_private_one(private_a
 
 
 def test_the_private_board_ranks_on_the_maintainers_records_and_names_the_split(private_arena):
-    board = {b.track.name: b for b in build_leaderboard(private_arena["root"], TRACKS,
-                                                         private_arena["out"]).boards}["toy-private"]
+    board = {b.track.name: b for b in build_leaderboard(private_arena["root"], TRACKS, private_arena["out"]).boards}[
+        "toy-private"
+    ]
     split = private_arena["report"].split["toy"]
     assert board.private_split["toy"]["test_sha256"] == split["test_sha256"]
     rows = {r.name: r for r in board.rows}
@@ -103,8 +115,14 @@ def test_the_private_board_ranks_on_the_maintainers_records_and_names_the_split(
 def test_a_rescore_resumes_and_writes_nothing_new(private_arena):
     folder = private_arena["out"] / "toy-private"
     before = {p: p.stat().st_mtime_ns for p in folder.rglob("*.json") if p.name != SPLIT_FILE}
-    again = rescore(private_arena["root"], "toy-private", private_arena["harness"], SECRET, out=private_arena["out"],
-                    show_progress=False)
+    again = rescore(
+        private_arena["root"],
+        "toy-private",
+        private_arena["harness"],
+        SECRET,
+        out=private_arena["out"],
+        show_progress=False,
+    )
     assert again.split == private_arena["report"].split and again.removed == []
     assert {p: p.stat().st_mtime_ns for p in folder.rglob("*.json") if p.name != SPLIT_FILE} == before
 
@@ -132,9 +150,14 @@ def test_only_a_private_track_is_rescored(private_arena):
     with pytest.raises(SubmissionError, match="track toy is not private"):
         rescore(private_arena["root"], "toy", private_arena["harness"], SECRET, out=private_arena["out"])
     with pytest.raises(SubmissionError, match="no entry nobody"):
-        rescore(private_arena["root"], "toy-private", private_arena["harness"], SECRET, out=private_arena["out"],
-                names=["nobody"])
-
+        rescore(
+            private_arena["root"],
+            "toy-private",
+            private_arena["harness"],
+            SECRET,
+            out=private_arena["out"],
+            names=["nobody"],
+        )
 
 
 def test_check_reproduces_committed_records_and_catches_a_forged_one(private_arena, tmp_path):
@@ -143,8 +166,9 @@ def test_check_reproduces_committed_records_and_catches_a_forged_one(private_are
 
     out = tmp_path / "private"
     shutil.copytree(private_arena["out"], out)
-    ok = rescore(private_arena["root"], "toy-private", private_arena["harness"], SECRET, out=out, check=True,
-                 show_progress=False)
+    ok = rescore(
+        private_arena["root"], "toy-private", private_arena["harness"], SECRET, out=out, check=True, show_progress=False
+    )
     assert ok.problems == []
     path = next((out / "toy-private" / "carrier").glob("*.json"))
     record = json.loads(path.read_text())
@@ -155,10 +179,18 @@ def test_check_reproduces_committed_records_and_catches_a_forged_one(private_are
 
     path.write_bytes(PrivateRecord.model_validate(record).sealed().dump())
     before = {p: p.read_bytes() for p in out.rglob("*.json")}
-    bad = rescore(private_arena["root"], "toy-private", private_arena["harness"], SECRET, out=out, check=True,
-                  show_progress=False)
+    bad = rescore(
+        private_arena["root"], "toy-private", private_arena["harness"], SECRET, out=out, check=True, show_progress=False
+    )
     assert len(bad.problems) == 1 and path.name in bad.problems[0] and "hard prediction(s) changed" in bad.problems[0]
     assert {p: p.read_bytes() for p in out.rglob("*.json")} == before  # a check writes nothing
-    other = rescore(private_arena["root"], "toy-private", private_arena["harness"], "another-secret-0123456789",
-                    out=out, check=True, show_progress=False)
+    other = rescore(
+        private_arena["root"],
+        "toy-private",
+        private_arena["harness"],
+        "another-secret-0123456789",
+        out=out,
+        check=True,
+        show_progress=False,
+    )
     assert any("does not name the split this secret draws" in p for p in other.problems)

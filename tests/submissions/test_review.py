@@ -38,8 +38,12 @@ def one_cell():
     """The three seeds of one real cell (naive, offline suite)."""
     records, _ = read_records(NAIVE)
     first = next(iter(records.values()))
-    cell = [r for r in records.values()
-            if (r.task.id, r.weak.name, r.strong.name, r.ladder) == (first.task.id, first.weak.name, first.strong.name, first.ladder)]
+    cell = [
+        r
+        for r in records.values()
+        if (r.task.id, r.weak.name, r.strong.name, r.ladder)
+        == (first.task.id, first.weak.name, first.strong.name, first.ladder)
+    ]
     assert len(cell) == 3
     return cell
 

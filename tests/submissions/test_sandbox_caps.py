@@ -59,7 +59,10 @@ def in_sandbox(stage: Path, code: str, *args: str, env: dict[str, str] | None = 
     setenv = [a for k, v in (env or {}).items() for a in ("--setenv", k, v)]
     out = subprocess.run(
         [*probe_sandbox().bwrap_args, "--ro-bind", str(stage), CODE_MOUNT, *setenv, sys.executable, "-c", code, *args],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     return out.stdout
@@ -76,12 +79,17 @@ def test_tmp_and_shm_hold_at_most_their_cap_and_nothing_else_is_writable(tmp_pat
 
 
 def test_the_sandbox_caps_its_tasks(tmp_path):
-    soft, hard = json.loads(in_sandbox(tmp_path, "import json, resource; print(json.dumps(resource.getrlimit(resource.RLIMIT_NPROC)))"))
+    soft, hard = json.loads(
+        in_sandbox(tmp_path, "import json, resource; print(json.dumps(resource.getrlimit(resource.RLIMIT_NPROC)))")
+    )
     assert soft == hard and TASK_LIMIT <= soft < 1 << 30
 
 
-@pytest.mark.skipif(os.getuid() == 0, reason="the kernel never applies RLIMIT_NPROC to uid 0, and the sandbox's "
-                                              "user namespace maps to the host's uid: run as a non-root user (as CI does)")
+@pytest.mark.skipif(
+    os.getuid() == 0,
+    reason="the kernel never applies RLIMIT_NPROC to uid 0, and the sandbox's "
+    "user namespace maps to the host's uid: run as a non-root user (as CI does)",
+)
 def test_a_fork_bomb_stops_at_the_task_cap(tmp_path):
     out = in_sandbox(tmp_path, FORK_BOMB, env={"LIMIT": str(TASK_LIMIT)})
     verdict, started = out.split()[:2]

@@ -91,11 +91,15 @@ def test_a_long_literal_is_refused_with_its_line(folder):
         # the attacks: a 90,000-byte int (hex: a decimal one that long does not even compile),
         # 3,000 small ints, a 20 kB comment on one line and as a block of lines
         ("N = 0x" + "f" * 89_998 + "\n", r"line 1: an int literal of 90000 bytes, over the 4096 byte cap"),
-        ("T = [" + ", ".join(str(i % 2) for i in range(3000)) + "]\n",
-         rf"\.: 3002 literals, over the cap of {LITERAL_COUNT_CAP} \(the most in labels.py: 3000\)"),
+        (
+            "T = [" + ", ".join(str(i % 2) for i in range(3000)) + "]\n",
+            rf"\.: 3002 literals, over the cap of {LITERAL_COUNT_CAP} \(the most in labels.py: 3000\)",
+        ),
         ("X = 1  # " + "0" * 20_000 + "\n", r"line 1: a comment of 20002 bytes"),
-        ("".join(f"# {'01' * 34}\n" for _ in range(300)) + "X = 1\n",
-         rf"\.: \d+ bytes of literals, comments and text files, over the cap of {DATA_CAP} \(the most in labels.py"),
+        (
+            "".join(f"# {'01' * 34}\n" for _ in range(300)) + "X = 1\n",
+            rf"\.: \d+ bytes of literals, comments and text files, over the cap of {DATA_CAP} \(the most in labels.py",
+        ),
         ('"""' + "x" * LITERAL_CAP + '"""\n', r"line 1: a str literal of 4102 bytes"),
         ("F = 1." + "0" * LITERAL_CAP + "\n", r"line 1: a float literal of 4098 bytes"),
         ("x = 1\nF = f'{x}" + "y" * LITERAL_CAP + "'\n", r"line 2: an f-string( part)? of \d+ bytes"),
@@ -114,7 +118,9 @@ def test_data_split_over_files_is_still_capped(folder):
     for i in range(2):
         (folder / f"part{i}.py").write_text(f"A = {chunk!r}\nB = {chunk!r}\n")
     (folder / "notes.txt").write_text(chunk)
-    with pytest.raises(SubmissionError, match=rf"\.: \d+ bytes of literals, comments and text files, over the cap of {DATA_CAP}"):
+    with pytest.raises(
+        SubmissionError, match=rf"\.: \d+ bytes of literals, comments and text files, over the cap of {DATA_CAP}"
+    ):
         staged_files(folder)
 
 
@@ -122,7 +128,9 @@ def test_the_folder_cap(folder):
     """Code with no literal at all is still capped in size."""
     lines = "".join(f"a{i} = b{i}\n" for i in range(FOLDER_CAP // 10))
     (folder / "many.py").write_text(lines)
-    with pytest.raises(SubmissionError, match=r"submission entry: \.: \d+ bytes of staged files, over the 262144 byte cap"):
+    with pytest.raises(
+        SubmissionError, match=r"submission entry: \.: \d+ bytes of staged files, over the 262144 byte cap"
+    ):
         staged_files(folder)
 
 

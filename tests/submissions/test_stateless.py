@@ -34,8 +34,10 @@ from w2sbench.submissions.evaluate import evaluate
 from w2sbench.submissions.harness import Harness
 from w2sbench.submissions.stateless import _seccomp_program
 
-MODES = [pytest.param(False, id="sandbox", marks=pytest.mark.skipif(not HAS_SANDBOX, reason="no bubblewrap here")),
-         pytest.param(True, id="plain-worker")]
+MODES = [
+    pytest.param(False, id="sandbox", marks=pytest.mark.skipif(not HAS_SANDBOX, reason="no bubblewrap here")),
+    pytest.param(True, id="plain-worker"),
+]
 PAIRS = toy_track("pairs").model_copy(update={"tasks": ["pairs"]})
 TRACKS = {"toy": toy_track(), "pairs": PAIRS}
 
@@ -47,8 +49,15 @@ def pair_rows(n_pairs: int, seed: int, prefix: str) -> list[dict]:
     rows = []
     for k, v in enumerate(np.abs(rng.normal(size=n_pairs)) + 0.05):
         for side, value in (("a", v), ("b", -v)) if rng.random() < 0.5 else (("a", -v), ("b", v)):
-            rows.append({"id": f"{prefix}{k}{side}", "text": f"item {prefix}w{k} side {side} value {value:.3f}",
-                         "text_pair": None, "label": int(value > 0), "group": f"{prefix}w{k}"})
+            rows.append(
+                {
+                    "id": f"{prefix}{k}{side}",
+                    "text": f"item {prefix}w{k} side {side} value {value:.3f}",
+                    "text_pair": None,
+                    "label": int(value > 0),
+                    "group": f"{prefix}w{k}",
+                }
+            )
     return rows
 
 
@@ -61,15 +70,31 @@ def env(tmp_path_factory):
 
     base = tmp_path_factory.mktemp("stateless")
     folder = write_toy_task(base / "tasks")
-    shas = {"train": write_rows(folder / "data/pairs/train.parquet", pair_rows(300, 0, "t")),
-            "test": write_rows(folder / "data/pairs/test.parquet", pair_rows(150, 1, "s"))}
-    (folder / "pairs.yaml").write_text(yaml.safe_dump({
-        "id": "pairs", "version": 1, "description": "matched pairs for tests",
-        "source": {"kind": "files", "build_command": "pytest fixture",
-                   "splits": {s: {"path": f"data/pairs/{s}.parquet", "sha256": h} for s, h in shas.items()}},
-        "splits": {"pool": "train", "test": "test"}, "conversion": {"name": "standard"},
-        "sizes": {"pool": 600, "test": 300}, "suites": ["toy"], "licence": "CC0-1.0", "citation": "none",
-        "homepage": "none"}))
+    shas = {
+        "train": write_rows(folder / "data/pairs/train.parquet", pair_rows(300, 0, "t")),
+        "test": write_rows(folder / "data/pairs/test.parquet", pair_rows(150, 1, "s")),
+    }
+    (folder / "pairs.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "id": "pairs",
+                "version": 1,
+                "description": "matched pairs for tests",
+                "source": {
+                    "kind": "files",
+                    "build_command": "pytest fixture",
+                    "splits": {s: {"path": f"data/pairs/{s}.parquet", "sha256": h} for s, h in shas.items()},
+                },
+                "splits": {"pool": "train", "test": "test"},
+                "conversion": {"name": "standard"},
+                "sizes": {"pool": 600, "test": 300},
+                "suites": ["toy"],
+                "licence": "CC0-1.0",
+                "citation": "none",
+                "homepage": "none",
+            }
+        )
+    )
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("W2SBENCH_TASKS", str(folder))
         _registry.cache_clear()
@@ -80,12 +105,29 @@ def env(tmp_path_factory):
 def harness(env, unsandboxed: bool = not HAS_SANDBOX) -> Harness:
     from w2sbench.tasks.task import get_task
 
-    return Harness(env["cache"], tracks=TRACKS, ladder=lambda name: fake_ladder(), task=get_task,
-                   encoder_factory=FakeEncoder, unsandboxed=unsandboxed, time_limit_s=120, threads=1)
+    return Harness(
+        env["cache"],
+        tracks=TRACKS,
+        ladder=lambda name: fake_ladder(),
+        task=get_task,
+        encoder_factory=FakeEncoder,
+        unsandboxed=unsandboxed,
+        time_limit_s=120,
+        threads=1,
+    )
 
 
-def run(env, name: str, body: str, track: str = "toy", unsandboxed: bool = not HAS_SANDBOX, prelude: str = "",
-        fields: str = "", parameters: dict | None = None, builtin: bool = False):
+def run(
+    env,
+    name: str,
+    body: str,
+    track: str = "toy",
+    unsandboxed: bool = not HAS_SANDBOX,
+    prelude: str = "",
+    fields: str = "",
+    parameters: dict | None = None,
+    builtin: bool = False,
+):
     """The entry's record on the track: submitted (run in a worker), or with ``builtin`` the same
     class registered here and run in-process, as nothing isolates it."""
     source = method_source(name, body=body, prelude=prelude, fields=fields)
@@ -128,8 +170,9 @@ def fit(self, ctx):
 def test_a_counting_predictor_answers_every_batch_as_the_first(env, unsandboxed):
     """A predictor that counts its calls (a module global, a class attribute, an environment
     variable, a file) sees none before any batch: every answer is the first batch's."""
-    record = run(env, f"counter-{'plain' if unsandboxed else 'box'}", COUNTER, unsandboxed=unsandboxed,
-                 prelude="CALLS = []\n")
+    record = run(
+        env, f"counter-{'plain' if unsandboxed else 'box'}", COUNTER, unsandboxed=unsandboxed, prelude="CALLS = []\n"
+    )
     assert set(record.predictions.w2s) == {0.2}
 
 
@@ -209,8 +252,12 @@ def test_no_channel_carries_one_batch_to_the_next(env, unsandboxed):
     submitted naive does, prediction for prediction."""
     tag = "plain" if unsandboxed else "box"
     record = run(env, f"channels-{tag}", CHANNELS, unsandboxed=unsandboxed, prelude="CALLS, FORKS = [], []\n")
-    honest = run(env, f"plain-naive-{tag}", "\n    def fit(self, ctx):\n        return ctx.student.fit(ctx.transfer, "
-                 "ctx.weak_labels)\n", unsandboxed=unsandboxed)
+    honest = run(
+        env,
+        f"plain-naive-{tag}",
+        "\n    def fit(self, ctx):\n        return ctx.student.fit(ctx.transfer, ctx.weak_labels)\n",
+        unsandboxed=unsandboxed,
+    )
     assert record.predictions.w2s == honest.predictions.w2s
 
 
@@ -218,7 +265,9 @@ def test_control_in_process_the_channels_carry(env, monkeypatch):
     """The same class run in-process (a builtin): the second batch already sees the first."""
     monkeypatch.delenv("W2S_SEEN", raising=False)
     try:
-        with pytest.raises(W2SError, match="ATTACK FOUND: .*module global, class attribute, environment, shared memory"):
+        with pytest.raises(
+            W2SError, match="ATTACK FOUND: .*module global, class attribute, environment, shared memory"
+        ):
             run(env, "channels-inproc", CHANNELS, prelude="CALLS, FORKS = [], []\n", builtin=True)
     finally:
         os.environ.pop("W2S_SEEN", None)
@@ -258,8 +307,9 @@ def test_pairing_across_batches_scores_as_its_stateless_counterpart(env):
     within = run(env, "pair-within", PAIRING, "pairs", unsandboxed, prelude, fields, {"carry": False})
     assert carrying.predictions.w2s == within.predictions.w2s
     assert carrying.scores.acc_w2s == within.scores.acc_w2s
-    inproc = run(env, "pair-inproc", PAIRING, "pairs", prelude=prelude, fields=fields, parameters={"carry": True},
-                 builtin=True)
+    inproc = run(
+        env, "pair-inproc", PAIRING, "pairs", prelude=prelude, fields=fields, parameters={"carry": True}, builtin=True
+    )
     assert inproc.scores.acc_w2s > within.scores.acc_w2s + 0.015  # the attack, where nothing isolates the batches
 
 
@@ -269,7 +319,7 @@ def test_the_filter_denies_writes_processes_and_sockets():
 
     for arch in ("x86_64", "aarch64"):
         prog = _seccomp_program(arch, 1234)
-        ops = [struct.unpack("=HBBI", prog[i:i + 8]) for i in range(0, len(prog), 8)]
+        ops = [struct.unpack("=HBBI", prog[i : i + 8]) for i in range(0, len(prog), 8)]
         assert ops[0] == (0x20, 0, 0, 4) and ops[-1] == (0x06, 0, 0, 0x7FFF0000)
         assert len(ops) < 4096  # BPF_MAXINSNS
         for code, jt, jf, _ in ops:

@@ -43,14 +43,17 @@ def test_valid_metadata_loads(tmp_path):
     assert sub.module_and_class() == ("method.py", "GoodOne")
 
 
-@pytest.mark.parametrize("change,message", [
-    ({"drop": ("licence",)}, "missing field 'licence'"),
-    ({"extra": {"homepage": "x"}}, "unknown field 'homepage'"),
-    ({"extra": {"paper": "javascript:alert(1)"}}, "paper: .*http"),
-    ({"extra": {"authors": []}}, "authors"),
-    ({"extra": {"method": "method.py"}}, "method"),
-    ({"extra": {"tracks": ["toy", "toy"]}}, "listed twice"),
-])
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"drop": ("licence",)}, "missing field 'licence'"),
+        ({"extra": {"homepage": "x"}}, "unknown field 'homepage'"),
+        ({"extra": {"paper": "javascript:alert(1)"}}, "paper: .*http"),
+        ({"extra": {"authors": []}}, "authors"),
+        ({"extra": {"method": "method.py"}}, "method"),
+        ({"extra": {"tracks": ["toy", "toy"]}}, "listed twice"),
+    ],
+)
 def test_bad_metadata_names_the_file_and_the_field(tmp_path, change, message):
     folder = write_submission(tmp_path, "bad-meta", **change)
     with pytest.raises(W2SError, match=message) as e:
@@ -114,9 +117,14 @@ def test_new_method_writes_a_loadable_folder_with_placeholders_flagged(tmp_path)
     assert "w2sbench mock-run" in out.output
 
 
-@pytest.mark.parametrize("name,message", [
-    ("Bad_Name", "not a valid submission name"), ("naive", "builtin method"), ("x", "not a valid"),
-])
+@pytest.mark.parametrize(
+    "name,message",
+    [
+        ("Bad_Name", "not a valid submission name"),
+        ("naive", "builtin method"),
+        ("x", "not a valid"),
+    ],
+)
 def test_new_method_rejects_bad_names(tmp_path, name, message):
     with pytest.raises(W2SError, match=message):
         new_method(name, tmp_path)
@@ -163,19 +171,28 @@ def test_mock_run_of_a_builtin_entry(tmp_path):
 BAD = {
     "syntax": ("def broken(:\n", r"method.py: not valid Python \(SyntaxError"),
     "not-registered": (method_source("not-registered").replace("@register\n", ""), "not registered.*@register"),
-    "wrong-name": (method_source("wrong-name").replace('name = "wrong-name"', 'name = "other"'),
-                   "must be the submission's name 'wrong-name'"),
+    "wrong-name": (
+        method_source("wrong-name").replace('name = "wrong-name"', 'name = "other"'),
+        "must be the submission's name 'wrong-name'",
+    ),
     "no-fit": (method_source("no-fit", body="pass\n"), "does not implement fit"),
-    "crash": (method_source("crash", body="def fit(self, ctx):\n    raise RuntimeError('boom')\n"),
-              "crashed on smoke_.*RuntimeError: boom"),
-    "nan": (method_source("nan", body="def fit(self, ctx):\n    return lambda inputs: np.full(len(inputs), np.nan)\n"),
-            "NaN or infinite"),
-    "range": (method_source("range", body="def fit(self, ctx):\n    return lambda inputs: np.full(len(inputs), 1.5)\n"),
-              r"outside \[0, 1\]"),
-    "shape": (method_source("shape", body="def fit(self, ctx):\n    return lambda inputs: np.zeros((len(inputs), 2))\n"),
-              r"shape \(200, 2\), expected \(200,\)"),
-    "not-callable": (method_source("not-callable", body="def fit(self, ctx):\n    return 3\n"),
-                     "expected a predictor"),
+    "crash": (
+        method_source("crash", body="def fit(self, ctx):\n    raise RuntimeError('boom')\n"),
+        "crashed on smoke_.*RuntimeError: boom",
+    ),
+    "nan": (
+        method_source("nan", body="def fit(self, ctx):\n    return lambda inputs: np.full(len(inputs), np.nan)\n"),
+        "NaN or infinite",
+    ),
+    "range": (
+        method_source("range", body="def fit(self, ctx):\n    return lambda inputs: np.full(len(inputs), 1.5)\n"),
+        r"outside \[0, 1\]",
+    ),
+    "shape": (
+        method_source("shape", body="def fit(self, ctx):\n    return lambda inputs: np.zeros((len(inputs), 2))\n"),
+        r"shape \(200, 2\), expected \(200,\)",
+    ),
+    "not-callable": (method_source("not-callable", body="def fit(self, ctx):\n    return 3\n"), "expected a predictor"),
     "bad-param": (method_source("bad-param", fields="alpha: float = 1.0\n"), "not fields of BadParam"),
 }
 

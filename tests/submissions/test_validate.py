@@ -91,7 +91,9 @@ def test_builtin_entry_keys_match_a_plain_run(evaluated, toy_env):
     root, cache, reports = evaluated
     ws = toy_harness(cache, TWO_SEEDS).workspace(root / "naive-ref" / "results")
     ladder = fake_ladder()
-    key = ws.experiment_key(Experiment(get_task("toy"), ladder, ladder.rungs[0], ladder.rungs[2], make_method("naive"), 0))
+    key = ws.experiment_key(
+        Experiment(get_task("toy"), ladder, ladder.rungs[0], ladder.rungs[2], make_method("naive"), 0)
+    )
     assert key in {r.key for r in reports["naive-ref"].results["toy"]}
 
 
@@ -99,8 +101,14 @@ def test_a_complete_submission_passes_every_check(evaluated, tmp_path):
     folder = fresh_copy(evaluated, tmp_path)
     report = run_validate(folder, evaluated[1])
     assert report.ok, report.checks
-    assert statuses(report) == {"metadata": "pass", "sandbox": "warn", "method": "pass", "records toy": "pass",
-                                "reproduce": "pass", "history": "skip"}
+    assert statuses(report) == {
+        "metadata": "pass",
+        "sandbox": "warn",
+        "method": "pass",
+        "records toy": "pass",
+        "reproduce": "pass",
+        "history": "skip",
+    }
     assert "--unsandboxed" in detail(report, "sandbox") or "UNSANDBOXED" in detail(report, "sandbox")
     assert "2 record(s) re-run" in detail(report, "reproduce")
 
@@ -175,16 +183,21 @@ def _perfect_predictions(d):
 
     p = d["predictions"]
     p["w2s"] = [float(x) for x in p["labels"]]
-    d["scores"] = score(np.array(p["labels"]), np.array(p["weak"]), np.array(p["w2s"]), np.array(p["ceiling"])).model_dump(mode="json")
+    d["scores"] = score(
+        np.array(p["labels"]), np.array(p["weak"]), np.array(p["w2s"]), np.array(p["ceiling"])
+    ).model_dump(mode="json")
 
 
-@pytest.mark.parametrize("edit,reseal,check,message", [
-    (_bump_acc, False, "records", "checksum mismatch"),
-    (_bump_acc, True, "records toy", "scores differ from those recomputed"),
-    (lambda d: d["provenance"].update(w2sbench="0.0.1"), True, "records toy", "made by w2sbench 0.0.1"),
-    (lambda d: d["predictions"]["labels"].reverse(), True, "records toy", "labels differ"),
-    (_perfect_predictions, True, "reproduce", "do not reproduce"),
-])
+@pytest.mark.parametrize(
+    "edit,reseal,check,message",
+    [
+        (_bump_acc, False, "records", "checksum mismatch"),
+        (_bump_acc, True, "records toy", "scores differ from those recomputed"),
+        (lambda d: d["provenance"].update(w2sbench="0.0.1"), True, "records toy", "made by w2sbench 0.0.1"),
+        (lambda d: d["predictions"]["labels"].reverse(), True, "records toy", "labels differ"),
+        (_perfect_predictions, True, "reproduce", "do not reproduce"),
+    ],
+)
 def test_tampered_records_are_caught(evaluated, tmp_path, edit, reseal, check, message):
     folder = fresh_copy(evaluated, tmp_path, "naive-ref")
     files = sorted((folder / "results").glob("*.json"))
@@ -199,8 +212,12 @@ def _made_on(kernels: str, dtype: str | None = None):
     from w2sbench.models import numerics
 
     def edit(d):
-        d["provenance"]["numerics"] = {"dtype": dtype or numerics.current().dtype, "attention": "default",
-                                       "kernels": kernels}
+        d["provenance"]["numerics"] = {
+            "dtype": dtype or numerics.current().dtype,
+            "attention": "default",
+            "kernels": kernels,
+        }
+
     return edit
 
 
@@ -284,9 +301,20 @@ def test_sandboxed_validate_passes(evaluated, tmp_path):
 
 
 def _git(repo: Path, *args: str) -> str:
-    out = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True,
-                         env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-                              "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin", "HOME": str(repo)})
+    out = subprocess.run(
+        ["git", "-C", str(repo), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@t",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@t",
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(repo),
+        },
+    )
     return out.stdout.strip()
 
 
@@ -348,8 +376,13 @@ def test_validate_help_lists_exactly_the_checks_it_runs():
 def test_validate_cli_json_and_exit_status(evaluated, tmp_path, monkeypatch):
     import w2sbench.cli.submissions as cmd
 
-    monkeypatch.setattr(cmd, "_harness", lambda cache, unsandboxed, limit, extra=(), data_dir=None: toy_harness(
-        evaluated[1], TWO_SEEDS, unsandboxed=unsandboxed, time_limit_s=limit))
+    monkeypatch.setattr(
+        cmd,
+        "_harness",
+        lambda cache, unsandboxed, limit, extra=(), data_dir=None: toy_harness(
+            evaluated[1], TWO_SEEDS, unsandboxed=unsandboxed, time_limit_s=limit
+        ),
+    )
     good = fresh_copy(evaluated, tmp_path)
     out = CliRunner().invoke(main, ["validate", str(good), "--unsandboxed", "--json"])
     assert out.exit_code == 0, out.output
@@ -365,8 +398,12 @@ def test_validate_cli_json_and_exit_status(evaluated, tmp_path, monkeypatch):
 def test_validate_tells_each_record_it_re_runs(evaluated, tmp_path):
     folder = fresh_copy(evaluated, tmp_path, "naive-ref")
     told = []
-    report = validate(folder, toy_harness(evaluated[1], TWO_SEEDS), ValidateOptions(),
-                      steps=lambda sub, text: told.append((sub, text)))
+    report = validate(
+        folder,
+        toy_harness(evaluated[1], TWO_SEEDS),
+        ValidateOptions(),
+        steps=lambda sub, text: told.append((sub, text)),
+    )
     assert report.ok, report.checks
     assert [t.split(":")[0] for _, t in told] == ["re-ran 1 of 2", "re-ran 2 of 2"]
     assert all(sub == "naive-ref" and "same" in t and "results/" in t for sub, t in told)

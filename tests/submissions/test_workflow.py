@@ -47,6 +47,7 @@ def pull_request(tmp_path):
     (repo / "submissions" / "honest").mkdir(parents=True)
     (repo / "submissions" / "honest" / "metadata.yaml").write_text("name: honest\n")
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
+
     def run(*a):
         subprocess.run([*git, *a], cwd=repo, check=True, capture_output=True)
 
@@ -64,7 +65,9 @@ def pull_request(tmp_path):
     stubs = tmp_path / "bin"
     stubs.mkdir()
     stub = stubs / "w2sbench"
-    stub.write_text('#!/bin/bash\nprintf "%s\\n" "$*" >> "$W2S_CALLS"\necho "{\\"ok\\": true, \\"submissions\\": [], \\"repository\\": []}"\n')
+    stub.write_text(
+        '#!/bin/bash\nprintf "%s\\n" "$*" >> "$W2S_CALLS"\necho "{\\"ok\\": true, \\"submissions\\": [], \\"repository\\": []}"\n'
+    )
     stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
     return repo, stubs
 
@@ -72,10 +75,21 @@ def pull_request(tmp_path):
 def run_step(step: dict, repo: Path, stubs: Path, context: dict[str, str], output: Path) -> subprocess.CompletedProcess:
     """One step's script, run in repo: the job's working directory, pr/ (the pull request's checkout)."""
     env = {k: render(str(v), context) for k, v in (step.get("env") or {}).items()}
-    env.update(PATH=f"{stubs}:{os.environ['PATH']}", GITHUB_OUTPUT=str(output), W2S_CALLS=str(repo.parent / "calls"),
-               HOME=str(repo.parent))
-    return subprocess.run(["bash", "-e", "-c", render(step["run"], context)], cwd=repo, env=env, capture_output=True,
-                          text=True, timeout=60, check=False)
+    env.update(
+        PATH=f"{stubs}:{os.environ['PATH']}",
+        GITHUB_OUTPUT=str(output),
+        W2S_CALLS=str(repo.parent / "calls"),
+        HOME=str(repo.parent),
+    )
+    return subprocess.run(
+        ["bash", "-e", "-c", render(step["run"], context)],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_a_hostile_folder_name_runs_nothing(pull_request):
@@ -92,20 +106,33 @@ def test_a_hostile_folder_name_runs_nothing(pull_request):
     refused = [line for line in changed.stdout.splitlines() if line.startswith("refused")]
     assert len(refused) == 1 and "CI-PWNED" in refused[0], "only the hostile folder is refused"
     # what a step output would carry if the workflow still pasted names into a script
-    context.update({"steps.changed.outputs.base": outputs["base"], "steps.changed.outputs.names": HOSTILE,
-                    "steps.changed.outputs.refused": outputs["refused"],
-                    "steps.changed.outputs.maintainer_files_changed": outputs["maintainer_files_changed"], "steps.validate.outcome": "success",
-                    "steps.board.outcome": "success"})
+    context.update(
+        {
+            "steps.changed.outputs.base": outputs["base"],
+            "steps.changed.outputs.names": HOSTILE,
+            "steps.changed.outputs.refused": outputs["refused"],
+            "steps.changed.outputs.maintainer_files_changed": outputs["maintainer_files_changed"],
+            "steps.validate.outcome": "success",
+            "steps.board.outcome": "success",
+        }
+    )
     context["steps.paths.outcome"] = "success"
-    for name in ("Paths a submission may change", "w2sbench validate (every submission, as .ci/run)",
-                 "Write the comment", "Fail when a check failed"):
+    for name in (
+        "Paths a submission may change",
+        "w2sbench validate (every submission, as .ci/run)",
+        "Write the comment",
+        "Fail when a check failed",
+    ):
         run_step(s[name], repo, stubs, context, output)
     assert not list(repo.parent.rglob("CI-PWNED")), "the folder name ran as a command"
     calls = (repo.parent / "calls").read_text().splitlines()
     base = outputs["base"]
-    assert calls == [f"submissions check-paths --base {base}", f"validate --base {base} --json",
-                     f"submissions comment --base {base} --validate validate.json --names names.txt --outcome "
-                     "validate=success --outcome leaderboard --check=success --outcome paths=success"]
+    assert calls == [
+        f"submissions check-paths --base {base}",
+        f"validate --base {base} --json",
+        f"submissions comment --base {base} --validate validate.json --names names.txt --outcome "
+        "validate=success --outcome leaderboard --check=success --outcome paths=success",
+    ]
     assert (repo / "names.txt").read_text() == "fair-entry\n"  # the only name the comment is given
     assert (repo.parent / "comment.md").exists()  # beside pr/, where the github-script step reads it
 
@@ -125,8 +152,11 @@ def test_private_board_records_in_a_pull_request_need_a_maintainers_label(tmp_pa
     repo = tmp_path / "repo"
     (repo / "submissions").mkdir(parents=True)
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
-    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "base"],
-                 ["update-ref", "refs/remotes/origin/main", "HEAD"]):
+    for args in (
+        ["init", "-q"],
+        ["commit", "-q", "--allow-empty", "-m", "base"],
+        ["update-ref", "refs/remotes/origin/main", "HEAD"],
+    ):
         subprocess.run([*git, *args], cwd=repo, check=True, capture_output=True)
     forged = repo / "leaderboard" / "private" / "chess-board" / "mine" / "0123.json"
     forged.parent.mkdir(parents=True)
@@ -169,7 +199,12 @@ def test_a_pull_request_outside_its_entrys_folder_fails_with_a_message_for_the_m
     (repo / "w2sbench").mkdir(parents=True)
     (repo / "w2sbench" / "scoring.py").write_text("x = 1\n")
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
-    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "base"], ["update-ref", "refs/remotes/origin/main", "HEAD"]):
+    for args in (
+        ["init", "-q"],
+        ["add", "."],
+        ["commit", "-qm", "base"],
+        ["update-ref", "refs/remotes/origin/main", "HEAD"],
+    ):
         subprocess.run([*git, *args], cwd=repo, check=True, capture_output=True)
     (repo / "submissions" / "fair-entry").mkdir(parents=True)
     (repo / "submissions" / "fair-entry" / "metadata.yaml").write_text("name: fair-entry\n")
@@ -181,13 +216,19 @@ def test_a_pull_request_outside_its_entrys_folder_fails_with_a_message_for_the_m
     s = steps()
     changed = run_step(s["Changed submissions"], repo, tmp_path / "no-stubs", {"github.base_ref": "main"}, output)
     base = dict(line.split("=", 1) for line in output.read_text().splitlines())["base"]
-    paths = run_step(s["Paths a submission may change"], repo, tmp_path / "no-stubs",
-                     {"steps.changed.outputs.base": base}, output)
+    paths = run_step(
+        s["Paths a submission may change"], repo, tmp_path / "no-stubs", {"steps.changed.outputs.base": base}, output
+    )
     assert changed.returncode == 0 and paths.returncode == 1, paths.stderr
     assert "refused path: 'w2sbench/scoring.py': outside submissions/NAME/" in paths.stdout
     assert "Maintainers: this job validates with the base branch's harness" in paths.stdout
-    fail = run_step(s["Fail when a check failed"], repo, tmp_path / "no-stubs", {"steps.paths.outcome": "failure",
-                    "steps.validate.outcome": "success", "steps.board.outcome": "success"}, output)
+    fail = run_step(
+        s["Fail when a check failed"],
+        repo,
+        tmp_path / "no-stubs",
+        {"steps.paths.outcome": "failure", "steps.validate.outcome": "success", "steps.board.outcome": "success"},
+        output,
+    )
     assert fail.returncode == 1 and "Maintainers: this pull request changes files a submission may not" in fail.stdout
 
 

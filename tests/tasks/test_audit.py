@@ -22,18 +22,29 @@ from w2sbench.tasks.audit import (
 from w2sbench.tasks.loading import TaskData
 from w2sbench.tasks.task import Task, get_task
 
-WORDS = ("river stone bright quiet lamp orange window music garden paper silver ladder cloud "
-         "harbor candle forest mirror basket thunder violet").split()
+WORDS = (
+    "river stone bright quiet lamp orange window music garden paper silver ladder cloud "
+    "harbor candle forest mirror basket thunder violet"
+).split()
 
 
 def _task(balance=True) -> Task:
-    return Task.model_validate({
-        "id": "audit_toy", "version": 1, "description": "hand-made audit data",
-        "source": {"kind": "hub", "dataset": "test/none", "revision": None, "unpinned_reason": "test data"},
-        "splits": {"pool": "train", "test": "test"}, "conversion": {"name": "standard"},
-        "sizes": {"pool": 1000, "test": 1000}, "balance": balance, "suites": ["toy"],
-        "licence": "CC0-1.0", "citation": "none", "homepage": "none",
-    })
+    return Task.model_validate(
+        {
+            "id": "audit_toy",
+            "version": 1,
+            "description": "hand-made audit data",
+            "source": {"kind": "hub", "dataset": "test/none", "revision": None, "unpinned_reason": "test data"},
+            "splits": {"pool": "train", "test": "test"},
+            "conversion": {"name": "standard"},
+            "sizes": {"pool": 1000, "test": 1000},
+            "balance": balance,
+            "suites": ["toy"],
+            "licence": "CC0-1.0",
+            "citation": "none",
+            "homepage": "none",
+        }
+    )
 
 
 def _sentence(rng: random.Random, n: int) -> str:
@@ -50,8 +61,15 @@ def _examples(role: str, n: int, seed: int, leak_length=False) -> list[Example]:
         words = rng.randint(3, 12)
         if leak_length:
             words = rng.randint(10, 14) if label else rng.randint(2, 5)
-        out.append(Example(id=f"{role}/{i}", text=_sentence(rng, 8), text_pair=_sentence(rng, words),
-                           label=label, group=f"{role}-g{i // 2}"))
+        out.append(
+            Example(
+                id=f"{role}/{i}",
+                text=_sentence(rng, 8),
+                text_pair=_sentence(rng, words),
+                label=label,
+                group=f"{role}-g{i // 2}",
+            )
+        )
     return out
 
 
@@ -68,8 +86,16 @@ def test_clean_task_passes_every_check():
     task, data = _data(_examples("pool", 600, 0), _examples("test", 400, 1))
     checks = audit_task(task, data)
     assert [c.name for c in checks] == [
-        "balance/pool", "balance/test", "majority_baseline", "duplicates/pool", "duplicates/test",
-        "duplicates/across_roles", "group_leakage", "surface_leak", "id_leak", "position_leak",
+        "balance/pool",
+        "balance/test",
+        "majority_baseline",
+        "duplicates/pool",
+        "duplicates/test",
+        "duplicates/across_roles",
+        "group_leakage",
+        "surface_leak",
+        "id_leak",
+        "position_leak",
     ]
     assert audit_passed(checks), audit_table({"clean": checks})
 
@@ -78,8 +104,10 @@ def test_planted_leaks_fail_their_checks():
     pool = _examples("pool", 600, 0, leak_length=True)
     test = _examples("test", 320, 1, leak_length=True)
     # 80 test examples copied from the pool (same input, same group: a duplicate and a group leak)
-    test += [Example(id=f"test/copy{i}", text=e.text, text_pair=e.text_pair, label=e.label, group=e.group)
-             for i, e in enumerate(pool[:80])]
+    test += [
+        Example(id=f"test/copy{i}", text=e.text, text_pair=e.text_pair, label=e.label, group=e.group)
+        for i, e in enumerate(pool[:80])
+    ]
     task, data = _data(pool, test)
     checks = _by_name(audit_task(task, data))
     assert not checks["duplicates/across_roles"].passed
@@ -99,20 +127,38 @@ def test_length_leak_alone_is_caught_by_the_surface_probe():
 
 def test_letter_versus_text_leak_is_caught():
     """The openbookqa formatter: right answers shown as a letter, wrong ones as distractor text."""
+
     def leaky(role, n, seed):
         rng = random.Random(seed)
-        return [Example(id=f"{role}/{i}", text=_sentence(rng, 8), label=i % 2,
-                        text_pair=rng.choice("ABCD") if i % 2 else _sentence(rng, rng.randint(2, 6)).lower())
-                for i in range(n)]
+        return [
+            Example(
+                id=f"{role}/{i}",
+                text=_sentence(rng, 8),
+                label=i % 2,
+                text_pair=rng.choice("ABCD") if i % 2 else _sentence(rng, rng.randint(2, 6)).lower(),
+            )
+            for i in range(n)
+        ]
+
     task, data = _data(leaky("pool", 400, 0), leaky("test", 200, 1))
     assert not _by_name(audit_task(task, data))["surface_leak"].passed
 
 
 def test_an_id_naming_the_answer_is_caught():
     """SciQ's pair ids ended in the right choice's index, always 0 there: '<row>/0' was label 1."""
+
     def named(examples):
-        return [Example(id=f"{e.id}/{0 if e.label else e.id[-1]}", text=e.text, text_pair=e.text_pair,
-                        label=e.label, group=e.group) for e in examples]
+        return [
+            Example(
+                id=f"{e.id}/{0 if e.label else e.id[-1]}",
+                text=e.text,
+                text_pair=e.text_pair,
+                label=e.label,
+                group=e.group,
+            )
+            for e in examples
+        ]
+
     task, data = _data(named(_examples("pool", 600, 0)), named(_examples("test", 400, 1)))
     checks = _by_name(audit_task(task, data))
     assert not checks["id_leak"].passed and checks["id_leak"].value > 0.8
@@ -121,8 +167,10 @@ def test_an_id_naming_the_answer_is_caught():
 
 def test_labels_that_follow_the_order_are_caught():
     """Undersampling that kept the earliest examples of the larger class: position told the class."""
+
     def sorted_by_label(examples):
         return sorted(examples, key=lambda e: (e.label, random.Random(e.id).random()))
+
     task, data = _data(sorted_by_label(_examples("pool", 600, 0)), sorted_by_label(_examples("test", 400, 1)))
     checks = _by_name(audit_task(task, data))
     assert not checks["position_leak"].passed and checks["position_leak"].value > 0.9
@@ -142,8 +190,10 @@ def test_imbalance_and_majority_baseline():
 
 def test_duplicates_within_a_role_and_conflicting_labels():
     pool = _examples("pool", 200, 0)
-    pool += [Example(id=f"pool/dup{i}", text=e.text.upper(), text_pair=e.text_pair, label=1 - e.label,
-                     group=e.group) for i, e in enumerate(pool[:20])]
+    pool += [
+        Example(id=f"pool/dup{i}", text=e.text.upper(), text_pair=e.text_pair, label=1 - e.label, group=e.group)
+        for i, e in enumerate(pool[:20])
+    ]
     task, data = _data(pool, _examples("test", 100, 1))
     check = _by_name(audit_task(task, data))["duplicates/pool"]
     assert not check.passed and check.value == pytest.approx(40 / 220)
@@ -168,20 +218,49 @@ def test_audit_table_lists_every_check():
 
 def _prompts(role: str, n: int, answer_at) -> list[Prompt]:
     rng = random.Random(role)
-    return [Prompt(id=f"{role}/{i}", prompt=_sentence(rng, 8), choices=tuple(f"{w}{i}" for w in WORDS[:10]),
-                   answer=answer_at(i), group=f"{role}-{i}") for i in range(n)]
+    return [
+        Prompt(
+            id=f"{role}/{i}",
+            prompt=_sentence(rng, 8),
+            choices=tuple(f"{w}{i}" for w in WORDS[:10]),
+            answer=answer_at(i),
+            group=f"{role}-{i}",
+        )
+        for i in range(n)
+    ]
 
 
 def test_generative_task_checks_its_answer_baseline_not_balance():
     task = get_task("chess_first_move")
-    fair = _by_name(audit_task(task, TaskData(task=task, pool=_prompts("pool", 200, lambda i: i % 10),
-                                               test=_prompts("test", 60, lambda i: (3 * i) % 10), data_revision="t")))
-    assert set(fair) == {"duplicates/pool", "duplicates/test", "duplicates/across_roles", "group_leakage",
-                         "answer_baseline"}
+    fair = _by_name(
+        audit_task(
+            task,
+            TaskData(
+                task=task,
+                pool=_prompts("pool", 200, lambda i: i % 10),
+                test=_prompts("test", 60, lambda i: (3 * i) % 10),
+                data_revision="t",
+            ),
+        )
+    )
+    assert set(fair) == {
+        "duplicates/pool",
+        "duplicates/test",
+        "duplicates/across_roles",
+        "group_leakage",
+        "answer_baseline",
+    }
     assert audit_passed(fair.values()) and fair["answer_baseline"].threshold == pytest.approx(0.2)
     # the answer always listed first (an ordering bug): the pool's most common position finds it
-    first = audit_task(task, TaskData(task=task, pool=_prompts("pool", 200, lambda i: 0),
-                                      test=_prompts("test", 60, lambda i: 0), data_revision="t"))
+    first = audit_task(
+        task,
+        TaskData(
+            task=task,
+            pool=_prompts("pool", 200, lambda i: 0),
+            test=_prompts("test", 60, lambda i: 0),
+            data_revision="t",
+        ),
+    )
     assert not _by_name(first)["answer_baseline"].passed and _by_name(first)["answer_baseline"].value == 1.0
 
 
@@ -194,17 +273,26 @@ def test_ceiling_above_floor_per_pair_from_records():
     base = ResultStore(Path(__file__).resolve().parents[2] / "submissions" / "naive" / "results").all()[0]
 
     def record(weak, strong, seed, acc_weak, acc_ceiling, method="naive"):
-        return base.model_copy(update={
-            "seed": seed, "weak": base.weak.model_copy(update={"name": weak}),
-            "strong": base.strong.model_copy(update={"name": strong}),
-            "method": base.method.model_copy(update={"name": method}),
-            "scores": base.scores.model_copy(update={"acc_weak": acc_weak, "acc_ceiling": acc_ceiling})})
+        return base.model_copy(
+            update={
+                "seed": seed,
+                "weak": base.weak.model_copy(update={"name": weak}),
+                "strong": base.strong.model_copy(update={"name": strong}),
+                "method": base.method.model_copy(update={"name": method}),
+                "scores": base.scores.model_copy(update={"acc_weak": acc_weak, "acc_ceiling": acc_ceiling}),
+            }
+        )
 
-    checks = _by_name(ceiling_checks([
-        record("a", "c", 0, 0.70, 0.80), record("a", "c", 1, 0.72, 0.78),
-        record("a", "c", 1, 0.72, 0.78, method="aux-conf"),  # same seed, same supervisor: counted once
-        record("b", "c", 0, 0.75, 0.76),
-    ]))
+    checks = _by_name(
+        ceiling_checks(
+            [
+                record("a", "c", 0, 0.70, 0.80),
+                record("a", "c", 1, 0.72, 0.78),
+                record("a", "c", 1, 0.72, 0.78, method="aux-conf"),  # same seed, same supervisor: counted once
+                record("b", "c", 0, 0.75, 0.76),
+            ]
+        )
+    )
     assert set(checks) == {"ceiling_above_floor/a->c", "ceiling_above_floor/b->c"}
     assert checks["ceiling_above_floor/a->c"].passed and checks["ceiling_above_floor/a->c"].value == pytest.approx(0.08)
     assert "mean of 2 seeds" in checks["ceiling_above_floor/a->c"].message

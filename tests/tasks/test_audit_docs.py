@@ -37,9 +37,20 @@ def check_names() -> set[str]:
 
 def test_the_check_names_are_read_from_the_code():
     names = check_names()
-    assert {"balance/", "majority_baseline", "duplicates/", "duplicates/across_roles", "group_leakage",
-            "surface_leak", "id_leak", "position_leak", "answer_baseline", "ceiling_above_floor/",
-            "shortcut/negating_prefix", "shortcut/shared_stem"} <= names
+    assert {
+        "balance/",
+        "majority_baseline",
+        "duplicates/",
+        "duplicates/across_roles",
+        "group_leakage",
+        "surface_leak",
+        "id_leak",
+        "position_leak",
+        "answer_baseline",
+        "ceiling_above_floor/",
+        "shortcut/negating_prefix",
+        "shortcut/shared_stem",
+    } <= names
 
 
 def test_every_check_the_audit_runs_on_a_task_is_among_them():
@@ -55,6 +66,6 @@ def test_every_check_the_audit_runs_on_a_task_is_among_them():
 def test_docs_tasks_md_documents_every_audit_check():
     text = GUIDE.read_text()
     assert [n for n in sorted(check_names()) if f"`{n}" not in text] == []
-    section = text[text.index("## The audit"):text.index("## Matched pairs")]
+    section = text[text.index("## The audit") : text.index("## Matched pairs")]
     for said in ("1.000", "hash of the content", "shuffled index assigned after splitting", "per label"):
         assert said in section, said

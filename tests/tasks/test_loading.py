@@ -79,7 +79,9 @@ def test_a_hub_task_the_mirror_lacks_is_an_error_a_shipped_task_keeps_its_files(
 
 def test_a_missing_split_file_names_the_folder_and_the_file(tasks_env, tmp_path):
     write_rows(tmp_path / "local/train.parquet", latent_rows(10, 2, "l"))
-    with pytest.raises(W2SError, match=r"local: no parquet file for split 'test' .*expected test\.parquet; found train"):
+    with pytest.raises(
+        W2SError, match=r"local: no parquet file for split 'test' .*expected test\.parquet; found train"
+    ):
         load_task_data(get_task("toy"), local_dir=tmp_path / "local")
 
 
@@ -105,7 +107,10 @@ def test_the_same_rows_anywhere_have_the_same_identity(tasks_env, tmp_path):
     write_rows(tmp_path / "b" / "test.parquet", latent_rows(20, 4, "m"))
     assert load_task_data(get_task("toy"), local_dir=tmp_path / "b").data_revision != a.data_revision
     shipped = load_task_data(get_task("toy"))
-    assert shipped.data_revision.startswith("sha256:") and shipped.source == "files:data/toy/test.parquet,data/toy/train.parquet"
+    assert (
+        shipped.data_revision.startswith("sha256:")
+        and shipped.source == "files:data/toy/test.parquet,data/toy/train.parquet"
+    )
 
 
 def test_a_mirror_splits_file_may_carve(tasks_env, tmp_path):
@@ -146,8 +151,11 @@ def test_a_conversion_changed_in_code_is_checked_before_the_first_row(tasks_env)
 
     task = get_task("toy")
     changed = task.model_copy(update={"conversion": Conversion(name="standard", params={"label_col": "label"})})
-    with pytest.raises(TaskDefinitionError, match=r"task toy \(.*toy\.yaml\): invalid conversion: "
-                       r"conversion\.params\.label_col: unknown parameter; conversion 'standard' takes no parameters"):
+    with pytest.raises(
+        TaskDefinitionError,
+        match=r"task toy \(.*toy\.yaml\): invalid conversion: "
+        r"conversion\.params\.label_col: unknown parameter; conversion 'standard' takes no parameters",
+    ):
         load_task_data(changed)
 
 
@@ -162,8 +170,11 @@ def test_a_template_naming_a_missing_column_names_the_parameter_and_the_file(tmp
     raw["conversion"]["params"]["text"] = "{sentense}"
     (tmp_path / "glue_sst2.yaml").write_text(yaml.safe_dump(raw))
     task = load_task_file(tmp_path / "glue_sst2.yaml")
-    with pytest.raises(DataError, match=rf"task glue_sst2 \({re.escape(str(tmp_path))}/glue_sst2\.yaml\): split 'train' "
-                       r".*no column 'sentense' .*\(conversion\.params\.text names it\).*its columns: .*sentence"):
+    with pytest.raises(
+        DataError,
+        match=rf"task glue_sst2 \({re.escape(str(tmp_path))}/glue_sst2\.yaml\): split 'train' "
+        r".*no column 'sentense' .*\(conversion\.params\.text names it\).*its columns: .*sentence",
+    ):
         load_task_data(task, local_dir=repo / "tests/fixtures/tasks/glue_sst2")
 
 
@@ -174,13 +185,16 @@ def test_an_upstream_split_the_hub_lacks_names_the_field(monkeypatch):
     from w2sbench.core.errors import TaskDefinitionError
 
     def load_dataset(*args, split=None, **kwargs):
-        raise ValueError(f'Unknown split "{split}". Should be one of [\'train\', \'validation\', \'test\'].')
+        raise ValueError(f"Unknown split \"{split}\". Should be one of ['train', 'validation', 'test'].")
 
     monkeypatch.setattr(datasets, "load_dataset", load_dataset)
     task = get_task("glue_sst2")
     typo = task.model_copy(update={"splits": {"pool": "trian", "test": "validation"}})
-    with pytest.raises(TaskDefinitionError, match=r"task glue_sst2 \(.*glue_sst2\.yaml\): splits\.pool: nyu-mll/glue "
-                       r"has no split 'trian': Unknown split"):
+    with pytest.raises(
+        TaskDefinitionError,
+        match=r"task glue_sst2 \(.*glue_sst2\.yaml\): splits\.pool: nyu-mll/glue "
+        r"has no split 'trian': Unknown split",
+    ):
         load_task_data(typo)
 
 

@@ -45,7 +45,9 @@ def test_a_draw_keeps_the_pool_and_replaces_the_test_split_by_fresh_rows(private
     assert (folder / "train.parquet").read_bytes() == (tmp_path / "tasks" / "data/toy/train.parquet").read_bytes()
     drawn = pq.read_table(folder / "test.parquet")
     assert drawn.num_rows == 300
-    assert not set(drawn.column("text").to_pylist()) & {t for tb in shipped.values() for t in tb.column("text").to_pylist()}
+    assert not set(drawn.column("text").to_pylist()) & {
+        t for tb in shipped.values() for t in tb.column("text").to_pylist()
+    }
     assert commitment(folder) == sha256_file(folder / "test.parquet")
 
     data = load_task_data(task, folder)

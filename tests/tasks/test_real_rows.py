@@ -59,6 +59,7 @@ def test_wic_is_carved_because_its_official_split_shares_words():
     train = set(_column("superglue_wic", "train", "word"))
     assert sum(w in train for w in _column("superglue_wic", "validation", "word")) == 254
     data = load_task_data(get_task("superglue_wic"), real("superglue_wic"))
+
     def words(examples):
         return {e.text.split(":")[0] for e in examples}
 

@@ -12,10 +12,17 @@ from w2sbench.tasks.loading import TaskData
 from w2sbench.tasks.task import get_task
 
 
-@pytest.mark.parametrize(("a", "b", "expected"), [
-    ("happy", "unhappy", True), ("legal", "illegal", True), ("agree", "disagree", True),
-    ("careful", "careless", True), ("hot", "cold", False), ("question", "unquestion able", False),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("happy", "unhappy", True),
+        ("legal", "illegal", True),
+        ("agree", "disagree", True),
+        ("careful", "careless", True),
+        ("hot", "cold", False),
+        ("question", "unquestion able", False),
+    ],
+)
 def test_negating_prefix(a, b, expected):
     assert S.negating_prefix(a, b) is expected
 
@@ -54,8 +61,10 @@ def test_shortcut_checks_fail_a_prefix_task_and_skip_sentence_tasks():
     checks = {c.name: c for c in S.shortcut_checks(pool, test, SURFACE_MARGIN, Check)}
     assert not checks["shortcut/negating_prefix"].passed and checks["shortcut/negating_prefix"].value == 1.0
     assert checks["shortcut/negating_prefix"].threshold == pytest.approx(0.5 + SURFACE_MARGIN)
-    sentences = [Example(f"s{i}", "a sentence of several words here", i % 2, "another one of several words", str(i))
-                 for i in range(60)]
+    sentences = [
+        Example(f"s{i}", "a sentence of several words here", i % 2, "another one of several words", str(i))
+        for i in range(60)
+    ]
     assert S.shortcut_checks(sentences, sentences, SURFACE_MARGIN, Check) == []
 
 
@@ -83,7 +92,11 @@ def test_the_audit_runs_the_shortcut_probe_on_a_question_task():
     """The prefix task asked as questions ("Does happy mean nearly the same as unhappy?"): one
     text per example, yet the spelling rules read X and Y back out of it and fail the task."""
     task = get_task("wordnet_similar_q")
-    data = TaskData(task=task, pool=[_question(e) for e in _prefix_task(0)],
-                    test=[_question(e) for e in _prefix_task(1000)], data_revision="toy")
+    data = TaskData(
+        task=task,
+        pool=[_question(e) for e in _prefix_task(0)],
+        test=[_question(e) for e in _prefix_task(1000)],
+        data_revision="toy",
+    )
     checks = {c.name: c for c in audit_task(task, data)}
     assert not checks["shortcut/negating_prefix"].passed and checks["shortcut/negating_prefix"].value == 1.0

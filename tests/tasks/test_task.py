@@ -120,15 +120,20 @@ def test_a_conversion_name_typo_suggests_the_close_names(tmp_path):
 
 def test_an_unknown_conversion_parameter_lists_the_accepted_ones(tmp_path):
     path = malformed(tmp_path, "glue_sst2", lambda r: r["conversion"]["params"].update(label_col="label"))
-    rejects(path, "conversion.params.label_col: unknown parameter (did you mean label",
-            "conversion 'binary' takes text, label, label_map (required) and text_pair, unlabeled, group, id (optional)")
+    rejects(
+        path,
+        "conversion.params.label_col: unknown parameter (did you mean label",
+        "conversion 'binary' takes text, label, label_map (required) and text_pair, unlabeled, group, id (optional)",
+    )
     path = malformed(tmp_path, "wordnet_hypernym", lambda r: r["conversion"].update(params={"text": "{text}"}))
     rejects(path, "conversion.params.text: unknown parameter", "conversion 'standard' takes no parameters")
 
 
 def test_a_missing_conversion_parameter_lists_the_accepted_ones(tmp_path):
     path = malformed(tmp_path, "glue_sst2", lambda r: r["conversion"]["params"].pop("label_map"))
-    rejects(path, "conversion.params.label_map: missing (a required parameter)", "takes text, label, label_map (required)")
+    rejects(
+        path, "conversion.params.label_map: missing (a required parameter)", "takes text, label, label_map (required)"
+    )
 
 
 def test_a_conversion_parameter_of_the_wrong_type_says_what_was_expected(tmp_path):
@@ -159,16 +164,24 @@ def test_unknown_split_names_and_roles_name_the_field(tmp_path):
     path = malformed(tmp_path, "wordnet_hypernym", lambda r: r.update(splits={"pool": "train", "tset": "test"}))
     message = rejects(path, "splits: unknown key 'tset'", "'pool' or 'test'")
     assert "Carve" not in message and "carve" not in message  # the role map's error, not both forms'
-    path = malformed(tmp_path, "wordnet_hypernym", lambda r: r.update(splits={"carve": ["train", "tset"], "test_share": 0.2}))
+    path = malformed(
+        tmp_path, "wordnet_hypernym", lambda r: r.update(splits={"carve": ["train", "tset"], "test_share": 0.2})
+    )
     rejects(path, "splits.carve: 'tset' is not a split of source.splits")
     path = malformed(tmp_path, "superglue_wic", lambda r: r["splits"].update(test_share=1.5))
     rejects(path, "splits.test_share: Input should be less than 1 (got 1.5)")
 
 
 def test_a_private_builder_typo_suggests_the_builder(tmp_path):
-    path = malformed(tmp_path, "chess_puzzles", lambda r: r["private"].update(builder="w2sbench.tasks.builders.chess_puzzle"))
-    rejects(path, "private.builder: unknown module 'w2sbench.tasks.builders.chess_puzzle'",
-            "Did you mean: w2sbench.tasks.builders.chess_puzzles", "draw_private")
+    path = malformed(
+        tmp_path, "chess_puzzles", lambda r: r["private"].update(builder="w2sbench.tasks.builders.chess_puzzle")
+    )
+    rejects(
+        path,
+        "private.builder: unknown module 'w2sbench.tasks.builders.chess_puzzle'",
+        "Did you mean: w2sbench.tasks.builders.chess_puzzles",
+        "draw_private",
+    )
 
 
 def test_balance_on_a_generative_conversion_names_the_field(tmp_path):
@@ -188,9 +201,13 @@ def test_a_task_read_from_a_file_knows_it(task_folder):
 def with_base(folder: Path, base: dict, own: dict | None = None, include="_base/common.yaml", name="toy") -> Path:
     """The toy task split in two: ``base`` written to folder/_base/common.yaml (its keys taken out
     of the toy's own mapping), ``own`` merged over what is left, and an include of the base."""
+
     def without(mapping: dict, taken: dict) -> dict:
-        return {k: without(v, taken[k]) if isinstance(v, dict) and isinstance(taken.get(k), dict) else v
-                for k, v in mapping.items() if k not in taken or isinstance(v, dict) and isinstance(taken[k], dict)}
+        return {
+            k: without(v, taken[k]) if isinstance(v, dict) and isinstance(taken.get(k), dict) else v
+            for k, v in mapping.items()
+            if k not in taken or isinstance(v, dict) and isinstance(taken[k], dict)
+        }
 
     raw = yaml.safe_load((folder / "toy.yaml").read_text())
     (folder / "_base").mkdir(exist_ok=True)
@@ -204,17 +221,28 @@ def with_base(folder: Path, base: dict, own: dict | None = None, include="_base/
 def test_merge_mappings_merges_mappings_recursively_and_replaces_lists_and_scalars():
     base = {"a": {"b": 1, "c": {"d": 2, "e": 3}}, "l": [1, 2], "s": "base", "n": 1}
     over = {"a": {"c": {"e": 30}, "f": 4}, "l": [3], "s": "own", "n": None}
-    assert merge_mappings(base, over) == {"a": {"b": 1, "c": {"d": 2, "e": 30}, "f": 4}, "l": [3], "s": "own", "n": None}
+    assert merge_mappings(base, over) == {
+        "a": {"b": 1, "c": {"d": 2, "e": 30}, "f": 4},
+        "l": [3],
+        "s": "own",
+        "n": None,
+    }
     assert base["a"]["c"] == {"d": 2, "e": 3}  # the inputs are left as they were
 
 
 def test_include_merges_the_base_under_the_task_files_own_keys(task_folder):
-    path = with_base(task_folder, {
-        "source": {"kind": "files", "build_command": "python -m base.builder"},  # merged with the toy's splits
-        "sizes": {"pool": 100, "test": 50},
-        "suites": ["base-suite", "other"],
-        "licence": "base licence", "citation": "base citation", "homepage": "base homepage",
-    }, own={"sizes": {"test": 30}, "suites": ["toy"], "licence": "CC0-1.0"})
+    path = with_base(
+        task_folder,
+        {
+            "source": {"kind": "files", "build_command": "python -m base.builder"},  # merged with the toy's splits
+            "sizes": {"pool": 100, "test": 50},
+            "suites": ["base-suite", "other"],
+            "licence": "base licence",
+            "citation": "base citation",
+            "homepage": "base homepage",
+        },
+        own={"sizes": {"test": 30}, "suites": ["toy"], "licence": "CC0-1.0"},
+    )
     task = load_task_file(path)
     assert task.source.build_command == "python -m base.builder" and set(task.source.splits) == {"train", "test"}
     assert (task.sizes.pool, task.sizes.test) == (100, 30)  # a nested mapping merged key by key, the task's key wins
@@ -228,8 +256,11 @@ def test_include_merges_the_base_under_the_task_files_own_keys(task_folder):
 
 
 def test_a_list_of_includes_merges_in_order_and_a_base_may_include_another(task_folder):
-    path = with_base(task_folder, {"licence": "first", "citation": "from common", "include": "deeper.yaml"},
-                     include=["_base/common.yaml", "_base/second.yaml"])
+    path = with_base(
+        task_folder,
+        {"licence": "first", "citation": "from common", "include": "deeper.yaml"},
+        include=["_base/common.yaml", "_base/second.yaml"],
+    )
     (task_folder / "_base/second.yaml").write_text(yaml.safe_dump({"licence": "second", "homepage": "from second"}))
     (task_folder / "_base/deeper.yaml").write_text(yaml.safe_dump({"citation": "deeper", "balance": False}))
     raw = yaml.safe_load(path.read_text())
@@ -250,11 +281,14 @@ def test_a_missing_include_names_the_file_the_field_and_the_path(task_folder):
         _registry.cache_clear()
 
 
-@pytest.mark.parametrize("content, fragment", [
-    ("homepage: [unclosed", "base task file is not valid YAML"),
-    ("- a list\n", "expected a mapping of base task file fields, got list"),
-    ("version: 2\nhomepage: x\n", "a base file may not set version"),
-])
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ("homepage: [unclosed", "base task file is not valid YAML"),
+        ("- a list\n", "expected a mapping of base task file fields, got list"),
+        ("version: 2\nhomepage: x\n", "a base file may not set version"),
+    ],
+)
 def test_an_invalid_included_file_names_the_file_the_field_and_the_path(task_folder, content, fragment):
     path = with_base(task_folder, {"homepage": "x"})
     (task_folder / "_base/common.yaml").write_text(content)
@@ -271,44 +305,62 @@ def test_an_include_cycle_is_an_error_naming_the_files(task_folder):
     path = with_base(task_folder, {"homepage": "x", "include": "loop.yaml"})
     (task_folder / "_base/loop.yaml").write_text(yaml.safe_dump({"citation": "y", "include": "common.yaml"}))
     common, loop = (str((task_folder / "_base" / n).resolve()) for n in ("common.yaml", "loop.yaml"))
-    rejects(path, "include: '_base/common.yaml'", "include: 'common.yaml'", "an include cycle",
-            f"{common} -> {loop} -> {common}")
+    rejects(
+        path,
+        "include: '_base/common.yaml'",
+        "include: 'common.yaml'",
+        "an include cycle",
+        f"{common} -> {loop} -> {common}",
+    )
     path = with_base(task_folder, {"homepage": "x"}, include="toy.yaml")
     rejects(path, "include: 'toy.yaml': an include cycle")
 
 
 def test_a_schema_error_after_merging_names_the_field_and_the_include(task_folder):
     path = with_base(task_folder, {"sizes": {"pool": "many"}}, own={"sizes": {"test": 30}})
-    rejects(path, "invalid task definition (merged with include: _base/common.yaml)", "sizes.pool: Input should be a "
-            "valid integer", "(got 'many')")
+    rejects(
+        path,
+        "invalid task definition (merged with include: _base/common.yaml)",
+        "sizes.pool: Input should be a valid integer",
+        "(got 'many')",
+    )
 
 
 def change(version, text="what changed"):
     return {"version": version, "change": text}
 
 
-@pytest.mark.parametrize("version, changes, fragments", [
-    (3, [change(2), change(2, "again")], ["changes: version 2 has more than one entry"]),
-    (2, [change(2), change(3)], ["changes: version 3 is later than the task's version 2"]),
-    (4, [change(3), change(2)], ["changes: list them by increasing version (got 3, 2"]),
-    (2, [change(1)], ["changes.0.version: Input should be greater than or equal to 2", "(got 1)"]),
-    (2, [{"version": 2}], ["missing field 'changes.0.change'"]),
-    (2, [change(2, "")], ["changes.0.change: String should have at least 1 character"]),
-    (2, [{"version": 2, "change": "x", "why": "y"}], ["unknown field 'changes.0.why'"]),
-    (2, "version 2 changed it", ["changes: Input should be a valid list"]),
-])
+@pytest.mark.parametrize(
+    "version, changes, fragments",
+    [
+        (3, [change(2), change(2, "again")], ["changes: version 2 has more than one entry"]),
+        (2, [change(2), change(3)], ["changes: version 3 is later than the task's version 2"]),
+        (4, [change(3), change(2)], ["changes: list them by increasing version (got 3, 2"]),
+        (2, [change(1)], ["changes.0.version: Input should be greater than or equal to 2", "(got 1)"]),
+        (2, [{"version": 2}], ["missing field 'changes.0.change'"]),
+        (2, [change(2, "")], ["changes.0.change: String should have at least 1 character"]),
+        (2, [{"version": 2, "change": "x", "why": "y"}], ["unknown field 'changes.0.why'"]),
+        (2, "version 2 changed it", ["changes: Input should be a valid list"]),
+    ],
+)
 def test_changes_are_checked_naming_the_field(tmp_path, task_folder, version, changes, fragments):
     rejects(write(tmp_path, "toy", version=version, changes=changes), *fragments)
 
 
 def test_changes_of_a_base_come_before_the_task_files_own(task_folder):
-    path = with_base(task_folder, {"changes": [change(2, "the shared change.")]},
-                     own={"version": 3, "changes": [change(3, "its own change.")]})
+    path = with_base(
+        task_folder,
+        {"changes": [change(2, "the shared change.")]},
+        own={"version": 3, "changes": [change(3, "its own change.")]},
+    )
     task = load_task_file(path)
     assert [(c.version, c.change) for c in task.changes] == [(2, "the shared change."), (3, "its own change.")]
     assert task.history() == "latent-value toy task for tests Version 2: the shared change. Version 3: its own change."
-    path = with_base(task_folder, {"changes": [change(3, "the shared change.")]},
-                     own={"version": 3, "changes": [change(2, "its own change.")]})
+    path = with_base(
+        task_folder,
+        {"changes": [change(3, "the shared change.")]},
+        own={"version": 3, "changes": [change(2, "its own change.")]},
+    )
     rejects(path, "changes: list them by increasing version (got 3, 2", "changes of included files come before")
     path = with_base(task_folder, {"changes": [change(2, "the shared change.")]}, own={"version": 1})
     rejects(path, "changes: version 2 is later than the task's version 1")
@@ -323,8 +375,12 @@ def test_the_shipped_base_files_are_included_and_never_listed_as_tasks():
     bases = sorted((TASKS / "_base").glob("*.yaml"))
     assert bases
     assert set(all_tasks(TASKS)) == {p.stem for p in TASKS.glob("*.yaml")}
-    named = {(p.parent / n).resolve() for p in TASKS.glob("*.yaml")
-             for n in [yaml.safe_load(p.read_text()).get("include") or []][0:1] for n in ([n] if isinstance(n, str) else n)}
+    named = {
+        (p.parent / n).resolve()
+        for p in TASKS.glob("*.yaml")
+        for n in [yaml.safe_load(p.read_text()).get("include") or []][0:1]
+        for n in ([n] if isinstance(n, str) else n)
+    }
     assert named == {b.resolve() for b in bases}  # every base is used
 
 
@@ -334,4 +390,5 @@ def test_shipped_descriptions_keep_their_version_history_in_changes():
     hygiene = [t.id for t in tasks.values() if any("w2sbench.tasks.hygiene" in c.change for c in t.changes)]
     assert len(hygiene) == 23 and "glue_sst2" in hygiene and "wordnet_gloss" not in hygiene
     assert [(c.version, c.change) for c in tasks["wordnet_gloss"].changes] == [
-        (3, "the test set has 2,000 examples (800 before); the pool is unchanged.")]
+        (3, "the test set has 2,000 examples (800 before); the pool is unchanged.")
+    ]

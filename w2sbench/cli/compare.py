@@ -18,8 +18,9 @@ def register(main: click.Group) -> None:
         help="Folder of result records (as written by `w2sbench run` or `evaluate`); repeatable "
         "(default: results, unless --submissions is given).",
     )
-    @submissions_option("Also read every submission's records: each SUBMISSIONS/*/results folder (default: none).",
-                        default=None)
+    @submissions_option(
+        "Also read every submission's records: each SUBMISSIONS/*/results folder (default: none).", default=None
+    )
     @click.option("--baseline", default="naive", show_default=True, help="Method every other is paired against.")
     @click.option(
         "--pairs",
@@ -27,10 +28,15 @@ def register(main: click.Group) -> None:
         help="Only these comma-separated weak:strong pairs (default: all; PGR over a gap of a "
         "few points is mostly noise, so a summary may keep the pairs with a real gap).",
     )
-    @click.option("--tasks", default=None, help="Only these comma-separated task ids (default: every task in the records).")
-    @click.option("--seeds", default=None,
-                  help="Only these comma-separated seeds (default: every seed in the records; a folder may hold "
-                  "two tracks' seeds of one task).")
+    @click.option(
+        "--tasks", default=None, help="Only these comma-separated task ids (default: every task in the records)."
+    )
+    @click.option(
+        "--seeds",
+        default=None,
+        help="Only these comma-separated seeds (default: every seed in the records; a folder may hold "
+        "two tracks' seeds of one task).",
+    )
     def compare_command(results_dirs, root, baseline, pairs, tasks, seeds):
         """Mean and median PGR per method, and its difference from the baseline.
 

@@ -13,16 +13,28 @@ from w2sbench.cli.options import cache_option, data_dir_option
 
 def register(main: click.Group) -> None:
     @main.command("gaps")
-    @click.option("--tasks", default=None, help="Comma-separated task ids (default: the committed table's); with "
-                  "--check, the tasks whose rows are recomputed.")
+    @click.option(
+        "--tasks",
+        default=None,
+        help="Comma-separated task ids (default: the committed table's); with "
+        "--check, the tasks whose rows are recomputed.",
+    )
     @click.option("--tracks-tasks", is_flag=True, help="The tasks of every track that keeps cells by held-out gap.")
     @click.option("--ladder", default=None, help="Default: the committed table's, else embedded.")
-    @click.option("--seeds", default=None, help="100-104 or 100,101 (default: the committed table's); seeds a "
-                  "track reports are refused.")
+    @click.option(
+        "--seeds",
+        default=None,
+        help="100-104 or 100,101 (default: the committed table's); seeds a track reports are refused.",
+    )
     @data_dir_option
     @cache_option
-    @click.option("--repo", default=".", show_default=True, type=click.Path(path_type=Path),
-                  help="The repository whose docs/results/gaps.md is written or checked.")
+    @click.option(
+        "--repo",
+        default=".",
+        show_default=True,
+        type=click.Path(path_type=Path),
+        help="The repository whose docs/results/gaps.md is written or checked.",
+    )
     @click.option("--write", "mode", flag_value="write", help="Write the committed table and docs/results/gaps.md.")
     @click.option("--check", "mode", flag_value="check", help="Recompute; exit 1 if the committed files differ.")
     def gaps_cmd(tasks, tracks_tasks, ladder, seeds, data_dir, cache_dir, repo, mode):
@@ -34,10 +46,22 @@ def register(main: click.Group) -> None:
 
         if mode is None:
             raise W2SError("gaps: give --write or --check")
-        problems = refresh(cache_dir, data_dir, csv_list(tasks), tracks_tasks, ladder, seeds, repo, mode == "write",
-                           progress=lambda line: click.echo(line, err=True))
+        problems = refresh(
+            cache_dir,
+            data_dir,
+            csv_list(tasks),
+            tracks_tasks,
+            ladder,
+            seeds,
+            repo,
+            mode == "write",
+            progress=lambda line: click.echo(line, err=True),
+        )
         if problems:
             click.echo("stale (run w2sbench gaps --write): " + "; ".join(problems))
             sys.exit(1)
-        click.echo(f"wrote {committed_path()} and {repo / 'docs/results/gaps.md'}" if mode == "write"
-                   else "held-out gaps: the recomputed cells reproduce the committed table")
+        click.echo(
+            f"wrote {committed_path()} and {repo / 'docs/results/gaps.md'}"
+            if mode == "write"
+            else "held-out gaps: the recomputed cells reproduce the committed table"
+        )

@@ -32,8 +32,11 @@ class Group(click.Group):
 
 
 def _exit_codes() -> str:
-    return "Exit codes: 0 done, 1 a check found something stale or failing; " + ", ".join(
-        f"{c.exit_code} {c.__name__}" for c in error_classes()) + "."
+    return (
+        "Exit codes: 0 done, 1 a check found something stale or failing; "
+        + ", ".join(f"{c.exit_code} {c.__name__}" for c in error_classes())
+        + "."
+    )
 
 
 @click.group(cls=Group, epilog=_exit_codes())

@@ -92,7 +92,11 @@ def register(main: click.Group) -> None:
 
     @labels.command("pull")
     @click.argument("source")
-    @click.option("--revision", default=None, help="Commit (pin one), branch or tag to download [default: main, or the @REV of SOURCE].")
+    @click.option(
+        "--revision",
+        default=None,
+        help="Commit (pin one), branch or tag to download [default: main, or the @REV of SOURCE].",
+    )
     @click.option(
         "--hub-cache",
         default=None,
@@ -111,12 +115,16 @@ def register(main: click.Group) -> None:
         if not Path(source).is_dir() and "@" not in source:
             source = f"{source}@{revision or 'main'}"
         elif revision is not None:
-            raise click.UsageError(f"--revision {revision!r}: SOURCE {source!r} already names its revision (or is a folder)")
+            raise click.UsageError(
+                f"--revision {revision!r}: SOURCE {source!r} already names its revision (or is a folder)"
+            )
         labels = pull_ref(source, cache_dir=hub_cache, force_download=force_download)
         for line in describe(labels):
             click.echo(line)
         click.echo(f"verified {len(labels.tables)} tables of {labels.source} in {labels.folder}")
-        click.echo(f"use them with: w2sbench run --weak-labels {labels.folder if labels.source.startswith('folder:') else labels.source}")
+        click.echo(
+            f"use them with: w2sbench run --weak-labels {labels.folder if labels.source.startswith('folder:') else labels.source}"
+        )
 
     @labels.command("verify")
     @click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))

@@ -29,5 +29,12 @@ data_dir_option = click.option(
 def submissions_option(help: str = "Folder holding the submissions.", default: str | None = "submissions"):
     """The submissions folder: --submissions everywhere (--root, its older name, still works); a
     command where it is optional (compare) passes ``default=None``."""
-    return click.option("--submissions", "--root", "root", default=default, show_default=default is not None,
-                        type=click.Path(path_type=Path), help=help)
+    return click.option(
+        "--submissions",
+        "--root",
+        "root",
+        default=default,
+        show_default=default is not None,
+        type=click.Path(path_type=Path),
+        help=help,
+    )

@@ -107,12 +107,16 @@ def register(main: click.Group) -> None:
             from w2sbench.labels.hub import pull_ref
 
             source = pull_ref(weak_labels)
-        ws = Workspace(use_cache(cache_dir), results_dir, regime=regime, weak_label_source=source,
-                       local_data=mirror(data_dir))
+        ws = Workspace(
+            use_cache(cache_dir), results_dir, regime=regime, weak_label_source=source, local_data=mirror(data_dir)
+        )
         failures = []
         try:
             results = run_grid(
-                ws, grid, show_progress=not no_progress, executor=make_executor(executor_name, workers=workers),
+                ws,
+                grid,
+                show_progress=not no_progress,
+                executor=make_executor(executor_name, workers=workers),
                 stage_lines=no_progress,
             )
         except ExperimentsFailed as e:  # the table shows what completed; the exit status says what did not
@@ -142,8 +146,9 @@ def _methods(names: list[str] | None, cache_dir: Path | None, results_dir: Path)
     methods = []
     for name in names:
         if (Path(name) / "metadata.yaml").is_file():
-            harness = Harness(use_cache(cache_dir), sandbox_mode="auto",
-                              extra_forbidden=(Path(name) / "results", Path(results_dir)))
+            harness = Harness(
+                use_cache(cache_dir), sandbox_mode="auto", extra_forbidden=(Path(name) / "results", Path(results_dir))
+            )
             methods.append(ctx.with_resource(method_session(load_submission(name), harness)))
         else:
             methods.append(name)

@@ -151,8 +151,9 @@ def register(main: click.Group) -> None:
         from w2sbench.submissions.evaluate import evaluate
 
         harness = _harness(cache_dir, unsandboxed, time_limit, [Path(path) / "results"], data_dir)
-        report = evaluate(path, harness, list(tracks) or None, prune=prune, show_progress=not no_progress,
-                          reuse=tuple(reuse))
+        report = evaluate(
+            path, harness, list(tracks) or None, prune=prune, show_progress=not no_progress, reuse=tuple(reuse)
+        )
         if report.reused:
             click.echo(f"{report.reused} records adopted from {', '.join(map(str, reuse))}", err=True)
         for name, results in report.results.items():
@@ -171,15 +172,29 @@ def register(main: click.Group) -> None:
 
     @main.command("rescore")
     @click.option("--track", "track", required=True, help="The private track to score (tracks.yaml: private: true).")
-    @click.option("--entry", "entries", multiple=True, help="Rescore only this entry (repeatable; default: every entry of the track).")
+    @click.option(
+        "--entry",
+        "entries",
+        multiple=True,
+        help="Rescore only this entry (repeatable; default: every entry of the track).",
+    )
     @submissions_option()
-    @click.option("--out", default="leaderboard/private", show_default=True, type=click.Path(path_type=Path),
-                  help="Folder of the private boards' records (OUT/TRACK/ENTRY/*.json and OUT/TRACK/split.json).")
+    @click.option(
+        "--out",
+        default="leaderboard/private",
+        show_default=True,
+        type=click.Path(path_type=Path),
+        help="Folder of the private boards' records (OUT/TRACK/ENTRY/*.json and OUT/TRACK/split.json).",
+    )
     @cache_option
     @_SANDBOX_OPTION
     @_TIME_OPTION
-    @click.option("--check", is_flag=True, help="Write nothing: re-run every entry and fail if a committed private "
-                  "record or split.json is not what the re-run gives (validate's rule; for whoever holds the secret).")
+    @click.option(
+        "--check",
+        is_flag=True,
+        help="Write nothing: re-run every entry and fail if a committed private "
+        "record or split.json is not what the re-run gives (validate's rule; for whoever holds the secret).",
+    )
     @click.option("--no-progress", is_flag=True, help="Do not draw progress bars.")
     def rescore_cmd(track, entries, root, out, cache_dir, unsandboxed, time_limit, check, no_progress):
         """Maintainers: score every entry of a private track on the test split drawn from the secret.
@@ -193,8 +208,9 @@ def register(main: click.Group) -> None:
         from w2sbench.tasks.private import secret
 
         harness = _harness(cache_dir, unsandboxed, time_limit, [Path(out), Path(root)])
-        report = rescore(root, track, harness, secret(), out, list(entries) or None, show_progress=not no_progress,
-                         check=check)
+        report = rescore(
+            root, track, harness, secret(), out, list(entries) or None, show_progress=not no_progress, check=check
+        )
         for task, drawn in sorted(report.split.items()):
             click.echo(f"{task}: private split of {drawn['n_test']} test examples, sha256 {drawn['test_sha256']}")
         for name, n in sorted(report.records.items()):
@@ -328,18 +344,24 @@ def check_paths(paths: Iterable[str], reference_entries: Collection[str] = ()) -
         if len(parts) >= 3 and parts[0] == "submissions" and parts[1] and parts[-1]:
             name = parts[1]
             if not re.fullmatch(NAME_PATTERN, name):
-                problems.append(f"{path!r}: submissions/{name!r}/ is not an entry name (a lower-case letter, then "
-                                "1-39 lower-case letters, digits or dashes)")
+                problems.append(
+                    f"{path!r}: submissions/{name!r}/ is not an entry name (a lower-case letter, then "
+                    "1-39 lower-case letters, digits or dashes)"
+                )
             elif name in reference_entries:
-                problems.append(f"{path!r}: submissions/{name}/ is a reference entry of the harness (a builtin method): "
-                                "only maintainers change it")
+                problems.append(
+                    f"{path!r}: submissions/{name}/ is a reference entry of the harness (a builtin method): "
+                    "only maintainers change it"
+                )
             else:
                 entries.add(name)
             continue
         problems.append(f"{path!r}: outside submissions/NAME/ and the regenerated leaderboard files")
     if len(entries) > 1:
-        problems.append(f"changes {len(entries)} entries ({', '.join(sorted(entries))}): a submission pull request "
-                        "changes one folder, submissions/NAME/")
+        problems.append(
+            f"changes {len(entries)} entries ({', '.join(sorted(entries))}): a submission pull request "
+            "changes one folder, submissions/NAME/"
+        )
     return PathCheck(next(iter(entries)) if len(entries) == 1 else None, problems)
 
 
@@ -363,8 +385,9 @@ def _reference_entries(base: str, names: Iterable[str]) -> set[str]:
 
     found = set()
     for name in names:
-        shown = subprocess.run(["git", "show", f"{base}:submissions/{name}/metadata.yaml"], capture_output=True,
-                               text=True, check=False)
+        shown = subprocess.run(
+            ["git", "show", f"{base}:submissions/{name}/metadata.yaml"], capture_output=True, text=True, check=False
+        )
         if shown.returncode != 0:
             continue
         try:
@@ -395,8 +418,10 @@ def register_workflow(main: click.Group) -> None:
         entry's) and the regenerated leaderboard/README.md and leaderboard/index.html."""
         result = _path_check(base)
         if not result.problems:
-            click.echo(f"paths: only {'submissions/' + result.entry + '/' if result.entry else 'the leaderboard files'}"
-                       " changed")
+            click.echo(
+                f"paths: only {'submissions/' + result.entry + '/' if result.entry else 'the leaderboard files'}"
+                " changed"
+            )
             return
         for p in result.problems:
             click.echo(f"refused path: {p}")
@@ -405,13 +430,24 @@ def register_workflow(main: click.Group) -> None:
 
     @submissions_group.command("comment")
     @click.option("--base", default=None, help="The merge base (to list paths outside the entry's folder).")
-    @click.option("--validate", "validate_json", type=click.Path(path_type=Path), default=None,
-                  help="validate --json's output.")
-    @click.option("--names", "names_file", type=click.Path(path_type=Path), default=None,
-                  help="The changed entries' names, one a line (others than entry names are ignored).")
+    @click.option(
+        "--validate", "validate_json", type=click.Path(path_type=Path), default=None, help="validate --json's output."
+    )
+    @click.option(
+        "--names",
+        "names_file",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="The changed entries' names, one a line (others than entry names are ignored).",
+    )
     @submissions_option()
-    @click.option("--outcome", "outcomes", multiple=True, metavar="STEP=OUTCOME",
-                  help="A step's outcome to show in the first line (repeatable).")
+    @click.option(
+        "--outcome",
+        "outcomes",
+        multiple=True,
+        metavar="STEP=OUTCOME",
+        help="A step's outcome to show in the first line (repeatable).",
+    )
     def comment_cmd(base, validate_json, names_file, root, outcomes):
         """Print the pull-request comment: the changed entries against the baselines and every check
         that did not pass. Submitted text is shown as code spans: it renders as nothing but text."""
@@ -448,13 +484,17 @@ def register_workflow(main: click.Group) -> None:
 
 def _step_line(start: float):
     """One stderr line per record re-run inside the reproduce check."""
+
     def line(submission: str, text: str) -> None:
         click.echo(f"  {time.perf_counter() - start:6.1f} s  {submission}:     {text}", err=True)
+
     return line
 
 
 def _stage_line(start: float):
     """One stderr line per finished check, with the time since the entry began (CI logs show where it goes)."""
+
     def line(submission: str, check) -> None:
         click.echo(f"  {time.perf_counter() - start:6.1f} s  {submission}: [{check.status}] {check.name}", err=True)
+
     return line

@@ -23,9 +23,14 @@ def catalogue_table(tasks) -> str:
         where = t.source.dataset if t.source.kind == "hub" else "files shipped in tasks/data"
         pin = "pinned" if t.pinned else "**unpinned**"
         pin += "; generative" if t.framing == "generative" else ""
-        cells = [f"`{t.id}`", ", ".join(t.suites), f"{where} ({pin})", _cut(t.licence, 70),
-                 _cut(t.citation.split(" (")[0], 60),
-                 t.homepage]
+        cells = [
+            f"`{t.id}`",
+            ", ".join(t.suites),
+            f"{where} ({pin})",
+            _cut(t.licence, 70),
+            _cut(t.citation.split(" (")[0], 60),
+            t.homepage,
+        ]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)
 
@@ -33,9 +38,12 @@ def catalogue_table(tasks) -> str:
 def register(main: click.Group) -> None:
     @main.group(cls=Group, invoke_without_command=True)
     @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-    @click.option("--catalogue", is_flag=True,
-                  help="Print the Markdown catalogue instead (suites, source and revision, licence, citation, "
-                  "homepage; docs/results/task-catalogue.md holds it).")
+    @click.option(
+        "--catalogue",
+        is_flag=True,
+        help="Print the Markdown catalogue instead (suites, source and revision, licence, citation, "
+        "homepage; docs/results/task-catalogue.md holds it).",
+    )
     @click.pass_context
     def tasks(ctx, as_json, catalogue):
         """List the registered tasks (and show or audit one)."""

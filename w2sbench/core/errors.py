@@ -65,5 +65,6 @@ def unknown_name(kind: str, name: str, known) -> W2SError:
 def error_classes() -> list[type[W2SError]]:
     """W2SError and the classes defined here, by exit code (what README's table and ``--help``
     list); a class defined elsewhere narrows one of these and keeps its code."""
-    return sorted((c for c in globals().values() if isinstance(c, type) and issubclass(c, W2SError)),
-                  key=lambda c: c.exit_code)
+    return sorted(
+        (c for c in globals().values() if isinstance(c, type) and issubclass(c, W2SError)), key=lambda c: c.exit_code
+    )

@@ -63,8 +63,10 @@ def intact_records(folders: list[Path]) -> list[Result]:
         bad += [f"{relative_name(p)}: {why}" for p, why in problems if p.suffix != ".corrupt"]
     if bad:
         raise CacheError(
-            f"{len(bad)} result record(s) cannot be used (nothing was changed): " + "; ".join(bad[:5])
-            + (" ..." if len(bad) > 5 else "") + ". Repair: delete them and re-make them with the command "
+            f"{len(bad)} result record(s) cannot be used (nothing was changed): "
+            + "; ".join(bad[:5])
+            + (" ..." if len(bad) > 5 else "")
+            + ". Repair: delete them and re-make them with the command "
             "that wrote the folder (`w2sbench run --results DIR` with the same options, or "
             "`w2sbench evaluate SUBMISSION --prune`), which recomputes only what is missing"
         )

@@ -92,16 +92,19 @@ class Provenance(Record):
     regime: str
     budget: dict  # the regime's training settings (epochs, lr, ...): a cell's identity, never pooled
     numerics: dict | None = Field(
-        None, description="the encoders' dtype and attention (in the key) and the kernels that ran them "
-        "(models.numerics); absent for rungs without a transformer and in older records"
+        None,
+        description="the encoders' dtype and attention (in the key) and the kernels that ran them "
+        "(models.numerics); absent for rungs without a transformer and in older records",
     )
     weak_labels: dict | None = Field(
-        None, description="the standard weak-label set used instead of training the supervisor (its source and "
-        "manifest sha256); absent when the harness trained the supervisor"
+        None,
+        description="the standard weak-label set used instead of training the supervisor (its source and "
+        "manifest sha256); absent when the harness trained the supervisor",
     )
     framing: str | None = Field(
-        None, description="the task's framing where it is not binary (generative); regime stays the regime "
-        "(probe or finetune). Absent on a binary task's record, as on every older one"
+        None,
+        description="the task's framing where it is not binary (generative); regime stays the regime "
+        "(probe or finetune). Absent on a binary task's record, as on every older one",
     )
 
 
@@ -122,8 +125,11 @@ class Result(Record):
 
     def content_sha256(self) -> str:
         # fields added later stay out of the body when absent, so older records keep their checksums
-        exclude = {"sha256": True, **({"task": {"data_source"}} if self.task.data_source is None else {}),
-                   "provenance": {f for f in ("numerics", "weak_labels", "framing") if getattr(self.provenance, f) is None}}
+        exclude = {
+            "sha256": True,
+            **({"task": {"data_source"}} if self.task.data_source is None else {}),
+            "provenance": {f for f in ("numerics", "weak_labels", "framing") if getattr(self.provenance, f) is None},
+        }
         body = self.model_dump(mode="json", exclude=exclude)
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
@@ -155,8 +161,14 @@ def library_versions() -> dict[str, str]:
     return libs
 
 
-def provenance(config_hash: str, regime: str, budget: dict, numerics: dict | None = None,
-               weak_labels: dict | None = None, framing: str | None = None) -> Provenance:
+def provenance(
+    config_hash: str,
+    regime: str,
+    budget: dict,
+    numerics: dict | None = None,
+    weak_labels: dict | None = None,
+    framing: str | None = None,
+) -> Provenance:
     return Provenance(
         w2sbench=__version__,
         python=platform.python_version(),
@@ -244,10 +256,17 @@ def _mixed_settings(found: dict[Path, Result]) -> list[tuple[Path, str]]:
         if len(by_settings) < 2:
             continue
         for settings, paths in by_settings.items():
-            others = "; ".join(f"{s} in {', '.join(q.name for q in ps)}" for s, ps in by_settings.items() if s != settings)
+            others = "; ".join(
+                f"{s} in {', '.join(q.name for q in ps)}" for s, ps in by_settings.items() if s != settings
+            )
             for p in paths:
-                bad.append((p, f"{method} on ladder {ladder} trained as {settings}, but also as {others}: one folder "
-                               "holds one regime and budget; move one set of records to its own folder"))
+                bad.append(
+                    (
+                        p,
+                        f"{method} on ladder {ladder} trained as {settings}, but also as {others}: one folder "
+                        "holds one regime and budget; move one set of records to its own folder",
+                    )
+                )
     return bad
 
 
@@ -257,7 +276,6 @@ def duplicates(found: dict[Path, Result]) -> list[tuple[Path, str]]:
     bad = dict(_duplicates(found))
     bad.update((p, why) for p, why in _mixed_settings(found) if p not in bad)
     return sorted(bad.items())
-
 
 
 class ResultStore:
@@ -299,8 +317,11 @@ class ResultStore:
             why = "checksum mismatch: its content changed after it was sealed"
         aside = path.with_suffix(".corrupt")
         path.replace(aside)
-        print(f"w2sbench: result record {path} is corrupted ({why}); set aside as {aside} for "
-              "inspection, and its experiment is recomputed", file=sys.stderr)
+        print(
+            f"w2sbench: result record {path} is corrupted ({why}); set aside as {aside} for "
+            "inspection, and its experiment is recomputed",
+            file=sys.stderr,
+        )
         return None
 
     def all(self) -> list[Result]:

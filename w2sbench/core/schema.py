@@ -23,8 +23,9 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def validation_problems(e: ValidationError, union_tags: dict[str, set[str]] | None = None,
-                        fields: list[str] | None = None) -> list[str]:
+def validation_problems(
+    e: ValidationError, union_tags: dict[str, set[str]] | None = None, fields: list[str] | None = None
+) -> list[str]:
     """Each error as one problem naming its field path (``sizes.pool``, ``source.splits.train.sha256``).
 
     union_tags: per field, the tags that say which form of a union it is in (left out of the path);
@@ -54,8 +55,9 @@ def validation_problems(e: ValidationError, union_tags: dict[str, set[str]] | No
     return out
 
 
-def read_yaml_mapping(path: Path | str, what: str, error: type[W2SError] = W2SError, text: str | None = None,
-                      empty_ok: bool = False) -> dict:
+def read_yaml_mapping(
+    path: Path | str, what: str, error: type[W2SError] = W2SError, text: str | None = None, empty_ok: bool = False
+) -> dict:
     """A YAML file's top-level mapping (text: its content, when read from package resources);
     errors name the file and say what it should hold."""
     try:
@@ -71,8 +73,15 @@ def read_yaml_mapping(path: Path | str, what: str, error: type[W2SError] = W2SEr
     return raw
 
 
-def load_yaml_model(model: type[M], path: Path | str, what: str, error: type[W2SError] = W2SError,
-                    text: str | None = None, empty_ok: bool = False, **problem_options) -> M:
+def load_yaml_model(
+    model: type[M],
+    path: Path | str,
+    what: str,
+    error: type[W2SError] = W2SError,
+    text: str | None = None,
+    empty_ok: bool = False,
+    **problem_options,
+) -> M:
     """A YAML file read and validated as the model; every error names the file and each field that is wrong."""
     raw = read_yaml_mapping(path, what, error, text, empty_ok)
     try:

@@ -11,8 +11,23 @@ import os
 import time
 from pathlib import Path
 
-_NETWORK_FS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "lustre", "gpfs", "ceph", "glusterfs", "beegfs",
-               "fuse.sshfs", "fuse.s3fs", "fuse.gcsfuse", "9p", "afs"}
+_NETWORK_FS = {
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smb3",
+    "smbfs",
+    "lustre",
+    "gpfs",
+    "ceph",
+    "glusterfs",
+    "beegfs",
+    "fuse.sshfs",
+    "fuse.s3fs",
+    "fuse.gcsfuse",
+    "9p",
+    "afs",
+}
 
 
 def _open_files() -> set[str] | None:

@@ -19,8 +19,10 @@ def parse_ref(ref: str) -> tuple[str, str]:
     """'owner/name@revision' -> (repo id, revision); the revision is required (pin it)."""
     repo_id, sep, revision = ref.rpartition("@")
     if not sep or not repo_id or not revision:
-        raise W2SError(f"--weak-labels {ref!r}: expected REPO_ID@REVISION, e.g. org/w2s-weak-labels@<40-hex commit>, "
-                       "or the folder of an export (`w2sbench labels export`)")
+        raise W2SError(
+            f"--weak-labels {ref!r}: expected REPO_ID@REVISION, e.g. org/w2s-weak-labels@<40-hex commit>, "
+            "or the folder of an export (`w2sbench labels export`)"
+        )
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo_id):
         raise W2SError(f"--weak-labels {ref!r}: {repo_id!r} is not a namespaced Hub id (owner/name)")
     return repo_id, revision

@@ -147,11 +147,15 @@ def load_folder(folder: Path, source: str | None = None) -> WeakLabelSet:
         else []
     )
     if unexpected:
-        raise WeakLabelsError(f"weak labels {source}: files not in {MANIFEST}: {', '.join(unexpected[:5])}; nothing was used")
+        raise WeakLabelsError(
+            f"weak labels {source}: files not in {MANIFEST}: {', '.join(unexpected[:5])}; nothing was used"
+        )
     tables: dict[tuple[str, str, int], _Table] = {}
     for entry in manifest.tables:
         if manifest.files.get(entry.path) != entry.sha256:
-            raise WeakLabelsError(f"weak labels {source}: table {entry.path} is not listed with its sha256 in {MANIFEST}")
+            raise WeakLabelsError(
+                f"weak labels {source}: table {entry.path} is not listed with its sha256 in {MANIFEST}"
+            )
         tables[(entry.task.id, entry.rung.name, entry.seed)] = _parse_table(entry, contents[entry.path], source)
     return WeakLabelSet(source=source, folder=folder, manifest=manifest, tables=tables)
 

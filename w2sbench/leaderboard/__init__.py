@@ -40,8 +40,9 @@ def write(files: dict[str, bytes], out: Path | str = "leaderboard") -> list[Path
 def stale(files: dict[str, bytes], out: Path | str = "leaderboard") -> list[str]:
     """Names of the committed files that differ from what the records give (missing ones included)."""
     out = Path(out)
-    return [name for name, data in sorted(files.items())
-            if not (out / name).exists() or (out / name).read_bytes() != data]
+    return [
+        name for name, data in sorted(files.items()) if not (out / name).exists() or (out / name).read_bytes() != data
+    ]
 
 
 def entry_markdown_of(name: str, root: Path | str = "submissions", tracks: dict[str, Track] | None = None) -> str:

@@ -117,7 +117,9 @@ def load_entries(root: Path) -> list[Entry]:
     """Every folder under root (hidden ones aside), sorted by name; problems recorded, never raised."""
     root = Path(root)
     entries = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []:
+    for folder in (
+        sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
+    ):
         problems = []
         try:
             meta = load_metadata(folder)
@@ -141,8 +143,10 @@ def _track_records(entry: Entry, track: Track) -> tuple[dict[tuple[Cell, int], R
     problems = []
     identities = {version_of(r) for rs in found.values() for r in rs}
     if len(identities) > 1:
-        problems.append(f"records of {len(identities)} method versions (code or parameters changed); "
-                        f"remove stale ones with `w2sbench evaluate submissions/{entry.name} --prune`")
+        problems.append(
+            f"records of {len(identities)} method versions (code or parameters changed); "
+            f"remove stale ones with `w2sbench evaluate submissions/{entry.name} --prune`"
+        )
     meta = entry.metadata
     expected_name = meta.builtin or meta.name
     for rs in found.values():
@@ -151,8 +155,10 @@ def _track_records(entry: Entry, track: Track) -> tuple[dict[tuple[Cell, int], R
             problems.append(f"records are of method {r.method.name!r}, metadata.yaml names {expected_name!r}")
             break
         if any(r.method.params.get(k) != v for k, v in meta.parameters.items()):
-            problems.append("records were made with other parameters than metadata.yaml's; re-run "
-                            f"`w2sbench evaluate submissions/{entry.name} --prune`")
+            problems.append(
+                "records were made with other parameters than metadata.yaml's; re-run "
+                f"`w2sbench evaluate submissions/{entry.name} --prune`"
+            )
             break
     return {c: rs[0] for c, rs in found.items()}, problems
 
@@ -168,18 +174,23 @@ def _reference(complete: list[tuple[Entry, list[Result]]], entries: list[Entry])
             if e.name == HARNESS_ENTRY:
                 if _is_harness(e, records):
                     return e, None
-                return None, (f"no reference: submissions/{HARNESS_ENTRY} is not builtin:naive without parameters; "
-                              "nothing on this board is scored")
-        return None, (f"no reference: submissions/{HARNESS_ENTRY} has no complete, valid records of this track; "
-                      "nothing on this board is scored (no other entry stands in for the harness's records)")
+                return None, (
+                    f"no reference: submissions/{HARNESS_ENTRY} is not builtin:naive without parameters; "
+                    "nothing on this board is scored"
+                )
+        return None, (
+            f"no reference: submissions/{HARNESS_ENTRY} has no complete, valid records of this track; "
+            "nothing on this board is scored (no other entry stands in for the harness's records)"
+        )
     entries = [e for e, _ in complete]
     naive = [e for e, records in complete if _is_harness(e, records)]
     builtin = [e for e, records in complete if e.baseline and not records[0].method.oracle]
     return (naive or builtin or entries or [None])[0], None
 
 
-def build_board(track: Track, entries: list[Entry], boot: PairedBootstrap | None = None,
-                reviewed: Reviewed | None = None) -> Board:
+def build_board(
+    track: Track, entries: list[Entry], boot: PairedBootstrap | None = None, reviewed: Reviewed | None = None
+) -> Board:
     """The board of one track from the entries' records (see the module docstring for the rules);
     reviewed: the maintainers' acceptances of flagged entries (default: none)."""
     boot = boot or PairedBootstrap()
@@ -232,17 +243,33 @@ def build_board(track: Track, entries: list[Entry], boot: PairedBootstrap | None
                 continue
         g = grouped[e.name]
         sc = scores.get(e.name)
-        wrong = [np.mean(w) for c in track_cells
-                 if (w := [r.scores.agreement.get("supervisor_wrong") for r in g[c]
-                           if r.scores.agreement.get("supervisor_wrong") is not None])]
+        wrong = [
+            np.mean(w)
+            for c in track_cells
+            if (
+                w := [
+                    r.scores.agreement.get("supervisor_wrong")
+                    for r in g[c]
+                    if r.scores.agreement.get("supervisor_wrong") is not None
+                ]
+            )
+        ]
         first = records[0].method
         row = Row(
-            name=e.name, metadata=e.metadata, method=first.name, params=dict(first.params), oracle=first.oracle,
-            pgr=sc.pgr if sc else None, median=sc.median if sc else None,
-            ci=(sc.ci.low, sc.ci.high) if sc else (None, None), vanished=sc.ci.vanished if sc else 0.0,
+            name=e.name,
+            metadata=e.metadata,
+            method=first.name,
+            params=dict(first.params),
+            oracle=first.oracle,
+            pgr=sc.pgr if sc else None,
+            median=sc.median if sc else None,
+            ci=(sc.ci.low, sc.ci.high) if sc else (None, None),
+            vanished=sc.ci.vanished if sc else 0.0,
             per_task=sc.per_task if sc else {t: None for t in track.tasks},
-            per_strong={s: (strong_sizes.get(s), *(sc.per_strong.get(s, (None,) * 3) if sc else (None,) * 3))
-                        for _, s in track.pair_names()},
+            per_strong={
+                s: (strong_sizes.get(s), *(sc.per_strong.get(s, (None,) * 3) if sc else (None,) * 3))
+                for _, s in track.pair_names()
+            },
             acc_w2s=float(np.mean([r.scores.acc_w2s for r in records])),
             agreement_wrong=float(np.mean(wrong)) if wrong else None,
             n_records=len(records),
@@ -256,8 +283,20 @@ def build_board(track: Track, entries: list[Entry], boot: PairedBootstrap | None
     oracle_rows.sort(key=lambda r: (-(r.pgr if r.pgr is not None else -1e9), r.name))
     notes = ([no_reference] if no_reference else []) + _consistency_notes(grouped, ref.name if ref else None)
     claims = claim_tests(grouped, ref.name, gaps) if ref and track.status == "main" else []
-    return Board(track, rows, oracle_rows, incomplete, sorted(invalid), scored, [g for g in gaps if not g.kept],
-                 notes, strong_sizes, ref.name if ref else None, ranking, claims=claims)
+    return Board(
+        track,
+        rows,
+        oracle_rows,
+        incomplete,
+        sorted(invalid),
+        scored,
+        [g for g in gaps if not g.kept],
+        notes,
+        strong_sizes,
+        ref.name if ref else None,
+        ranking,
+        claims=claims,
+    )
 
 
 def _consistency_notes(grouped: dict[str, dict[Cell, list[Result]]], reference: str | None) -> list[str]:
@@ -269,12 +308,14 @@ def _consistency_notes(grouped: dict[str, dict[Cell, list[Result]]], reference: 
     for n in sorted(set(grouped) - {reference}):
         differ = 0
         for cell, records in grouped[n].items():
-            for r, q in zip(records, ref.get(cell, [])):
+            for r, q in zip(records, ref.get(cell, []), strict=False):
                 if r.predictions.weak != q.predictions.weak or r.predictions.ceiling != q.predictions.ceiling:
                     differ += 1
         if differ:
-            notes.append(f"{n}: weak-supervisor or ceiling predictions differ from {reference}'s in {differ} "
-                         "experiment(s) (another environment or harness version?)")
+            notes.append(
+                f"{n}: weak-supervisor or ceiling predictions differ from {reference}'s in {differ} "
+                "experiment(s) (another environment or harness version?)"
+            )
     return notes
 
 

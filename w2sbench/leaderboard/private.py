@@ -48,8 +48,12 @@ def private_entries(entries: list, track: Track, private_root: Path, root: Path)
             folder = Path(private_root) / track.name / e.name
             found, bad = read_private(folder)
             current = {_identity(r) for r in e.records if r.ladder == track.ladder and r.task.id in track.tasks}
-            kept = {stem: p for stem, p in found.items() if _identity(expand(p)) in current
-                    and split.get(p.task.id, {}).get("data_revision") == p.task.data_revision}
+            kept = {
+                stem: p
+                for stem, p in found.items()
+                if _identity(expand(p)) in current
+                and split.get(p.task.id, {}).get("data_revision") == p.task.data_revision
+            }
             read[e.name] = (folder, kept, bad)
     orders = defaultdict(set)
     for _, kept, _ in read.values():
@@ -61,10 +65,15 @@ def private_entries(entries: list, track: Track, private_root: Path, root: Path)
             out.append(e)
             continue
         folder, kept, bad = read[e.name]
-        why = ("its examples are in the split's order and other entries' in the secret's: rescore every "
-               f"entry (w2sbench rescore --track {track.name})")
-        mixed = [(folder / f"{stem}.json", why)
-                 for stem, p in kept.items() if p.correct.order == "split" and len(orders[p.task.id]) > 1]
+        why = (
+            "its examples are in the split's order and other entries' in the secret's: rescore every "
+            f"entry (w2sbench rescore --track {track.name})"
+        )
+        mixed = [
+            (folder / f"{stem}.json", why)
+            for stem, p in kept.items()
+            if p.correct.order == "split" and len(orders[p.task.id]) > 1
+        ]
         records = [expand(p) for stem, p in kept.items() if (folder / f"{stem}.json") not in dict(mixed)]
         problems = list(e.problems) + [f"private/{track.name}/{e.name}/{p.name}: {why}" for p, why in bad + mixed]
         out.append(dataclasses.replace(e, records=records, problems=problems + needs_review(e.name, records, reviewed)))

@@ -36,8 +36,13 @@ class EntryScore:
     cells: dict[Cell, Interval] = field(default_factory=dict)  # each kept cell's 95% PGR interval (review flags)
 
 
-def score_entries(entries: dict[str, dict[Cell, list[Result]]], reference: dict[Cell, list[Result]],
-                  cells: list[Cell], tasks: list[str], boot: PairedBootstrap) -> dict[str, EntryScore]:
+def score_entries(
+    entries: dict[str, dict[Cell, list[Result]]],
+    reference: dict[Cell, list[Result]],
+    cells: list[Cell],
+    tasks: list[str],
+    boot: PairedBootstrap,
+) -> dict[str, EntryScore]:
     """Each entry's score over the kept cells, with intervals on resamples shared by all entries."""
     per_cell = {c: boot.cell(reference[c], {n: e[c] for n, e in entries.items()}) for c in cells}
     out = {}

@@ -11,7 +11,7 @@ import math
 from html import escape
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
-FONT = "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\""
+FONT = 'font-family="DejaVu Sans, Helvetica, Arial, sans-serif"'
 
 
 def color(i: int) -> str:
@@ -38,8 +38,10 @@ class Canvas:
 
     def line(self, x1, y1, x2, y2, stroke="#444", width=1.0, dash: str | None = None):
         d = f' stroke-dasharray="{dash}"' if dash else ""
-        self.parts.append(f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" stroke="{stroke}" '
-                          f'stroke-width="{width}"{d}/>')
+        self.parts.append(
+            f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" stroke="{stroke}" '
+            f'stroke-width="{width}"{d}/>'
+        )
 
     def rect(self, x, y, w, h, fill, stroke: str | None = None, title: str | None = None):
         s = f' stroke="{stroke}"' if stroke else ""
@@ -58,14 +60,18 @@ class Canvas:
 
     def text(self, x, y, s: str, size=11, anchor="start", fill="#222", weight: str | None = None):
         w = f' font-weight="{weight}"' if weight else ""
-        self.parts.append(f'<text x="{_n(x)}" y="{_n(y)}" font-size="{size}" text-anchor="{anchor}" fill="{fill}"{w}>'
-                          f"{escape(s)}</text>")
+        self.parts.append(
+            f'<text x="{_n(x)}" y="{_n(y)}" font-size="{size}" text-anchor="{anchor}" fill="{fill}"{w}>'
+            f"{escape(s)}</text>"
+        )
 
     def render(self, css_class: str) -> str:
         body = "\n".join(self.parts)
-        return (f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" width="{_n(self.width)}" '
-                f'height="{_n(self.height)}" viewBox="0 0 {_n(self.width)} {_n(self.height)}" role="img" '
-                f'aria-label="{escape(self.title)}" {FONT}>\n<title>{escape(self.title)}</title>\n{body}\n</svg>')
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" width="{_n(self.width)}" '
+            f'height="{_n(self.height)}" viewBox="0 0 {_n(self.width)} {_n(self.height)}" role="img" '
+            f'aria-label="{escape(self.title)}" {FONT}>\n<title>{escape(self.title)}</title>\n{body}\n</svg>'
+        )
 
 
 def _ticks(lo: float, hi: float, most: int = 8) -> list[float]:
@@ -105,8 +111,14 @@ def forest(rows: list[dict], title: str) -> str:
     for ref, label in ((0.0, "weak"), (1.0, "ceiling")):
         c.line(x(ref), top - 6, x(ref), bottom, stroke="#888", dash="4 3")
         c.text(x(ref), top - 10, label, size=10, anchor="middle", fill="#555")
-    c.text((left + width - right) / 2, bottom + 34, "PGR (mean over scored cells), 95% paired bootstrap interval",
-           size=11, anchor="middle", fill="#333")
+    c.text(
+        (left + width - right) / 2,
+        bottom + 34,
+        "PGR (mean over scored cells), 95% paired bootstrap interval",
+        size=11,
+        anchor="middle",
+        fill="#333",
+    )
     if not rows:
         c.text(left, top + 16, "no complete entries yet", size=11, fill="#777")
     for i, r in enumerate(rows):
@@ -117,8 +129,14 @@ def forest(rows: list[dict], title: str) -> str:
             c.line(x(r["low"]), y - 5, x(r["low"]), y + 5, stroke=r["color"], width=1.5)
             c.line(x(r["high"]), y - 5, x(r["high"]), y + 5, stroke=r["color"], width=1.5)
         if r["pgr"] is not None:
-            c.circle(x(r["pgr"]), y, 4.5, r["color"], hollow=r.get("hollow", False),
-                     title=f"{r['label']}: PGR {fmt(r['pgr'])} [{fmt(r['low'])}, {fmt(r['high'])}]")
+            c.circle(
+                x(r["pgr"]),
+                y,
+                4.5,
+                r["color"],
+                hollow=r.get("hollow", False),
+                title=f"{r['label']}: PGR {fmt(r['pgr'])} [{fmt(r['low'])}, {fmt(r['high'])}]",
+            )
         else:
             c.text(left + 4, y + 4, "PGR undefined (no scored cell)", size=10, fill="#777")
     return c.render("plot forest")
@@ -169,12 +187,25 @@ def size_plot(series: list[dict], sizes: dict[str, int | None], title: str) -> s
         for lx, (v, low, high) in pts:
             if low is not None and high is not None:
                 c.line(x(lx), y(low), x(lx), y(high), stroke=s["color"], width=1.5)
-            c.circle(x(lx), y(v), 4, s["color"], hollow=s.get("hollow", False),
-                     title=f"{s['label']}: PGR {fmt(v)} [{fmt(low)}, {fmt(high)}]")
+            c.circle(
+                x(lx),
+                y(v),
+                4,
+                s["color"],
+                hollow=s.get("hollow", False),
+                title=f"{s['label']}: PGR {fmt(v)} [{fmt(low)}, {fmt(high)}]",
+            )
     for i, s in enumerate(series):
         ly = top + 8 + 18 * i
-        c.line(width - right + 16, ly, width - right + 36, ly, stroke=s["color"], width=2,
-               dash="5 3" if s.get("hollow") else None)
+        c.line(
+            width - right + 16,
+            ly,
+            width - right + 36,
+            ly,
+            stroke=s["color"],
+            width=2,
+            dash="5 3" if s.get("hollow") else None,
+        )
         c.text(width - right + 42, ly + 4, s["label"], size=11)
     return c.render("plot size")
 
@@ -199,8 +230,9 @@ def _heat(v: float | None) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def heatmap(rows: list[str], tasks: list[str], values: dict[tuple[str, str], float | None],
-            excluded: set[str], title: str) -> str:
+def heatmap(
+    rows: list[str], tasks: list[str], values: dict[tuple[str, str], float | None], excluded: set[str], title: str
+) -> str:
     """Entries x tasks, each cell the task's PGR (mean over its scored pairs)."""
     left, top, cw, ch = 210, 64, 130, 26
     width = max(left + cw * len(tasks) + 20, 420)
@@ -218,8 +250,19 @@ def heatmap(rows: list[str], tasks: list[str], values: dict[tuple[str, str], flo
             v = values.get((name, t))
             label = "gap too small" if t in excluded and v is None else fmt(v)
             c.rect(left + cw * j, yy, cw - 2, ch - 2, _heat(v), title=f"{name} on {t}: PGR {label}")
-            c.text(left + cw * j + cw / 2 - 1, yy + ch / 2 + 3, label, size=10, anchor="middle",
-                   fill="#111" if v is not None else "#777")
-    c.text(10, height - 8, "red: below 0 (worse than the weak supervisor); blue: toward 1 (the ceiling)",
-           size=10, fill="#555")
+            c.text(
+                left + cw * j + cw / 2 - 1,
+                yy + ch / 2 + 3,
+                label,
+                size=10,
+                anchor="middle",
+                fill="#111" if v is not None else "#777",
+            )
+    c.text(
+        10,
+        height - 8,
+        "red: below 0 (worse than the weak supervisor); blue: toward 1 (the ceiling)",
+        size=10,
+        fill="#555",
+    )
     return c.render("plot heatmap")

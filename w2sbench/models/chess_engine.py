@@ -55,10 +55,12 @@ def parse(text: str) -> tuple[chess.Board, chess.Move]:
     fen = _FEN.search(text)
     at = text.rfind(CANDIDATE)
     if fen is None or at < 0:
-        raise W2SError(f"engine rung: expected a chess example with 'FEN: ...' and '{CANDIDATE}...' "
-                       f"(task conversion chess_binary with candidate: inline), got {text[:80]!r}")
+        raise W2SError(
+            f"engine rung: expected a chess example with 'FEN: ...' and '{CANDIDATE}...' "
+            f"(task conversion chess_binary with candidate: inline), got {text[:80]!r}"
+        )
     board = chess.Board(fen.group(1))
-    return board, board.parse_san(text[at + len(CANDIDATE):].strip().rstrip("."))
+    return board, board.parse_san(text[at + len(CANDIDATE) :].strip().rstrip("."))
 
 
 def pawns(score: chess.engine.PovScore, color: chess.Color) -> float:
@@ -92,8 +94,9 @@ def material_features(board: chess.Board, move: chess.Move, plies: int) -> list[
     return [float(searched), material(after, mover) - before, float(after.is_checkmate())]
 
 
-def stockfish_features(engine: chess.engine.SimpleEngine, board: chess.Board, move: chess.Move,
-                       nodes: int) -> list[float]:
+def stockfish_features(
+    engine: chess.engine.SimpleEngine, board: chess.Board, move: chess.Move, nodes: int
+) -> list[float]:
     limit = chess.engine.Limit(nodes=nodes)
     root = engine.analyse(board, limit, game=object())
     mover = board.turn
@@ -130,15 +133,19 @@ class EngineEncoder:
 
     def _material(self) -> Callable[[chess.Board, chess.Move], list[float]]:
         if self.rung.model != MATERIAL:
-            raise W2SError(f"rung {self.rung.name} was defined with {self.rung.model!r}; this w2sbench's "
-                           f"material search is {MATERIAL!r}: its features would differ")
+            raise W2SError(
+                f"rung {self.rung.name} was defined with {self.rung.model!r}; this w2sbench's "
+                f"material search is {MATERIAL!r}: its features would differ"
+            )
         return lambda board, move: material_features(board, move, self.rung.plies)
 
     def _stockfish(self, stack: contextlib.ExitStack) -> Callable[[chess.Board, chess.Move], list[float]]:
         engine = stack.enter_context(chess.engine.SimpleEngine.popen_uci(engine_path()))
         name = engine.id.get("name", "")
         if name != self.rung.model:
-            raise W2SError(f"rung {self.rung.name} was defined with {self.rung.model!r}, this machine's "
-                           f"engine is {name!r}: its evaluations would differ")
+            raise W2SError(
+                f"rung {self.rung.name} was defined with {self.rung.model!r}, this machine's "
+                f"engine is {name!r}: its evaluations would differ"
+            )
         engine.configure({"Threads": 1, "Hash": 16})
         return lambda board, move: stockfish_features(engine, board, move, self.rung.nodes)

@@ -48,7 +48,7 @@ class FeatureStore:
             for shard in sorted(self.folder.glob("*.npz")):
                 arrays = load_arrays(shard)
                 if arrays is not None:
-                    self._index.update(zip(arrays["keys"].tolist(), arrays["vectors"]))
+                    self._index.update(zip(arrays["keys"].tolist(), arrays["vectors"], strict=False))
         return self._index
 
     def missing(self, texts: Sequence[str]) -> list[str]:
@@ -65,7 +65,7 @@ class FeatureStore:
             keys = np.array([text_key(t) for t in chunk])
             name = hashlib.sha256("".join(keys).encode()).hexdigest()[:32]
             save_arrays(self.folder / f"{name}.npz", {"keys": keys, "vectors": vectors})
-            index.update(zip(keys.tolist(), vectors))
+            index.update(zip(keys.tolist(), vectors, strict=False))
 
     def get(self, texts: Sequence[str]) -> np.ndarray:
         """Features for the texts, computing (and caching) any that are missing."""

@@ -30,20 +30,27 @@ class Rung(Strict):
     kind: Literal["encoder", "causal_lm", "engine", "board"] = "encoder"
     pooling: Literal["mean", "last_token"] = "mean"
     max_length: int = Field(128, gt=0)
-    nodes: int | None = Field(None, gt=0, description="Stockfish node budget of an engine rung (w2sbench.models.chess_engine)")
+    nodes: int | None = Field(
+        None, gt=0, description="Stockfish node budget of an engine rung (w2sbench.models.chess_engine)"
+    )
     plies: int | None = Field(None, gt=0, le=4, description="material-minimax depth of an engine rung")
-    weights: str | None = Field(None, pattern=r"^[0-9a-f]{64}$",
-                                description="sha256 of a board rung's weight file (w2sbench.models.board)")
+    weights: str | None = Field(
+        None, pattern=r"^[0-9a-f]{64}$", description="sha256 of a board rung's weight file (w2sbench.models.board)"
+    )
 
     @model_validator(mode="after")
     def _source_known(self):
         if (self.kind == "board") != (self.weights is not None):
-            raise ValueError(f"rung {self.name}: a rung of kind board needs weights (a sha256), and no other kind has them")
+            raise ValueError(
+                f"rung {self.name}: a rung of kind board needs weights (a sha256), and no other kind has them"
+            )
         if self.packaged is None and self.revision is None and self.weights is None and not self.unpinned_reason:
             raise ValueError(f"rung {self.name}: a Hub rung needs a 40-hex revision or an unpinned_reason")
         if (self.kind == "engine") != ((self.nodes is None) != (self.plies is None)):
-            raise ValueError(f"rung {self.name}: a rung of kind engine needs exactly one of nodes (Stockfish) "
-                             "or plies (material minimax), and no other kind has either")
+            raise ValueError(
+                f"rung {self.name}: a rung of kind engine needs exactly one of nodes (Stockfish) "
+                "or plies (material minimax), and no other kind has either"
+            )
         if self.revision is not None and not SHA40.match(self.revision):
             raise ValueError(f"rung {self.name}: revision {self.revision!r} is not a 40-hex commit")
         return self

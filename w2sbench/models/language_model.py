@@ -34,7 +34,7 @@ class FittedLanguageModel:
         out = []
         device = self.student.device
         pad = self.student.tokenizer.pad_token_id
-        for prompt, choices in zip(prompts.prompts, prompts.choices):
+        for prompt, choices in zip(prompts.prompts, prompts.choices, strict=False):
             ids = torch.tensor([self.student.prompt_ids(prompt)], device=device)
             targets = [self.student.completion_ids(c) for c in choices]
             first = self.lm(input_ids=ids, use_cache=True)
@@ -48,7 +48,11 @@ class FittedLanguageModel:
                 tokens[j, : len(t)] = torch.tensor(t)
                 mask[j, : len(t)] = 1
             attention = torch.cat([torch.ones((len(choices), ids.shape[1]), dtype=torch.long, device=device), mask], 1)
-            logp = self.lm(input_ids=tokens, attention_mask=attention, past_key_values=cache).logits.float().log_softmax(-1)
+            logp = (
+                self.lm(input_ids=tokens, attention_mask=attention, past_key_values=cache)
+                .logits.float()
+                .log_softmax(-1)
+            )
             # token t of a choice is predicted at position t-1 (t = 0: by the prompt's last position)
             later = logp[:, :-1].gather(-1, tokens[:, 1:, None])[..., 0] * mask[:, 1:]
             out.append((head[tokens[:, 0]] + later.sum(-1)).cpu().numpy().astype(np.float64))
@@ -62,11 +66,20 @@ class LanguageModel:
     """A rung as a generative student. Every fit starts from the pretrained weights (loading,
     tokenizer and training settings are the fine-tuning regime's: FinetuneStudent, FinetuneConfig)."""
 
-    def __init__(self, rung: Rung, seed: int, config: FinetuneConfig = FinetuneConfig(), *,
-                 device: str | None = None, source: str | None = None):
+    def __init__(
+        self,
+        rung: Rung,
+        seed: int,
+        config: FinetuneConfig = FinetuneConfig(),
+        *,
+        device: str | None = None,
+        source: str | None = None,
+    ):
         if rung.kind != "causal_lm":
-            raise W2SError(f"rung {rung.name} is an {rung.kind}: a generative task needs causal language models "
-                           "(a ladder such as gpt2)")
+            raise W2SError(
+                f"rung {rung.name} is an {rung.kind}: a generative task needs causal language models "
+                "(a ladder such as gpt2)"
+            )
         self.base = FinetuneStudent(rung, seed, config, device=device, source=source)
         self.rung, self.name, self.seed, self.config = rung, rung.name, seed, config
         self.device = self.base.device
@@ -89,18 +102,22 @@ class LanguageModel:
         """The rung as it ships, untrained on the task (zero-shot)."""
         return FittedLanguageModel(self, self.base.load_causal_lm())
 
-    def fit(self, prompts: Prompts, targets: np.ndarray, *, config: FinetuneConfig | None = None) -> FittedLanguageModel:
+    def fit(
+        self, prompts: Prompts, targets: np.ndarray, *, config: FinetuneConfig | None = None
+    ) -> FittedLanguageModel:
         """Fine-tune a fresh copy to write choice ``targets[i]`` after prompt i (cross-entropy on
         the completion's tokens only; the prompt is context, not a target)."""
         config = config or self.config
         targets = np.asarray(targets)
         if targets.shape != (len(prompts),) or not np.issubdtype(targets.dtype, np.integer):
-            raise ValueError(f"targets must be {len(prompts)} choice indices, got shape {targets.shape} {targets.dtype}")
-        if any(not 0 <= t < len(c) for t, c in zip(targets, prompts.choices)):
+            raise ValueError(
+                f"targets must be {len(prompts)} choice indices, got shape {targets.shape} {targets.dtype}"
+            )
+        if any(not 0 <= t < len(c) for t, c in zip(targets, prompts.choices, strict=False)):
             raise ValueError("a target is not an index into its prompt's choices")
         lm = prepare_for_training(self.base.load_causal_lm(config), config)
         rows = []
-        for prompt, choices, t in zip(prompts.prompts, prompts.choices, targets):
+        for prompt, choices, t in zip(prompts.prompts, prompts.choices, targets, strict=False):
             context, answer = self.prompt_ids(prompt), self.completion_ids(choices[t])
             rows.append((context + answer, [IGNORE] * len(context) + answer))
         size = sum(p.numel() for p in lm.base_model.parameters())  # the learning-rate rule's size, as loaded

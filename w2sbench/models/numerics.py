@@ -64,9 +64,11 @@ def native_bf16() -> bool:
 
 @cache
 def _fallback_note() -> None:
-    print("w2sbench: this CPU has no native bf16 (AVX512-BF16 or AMX): encoders run in fp32, about 3x "
-          f"slower, and their features and records are keyed fp32 (set {ENV}=bf16 to emulate bf16)",
-          file=sys.stderr)
+    print(
+        "w2sbench: this CPU has no native bf16 (AVX512-BF16 or AMX): encoders run in fp32, about 3x "
+        f"slower, and their features and records are keyed fp32 (set {ENV}=bf16 to emulate bf16)",
+        file=sys.stderr,
+    )
 
 
 def current(device: str | None = None) -> Numerics:
@@ -90,8 +92,14 @@ def kernels(device: str | None = None) -> str:
     if device != "cpu":
         return f"torch {torch.__version__} {device} {torch.cuda.get_device_name()}"
     isa = [torch.backends.cpu.get_cpu_capability()]
-    isa += [name for name, has in (("avx512_bf16", torch.cpu._is_avx512_bf16_supported()),
-                                   ("amx", torch.cpu._is_amx_tile_supported())) if has]
+    isa += [
+        name
+        for name, has in (
+            ("avx512_bf16", torch.cpu._is_avx512_bf16_supported()),
+            ("amx", torch.cpu._is_amx_tile_supported()),
+        )
+        if has
+    ]
     return f"torch {torch.__version__} cpu {'+'.join(isa)}"
 
 

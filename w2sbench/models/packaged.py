@@ -295,8 +295,13 @@ def _manifest(model: PackagedModel, folder: Path) -> dict:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.name != MANIFEST
     }
-    return {"name": model.name, "format": FORMAT, "preparation": model.preparation,
-            "sources": [s.pin for s in model.sources], "sha256": files}
+    return {
+        "name": model.name,
+        "format": FORMAT,
+        "preparation": model.preparation,
+        "sources": [s.pin for s in model.sources],
+        "sha256": files,
+    }
 
 
 def mismatch(name: str, folder: Path) -> str | None:
@@ -346,8 +351,10 @@ def materialize(name: str) -> Path:
         for stale in target.parent.glob(f".{name}.*.tmp"):  # left by a killed run
             shutil.rmtree(stale, ignore_errors=True)
         if target.exists():
-            print(f"w2sbench: rebuilding the prepared copy of {name} at {target}: {mismatch(name, target)}",
-                  file=sys.stderr)
+            print(
+                f"w2sbench: rebuilding the prepared copy of {name} at {target}: {mismatch(name, target)}",
+                file=sys.stderr,
+            )
             aside = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{name}.", suffix=".tmp"))
             os.replace(target, aside / "old")
             shutil.rmtree(aside, ignore_errors=True)

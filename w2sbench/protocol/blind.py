@@ -45,6 +45,6 @@ def predict_shuffled(predictor, view, method: str, batch: int = BATCH) -> list:
             raise MethodError(f"method {method}: predictor returned no sequence of predictions") from None
         if len(got) != len(idx):
             raise MethodError(f"method {method}: predictor returned {len(got)} predictions for a batch of {len(idx)}")
-        for i, answer in zip(idx, got):
+        for i, answer in zip(idx, got, strict=False):
             answers[i] = answer
     return answers

@@ -53,7 +53,7 @@ def check_distributions(raw, prompts: Prompts, method: str) -> list[np.ndarray]:
         ) from None
     if len(rows) != len(prompts):
         raise MethodError(f"method {method}: predictor returned {len(rows)} distributions for {len(prompts)} prompts")
-    for i, (row, choices) in enumerate(zip(rows, prompts.choices)):
+    for i, (row, choices) in enumerate(zip(rows, prompts.choices, strict=False)):
         if row.shape != (len(choices),):
             raise MethodError(
                 f"method {method}: prompt {prompts.ids[i]}: distribution of shape {row.shape}, "
@@ -84,7 +84,11 @@ class GenerativeFraming:
 
         from w2sbench.models.finetune import FinetuneConfig
 
-        return {"regime": "finetune", "framing": "generative", "train": asdict(trainer.finetune_config or FinetuneConfig())}
+        return {
+            "regime": "finetune",
+            "framing": "generative",
+            "train": asdict(trainer.finetune_config or FinetuneConfig()),
+        }
 
     @staticmethod
     def texts(examples) -> list[str]:

@@ -66,7 +66,10 @@ def run_experiment(ws: Workspace, exp: Experiment) -> Result:
     result = Result(
         key=key,
         task=TaskRef(
-            id=exp.task.id, version=exp.task.version, data_revision=data.data_revision, n_test=len(splits.test),
+            id=exp.task.id,
+            version=exp.task.version,
+            data_revision=data.data_revision,
+            n_test=len(splits.test),
             data_source=data.source,
         ),
         weak=rung_ref(ws, exp.weak),
@@ -77,9 +80,14 @@ def run_experiment(ws: Workspace, exp: Experiment) -> Result:
         scores=scores,
         predictions=predictions,
         timings_s={k: round(v, 3) for k, v in timings.items()},
-        provenance=provenance(key, training["regime"], training["train"], numerics_of(ws, exp),
-                              ws.weak_label_source.provenance() if ws.weak_label_source is not None else None,
-                              training.get("framing")),
+        provenance=provenance(
+            key,
+            training["regime"],
+            training["train"],
+            numerics_of(ws, exp),
+            ws.weak_label_source.provenance() if ws.weak_label_source is not None else None,
+            training.get("framing"),
+        ),
     )
     return ws.results.write(result)
 
@@ -93,8 +101,9 @@ def rung_ref(ws: Workspace, rung: Rung | Ensemble) -> RungRef:
             revision=JOIN.join(r.revision for r in refs),
             parameters=None if None in (r.parameters for r in refs) else sum(r.parameters for r in refs),
         )
-    revision = rung.revision or (f"packaged:{rung.packaged}" if rung.packaged
-                                 else f"sha256:{rung.weights}" if rung.weights else "unpinned")
+    revision = rung.revision or (
+        f"packaged:{rung.packaged}" if rung.packaged else f"sha256:{rung.weights}" if rung.weights else "unpinned"
+    )
     return RungRef(name=rung.name, model=rung.model, revision=revision, parameters=ws.encoder(rung).parameter_count)
 
 

@@ -171,6 +171,9 @@ class Workspace:
 
     def experiment_key(self, exp: Experiment) -> str:
         """experiment.experiment_key with this run's task data, training settings and weak-label set."""
-        weak_labels = None if self.weak_label_source is None else [
-            self.weak_label_source.identity(exp.task, m, exp.seed) for m in members_of(exp.weak)]
+        weak_labels = (
+            None
+            if self.weak_label_source is None
+            else [self.weak_label_source.identity(exp.task, m, exp.seed) for m in members_of(exp.weak)]
+        )
         return experiment_key(exp, self.task_key(exp.task), self.training_identity(exp.task), weak_labels)

@@ -53,14 +53,19 @@ def held_out_checks(cells: list[Cell], ladder: str, table: dict | None = None) -
     gaps = held_out_gaps(ladder, table)
     missing = [c for c in cells if c not in gaps]
     if missing:
-        raise W2SError(f"the held-out gap table (w2sbench/running/held_out_gaps.json) has no {ladder} gap for "
-                       f"{', '.join(map(str, missing))}: measure them with "
-                       "w2sbench gaps --tasks ... --write")
+        raise W2SError(
+            f"the held-out gap table (w2sbench/running/held_out_gaps.json) has no {ladder} gap for "
+            f"{', '.join(map(str, missing))}: measure them with "
+            "w2sbench gaps --tasks ... --write"
+        )
     return [GapCheck(c, gaps[c].gap, gaps[c].interval) for c in cells]
 
 
 def describe(checks: list[GapCheck]) -> str:
     """The left-out cells in words, for boards and tables (naming the ladder where they span several)."""
     several = len({g.cell.ladder for g in checks}) > 1
-    return "; ".join(f"{g.cell}{f' ({g.cell.ladder})' if several else ''} (gap {g.gap:+.3f}, 95% interval "
-                     f"[{g.interval.low:+.3f}, {g.interval.high:+.3f}])" for g in checks)
+    return "; ".join(
+        f"{g.cell}{f' ({g.cell.ladder})' if several else ''} (gap {g.gap:+.3f}, 95% interval "
+        f"[{g.interval.low:+.3f}, {g.interval.high:+.3f}])"
+        for g in checks
+    )

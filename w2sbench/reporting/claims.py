@@ -38,16 +38,41 @@ class Claim:
 
 
 PAPER_CLAIMS = (
-    Claim("naive fine-tuning on weak labels recovers part of the gap (PGR > 0)", "naive", None, False,
-          "NLP: PGR grows with both sizes, often above 0.5 for the largest students"),
-    Claim("the auxiliary confidence loss lifts PGR over naive at large gaps", "aux-conf", "naive", True,
-          "smallest supervisor, largest student: median PGR from about 0.25 to nearly 0.80"),
-    Claim("the auxiliary confidence loss lifts PGR over naive (every kept cell)", "aux-conf", "naive", False,
-          "EleutherAI's re-implementation, 21 datasets: no significant lift (p = .135)"),
-    Claim("early stopping on ground truth beats early stopping on weak labels", "early-stop-gt", "early-stop", False,
-          "NLP: about +0.10"),
-    Claim("bootstrapping through the intermediate rung lifts PGR over naive at large gaps", "bootstrap", "naive",
-          True, "helps on chess at large gaps; only small improvements on NLP"),
+    Claim(
+        "naive fine-tuning on weak labels recovers part of the gap (PGR > 0)",
+        "naive",
+        None,
+        False,
+        "NLP: PGR grows with both sizes, often above 0.5 for the largest students",
+    ),
+    Claim(
+        "the auxiliary confidence loss lifts PGR over naive at large gaps",
+        "aux-conf",
+        "naive",
+        True,
+        "smallest supervisor, largest student: median PGR from about 0.25 to nearly 0.80",
+    ),
+    Claim(
+        "the auxiliary confidence loss lifts PGR over naive (every kept cell)",
+        "aux-conf",
+        "naive",
+        False,
+        "EleutherAI's re-implementation, 21 datasets: no significant lift (p = .135)",
+    ),
+    Claim(
+        "early stopping on ground truth beats early stopping on weak labels",
+        "early-stop-gt",
+        "early-stop",
+        False,
+        "NLP: about +0.10",
+    ),
+    Claim(
+        "bootstrapping through the intermediate rung lifts PGR over naive at large gaps",
+        "bootstrap",
+        "naive",
+        True,
+        "helps on chess at large gaps; only small improvements on NLP",
+    ),
 )
 
 
@@ -72,8 +97,9 @@ def large_gap_cells(checks: list[GapCheck]) -> list[Cell]:
     return [g.cell for g in kept if g.gap >= median]
 
 
-def claim_tests(records: dict[str, dict[Cell, list[Result]]], reference: str, checks: list[GapCheck],
-                claims=PAPER_CLAIMS) -> list[ClaimTest]:
+def claim_tests(
+    records: dict[str, dict[Cell, list[Result]]], reference: str, checks: list[GapCheck], claims=PAPER_CLAIMS
+) -> list[ClaimTest]:
     """Each claim on the kept cells (or the large-gap ones) of the entries that are present."""
     kept = [g.cell for g in checks if g.kept]
     large = large_gap_cells(checks)
@@ -104,6 +130,6 @@ def claim_tests(records: dict[str, dict[Cell, list[Result]]], reference: str, ch
             p = float(stats.ttest_1samp(per_task, 0.0).pvalue)
             raw.append((len(out), p))
         out.append(ClaimTest(claim, n, len(cells), estimate, ci, None, detectable_difference(sd, n)))
-    for (i, _), q in zip(raw, holm([p for _, p in raw])):
+    for (i, _), q in zip(raw, holm([p for _, p in raw]), strict=False):
         out[i] = ClaimTest(**{**out[i].__dict__, "p": q})
     return out

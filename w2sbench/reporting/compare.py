@@ -112,8 +112,10 @@ def compare(results: list[Result], baseline: str = "naive", boot: PairedBootstra
             seeds = [r.seed for r in rs]
             if len(set(seeds)) < len(seeds):
                 versions = sorted({f"code {r.method.code_hash[:12]}, regime {r.provenance.regime}" for r in rs})
-                raise W2SError(f"{name}: several records for {cell} ({cell.ladder}) and one seed ({'; '.join(versions)}); "
-                               "compare one version: remove the stale records or pass their folders separately")
+                raise W2SError(
+                    f"{name}: several records for {cell} ({cell.ladder}) and one seed ({'; '.join(versions)}); "
+                    "compare one version: remove the stale records or pass their folders separately"
+                )
 
     def base_of(name: str) -> str:
         return baseline + (ENSEMBLE if name.endswith(ENSEMBLE) else "")
@@ -137,32 +139,58 @@ def compare(results: list[Result], baseline: str = "naive", boot: PairedBootstra
         cells = sorted(c for c in grid if c in kept)
         points = {c: cell_pgr(grid[c], reference[c]) for c in cells}
         total = score(points.values())
-        ci = percentile_interval(mean_over_cells([samples[name][c] for c in cells])) if total else Interval(None, None, 1.0)
-        row = Comparison(name, oracle[name], len({c.task for c in cells}), len(cells),
-                         total.mean if total else None, total.median if total else None, ci)
+        ci = (
+            percentile_interval(mean_over_cells([samples[name][c] for c in cells]))
+            if total
+            else Interval(None, None, 1.0)
+        )
+        row = Comparison(
+            name,
+            oracle[name],
+            len({c.task for c in cells}),
+            len(cells),
+            total.mean if total else None,
+            total.median if total else None,
+            ci,
+        )
         base = grids.get(base_of(name))
         shared = [c for c in cells if base is not None and c in base] if name != base_of(name) else []
         if shared and total is not None:
             mine = score(points[c] for c in shared)
             theirs = score(cell_pgr(base[c], reference[c]) for c in shared)
             d = mean_over_cells([samples[name][c] for c in shared]) - mean_over_cells(
-                [samples[base_of(name)][c] for c in shared])
+                [samples[base_of(name)][c] for c in shared]
+            )
             tasks = sorted({c.task for c in shared})
-            per_task = np.array([np.mean([points[c] - cell_pgr(base[c], reference[c]) for c in shared if c.task == t])
-                                 for t in tasks])
+            per_task = np.array(
+                [np.mean([points[c] - cell_pgr(base[c], reference[c]) for c in shared if c.task == t]) for t in tasks]
+            )
             sd = float(per_task.std(ddof=1)) if len(tasks) > 1 else float("nan")
             p_tasks = float(stats.ttest_1samp(per_task, 0.0).pvalue) if len(tasks) > 1 and sd > 0 else None
-            row = Comparison(**{**row.__dict__, "diff": mine.mean - theirs.mean, "diff_ci": percentile_interval(d),
-                                "detectable": detectable_difference(sd, len(tasks))})
+            row = Comparison(
+                **{
+                    **row.__dict__,
+                    "diff": mine.mean - theirs.mean,
+                    "diff_ci": percentile_interval(d),
+                    "detectable": detectable_difference(sd, len(tasks)),
+                }
+            )
             raw_paired.append((len(rows), paired_p(d, np.zeros_like(d))))
             if p_tasks is not None:
                 raw_tasks.append((len(rows), p_tasks))
         rows.append(row)
     for field, raw in (("p_paired", raw_paired), ("p_tasks", raw_tasks)):
-        for (i, _), q in zip(raw, holm([p for _, p in raw])):
+        for (i, _), q in zip(raw, holm([p for _, p in raw]), strict=False):
             rows[i] = Comparison(**{**rows[i].__dict__, field: q})
-    order = sorted(rows, key=lambda c: (c.oracle, c.method.endswith(ENSEMBLE),
-                                        -(c.mean_pgr if c.mean_pgr is not None else -1e9), c.method))
+    order = sorted(
+        rows,
+        key=lambda c: (
+            c.oracle,
+            c.method.endswith(ENSEMBLE),
+            -(c.mean_pgr if c.mean_pgr is not None else -1e9),
+            c.method,
+        ),
+    )
     return Report(order, [g for g in checks if not g.kept], boot.n_boot, len(raw_paired))
 
 
@@ -177,21 +205,44 @@ def comparison_table(report: Report, baseline: str = "naive") -> str:
         return "" if x is None else format(x, fmt)
 
     table = [
-        [c.method + (" (oracle)" if c.oracle else ""), c.n_tasks, c.n_cells, num(c.mean_pgr, ".3f"),
-         num(c.median_pgr, ".3f"), ci(c.ci), num(c.diff, "+.3f"), ci(c.diff_ci), num(c.p_paired, ".2g"),
-         num(c.p_tasks, ".2g"), num(c.detectable, ".2f")]
+        [
+            c.method + (" (oracle)" if c.oracle else ""),
+            c.n_tasks,
+            c.n_cells,
+            num(c.mean_pgr, ".3f"),
+            num(c.median_pgr, ".3f"),
+            ci(c.ci),
+            num(c.diff, "+.3f"),
+            ci(c.diff_ci),
+            num(c.p_paired, ".2g"),
+            num(c.p_tasks, ".2g"),
+            num(c.detectable, ".2f"),
+        ]
         for c in report.rows
     ]
-    headers = ["method", "tasks", "cells", "mean PGR", "median", "95% CI", f"minus {baseline}", "95% CI",
-               "p seeds+examples (Holm)", "p tasks (t, Holm)", "detectable at 80%"]
+    headers = [
+        "method",
+        "tasks",
+        "cells",
+        "mean PGR",
+        "median",
+        "95% CI",
+        f"minus {baseline}",
+        "95% CI",
+        "p seeds+examples (Holm)",
+        "p tasks (t, Holm)",
+        "detectable at 80%",
+    ]
     notes = [
         "",
-        (f"PGR per cell: ratio of seed-mean accuracies; mean and median over kept cells. 95% CIs and 'p "
-         f"seeds+examples': hierarchical paired bootstrap ({report.n_boot:,} resamples per task), tasks held fixed. "
-         "'p tasks': one-sample t-test of the per-task mean differences, n = the 'tasks' column, tasks as the "
-         "independent units; 'detectable at 80%': the smallest true difference in mean PGR that test detects with "
-         f"80% power at alpha {ALPHA} (unadjusted), given the observed spread between tasks. Both p columns "
-         f"Holm-corrected over {report.n_compared} comparisons."),
+        (
+            f"PGR per cell: ratio of seed-mean accuracies; mean and median over kept cells. 95% CIs and 'p "
+            f"seeds+examples': hierarchical paired bootstrap ({report.n_boot:,} resamples per task), tasks held fixed. "
+            "'p tasks': one-sample t-test of the per-task mean differences, n = the 'tasks' column, tasks as the "
+            "independent units; 'detectable at 80%': the smallest true difference in mean PGR that test detects with "
+            f"80% power at alpha {ALPHA} (unadjusted), given the observed spread between tasks. Both p columns "
+            f"Holm-corrected over {report.n_compared} comparisons."
+        ),
     ]
     if report.left_out:
         notes.append(f"Cells left out (95% interval of the gap not above {GAP_MARGIN}): {describe(report.left_out)}.")

@@ -144,8 +144,9 @@ def generate_docs(root: Path, run: Callable[[Block], str], paths: Iterable[Path]
             new = block_body(b.command, outputs[b.line])
             if old != new:
                 diff = "\n".join(
-                    difflib.unified_diff(old, new, f"{rel}:{b.line} (committed)", f"{rel}:{b.line} (generated)",
-                                         lineterm="", n=1)
+                    difflib.unified_diff(
+                        old, new, f"{rel}:{b.line} (committed)", f"{rel}:{b.line} (generated)", lineterm="", n=1
+                    )
                 )
                 stale.append(Stale(b, diff))
         texts[rel] = render_blocks(text, blocks, outputs)

@@ -63,15 +63,18 @@ class PairedBootstrap:
         seeds = [r.seed for r in reference]
         for name, records in entries.items():
             if [r.seed for r in records] != seeds or any(
-                    r.predictions.ids_sha256 != first.predictions.ids_sha256 for r in records):
-                raise W2SError(f"{name}: {first.task.id} {first.weak.name}->{first.strong.name} records are not on "
-                               f"the reference's seeds {seeds} and test set; cannot pair them")
+                r.predictions.ids_sha256 != first.predictions.ids_sha256 for r in records
+            ):
+                raise W2SError(
+                    f"{name}: {first.task.id} {first.weak.name}->{first.strong.name} records are not on "
+                    f"the reference's seeds {seeds} and test set; cannot pair them"
+                )
         res = self.resamples(first.task.id, len(seeds), len(first.predictions.labels))
         wanted = [(reference, "weak"), (reference, "ceiling")] + [(records, "w2s") for records in entries.values()]
         self._compute(res, np.asarray(first.predictions.labels), [(r, m) for rs, m in wanted for r in rs])
         acc = [res.seed_mean(np.vstack([self._accuracy[(r.key, m)] for r in rs])) for rs, m in wanted]
         weak, ceiling = acc[0], acc[1]
-        return CellSamples(weak, ceiling, {name: pgr_samples(a, weak, ceiling) for name, a in zip(entries, acc[2:])})
+        return CellSamples(weak, ceiling, {name: pgr_samples(a, weak, ceiling) for name, a in zip(entries, acc[2:], strict=False)})
 
     def _compute(self, res: Resamples, labels: np.ndarray, wanted: list[tuple[Result, str]]) -> None:
         todo = list(dict.fromkeys((r.key, m) for r, m in wanted if (r.key, m) not in self._accuracy))
@@ -79,7 +82,7 @@ class PairedBootstrap:
             return
         probs = {(r.key, m): getattr(r.predictions, m) for r, m in wanted}
         correct = (np.asarray([probs[t] for t in todo], dtype=np.float32) > 0.5) == labels
-        for t, row in zip(todo, res.per_seed_accuracy(correct)):
+        for t, row in zip(todo, res.per_seed_accuracy(correct), strict=False):
             self._accuracy[t] = row
 
 

@@ -75,7 +75,7 @@ def rank(points: dict[str, float], samples: dict[str, np.ndarray], alpha: float 
     p: list[list[float | None]] = [[None] * size for _ in range(size)]
     better = [[False] * size for _ in range(size)]
     fragile = []
-    for (i, j), q, q_raised in zip(pairs, adjusted, raised):
+    for (i, j), q, q_raised in zip(pairs, adjusted, raised, strict=False):
         p[i][j] = p[j][i] = q
         if q < alpha and points[names[i]] != points[names[j]]:
             hi, lo = (i, j) if points[names[i]] > points[names[j]] else (j, i)

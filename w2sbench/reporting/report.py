@@ -41,8 +41,15 @@ class Summary:
 
 
 def group_key(r: Result) -> tuple:
-    return (r.task.id, r.ladder, r.weak.name, r.strong.name, r.method.name, r.method.code_hash,
-            tuple(sorted(r.method.params.items())))
+    return (
+        r.task.id,
+        r.ladder,
+        r.weak.name,
+        r.strong.name,
+        r.method.name,
+        r.method.code_hash,
+        tuple(sorted(r.method.params.items())),
+    )
 
 
 def summarize_group(records: list[Result]) -> Summary:
@@ -56,7 +63,9 @@ def summarize_group(records: list[Result]) -> Summary:
     wrong = [r.scores.agreement.get("supervisor_wrong") for r in records]
     wrong = [w for w in wrong if w is not None]
     aurocs = [[getattr(r.scores, f"auroc_{n}") for r in records] for n in ("w2s", "weak", "ceiling")]
-    auroc_pgr = None if any(None in a for a in aurocs) else pgr(*(float(np.mean(a)) for a in aurocs))  # None: generative
+    auroc_pgr = (
+        None if any(None in a for a in aurocs) else pgr(*(float(np.mean(a)) for a in aurocs))
+    )  # None: generative
     return Summary(
         task=first.task.id,
         ladder=first.ladder,
@@ -94,12 +103,31 @@ def format_pgr(s: Summary) -> str:
 
 
 def summary_table(summaries: list[Summary], fmt_name: str = "github") -> str:
-    headers = ["task", "weak -> strong", "method", "seeds", "acc_weak", "acc_w2s", "acc_ceiling",
-               "PGR [95% CI]", "PGR seed sd", "PGR (AUROC)"]
+    headers = [
+        "task",
+        "weak -> strong",
+        "method",
+        "seeds",
+        "acc_weak",
+        "acc_w2s",
+        "acc_ceiling",
+        "PGR [95% CI]",
+        "PGR seed sd",
+        "PGR (AUROC)",
+    ]
     rows = [
-        [s.task, f"{s.weak} -> {s.strong}", s.method + (" (oracle)" if s.oracle else ""), len(s.seeds),
-         fmt(s.acc_weak), fmt(s.acc_w2s), fmt(s.acc_ceiling), format_pgr(s), fmt(s.pgr_seed_std, 2),
-         fmt(s.pgr_auroc, 2)]
+        [
+            s.task,
+            f"{s.weak} -> {s.strong}",
+            s.method + (" (oracle)" if s.oracle else ""),
+            len(s.seeds),
+            fmt(s.acc_weak),
+            fmt(s.acc_w2s),
+            fmt(s.acc_ceiling),
+            format_pgr(s),
+            fmt(s.pgr_seed_std, 2),
+            fmt(s.pgr_auroc, 2),
+        ]
         for s in summaries
     ]
     return tabulate(rows, headers=headers, tablefmt=fmt_name)

@@ -93,7 +93,7 @@ class LocalExecutor(Executor):
 def _settle(experiments: list[Experiment], outcomes: list, record_of) -> list[Result]:
     """The records of the experiments that completed, in order (record_of turns an outcome into
     its record); ExperimentsFailed, after all of them, if any failed."""
-    results = [record_of(exp, o) for exp, o in zip(experiments, outcomes) if not isinstance(o, Failed)]
+    results = [record_of(exp, o) for exp, o in zip(experiments, outcomes, strict=False) if not isinstance(o, Failed)]
     failures = [o.message for o in outcomes if isinstance(o, Failed)]
     if failures:
         raise ExperimentsFailed(results, failures)
@@ -106,8 +106,10 @@ def _read_back(ws: Workspace, experiments: list[Experiment], keys: list) -> list
     def record_of(exp: Experiment, key: str) -> Result:
         record = ws.results.read(key)
         if record is None:
-            raise CacheError(f"{exp.label()}: the worker finished but its record {ws.results.path(key)} is missing "
-                           "or corrupted; is the result folder on a disk every worker shares?")
+            raise CacheError(
+                f"{exp.label()}: the worker finished but its record {ws.results.path(key)} is missing "
+                "or corrupted; is the result folder on a disk every worker shares?"
+            )
         return record
 
     return _settle(experiments, keys, record_of)
@@ -138,8 +140,10 @@ class ProcessExecutor(Executor):
         threads = max(1, (os.cpu_count() or 1) // workers)
         shipped = portable(ws)
         ctx = _process_context()
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(threads, _harness_environment())) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(threads, _harness_environment())
+        ) as pool:
+
             def phase(label: str, calls: list[tuple[Callable, tuple]]) -> list:
                 if not calls:
                     return []
@@ -204,8 +208,12 @@ class RayExecutor(Executor):
         paths = list(dict.fromkeys([package_root, *paths]))
         # prepended to the workers' own PYTHONPATH (Ray expands ${VAR} in env_vars); the driver's
         # numeric setting, so every worker's rung keys are the driver's
-        return {"env_vars": {"PYTHONPATH": os.pathsep.join([*paths, "${PYTHONPATH}"]),
-                             numerics.ENV: numerics.current().dtype}}
+        return {
+            "env_vars": {
+                "PYTHONPATH": os.pathsep.join([*paths, "${PYTHONPATH}"]),
+                numerics.ENV: numerics.current().dtype,
+            }
+        }
 
     def run(self, ws, pending, progress):
         try:
@@ -215,8 +223,12 @@ class RayExecutor(Executor):
         started_here = False
         if not ray.is_initialized():
             address = self.address or os.environ.get("RAY_ADDRESS")
-            ray.init(address=address, include_dashboard=False, log_to_driver=False,
-                     runtime_env=self._env() if address is None else self.runtime_env)
+            ray.init(
+                address=address,
+                include_dashboard=False,
+                log_to_driver=False,
+                runtime_env=self._env() if address is None else self.runtime_env,
+            )
             started_here = True
         try:
             return self._run(ray, ws, pending, progress, per_task_env=not started_here)
@@ -258,8 +270,10 @@ def _is_installed_path(path: str) -> bool:
     """site-packages and the standard library: the workers' own interpreter already has them."""
     resolved = os.path.realpath(path)
     prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
-    return "site-packages" in resolved or "dist-packages" in resolved or any(
-        resolved == p or resolved.startswith(p + os.sep + "lib") for p in prefixes
+    return (
+        "site-packages" in resolved
+        or "dist-packages" in resolved
+        or any(resolved == p or resolved.startswith(p + os.sep + "lib") for p in prefixes)
     )
 
 

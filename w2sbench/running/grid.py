@@ -24,7 +24,9 @@ class Grid:
     def experiments(self) -> list[Experiment]:
         return [
             Experiment(task, self.ladder, weak, strong, method, seed)
-            for task, (weak, strong), method, seed in itertools.product(self.tasks, self.pairs, self.methods, self.seeds)
+            for task, (weak, strong), method, seed in itertools.product(
+                self.tasks, self.pairs, self.methods, self.seeds
+            )
         ]
 
     def rungs(self) -> list[Rung]:
@@ -65,8 +67,12 @@ def build_grid(
     framings = {framing_of(t).default_method for t in tasks}
     default = framings.pop() if len(framings) == 1 else "naive"
     methods = [m if isinstance(m, Method) else make_method(m) for m in method_names or [default]]
-    clashes = [f"{m.name} ({m.framing}) on {t.id} ({t.framing})" for t in tasks for m in methods if m.framing != t.framing]
+    clashes = [
+        f"{m.name} ({m.framing}) on {t.id} ({t.framing})" for t in tasks for m in methods if m.framing != t.framing
+    ]
     if clashes:
-        raise W2SError(f"methods run only on tasks of their framing: {'; '.join(clashes)}. Run binary and "
-                       "generative tasks separately (--tasks), each with its own methods.")
+        raise W2SError(
+            f"methods run only on tasks of their framing: {'; '.join(clashes)}. Run binary and "
+            "generative tasks separately (--tasks), each with its own methods."
+        )
     return Grid(tasks, ladder, chosen, methods, seeds)

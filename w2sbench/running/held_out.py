@@ -53,6 +53,8 @@ def selection_seeds(text: str | None, default=SELECTION_SEEDS) -> list[int]:
             raise W2SError(f"--seeds {text!r}: expected a range such as 100-104 or integers such as 100,101") from None
     clash = sorted(set(seeds) & reported_seeds())
     if clash:
-        raise W2SError(f"--seeds: {', '.join(map(str, clash))} are seeds a track reports; choose settings on others "
-                       f"(for example {SELECTION_SEEDS[0]}-{SELECTION_SEEDS[-1]})")
+        raise W2SError(
+            f"--seeds: {', '.join(map(str, clash))} are seeds a track reports; choose settings on others "
+            f"(for example {SELECTION_SEEDS[0]}-{SELECTION_SEEDS[-1]})"
+        )
     return seeds

@@ -90,8 +90,9 @@ class ExperimentsFailed(MethodError):
     def __init__(self, results: list[Result], failures: list[str]):
         self.results, self.failures = results, failures
         shown = "; ".join(failures[:5]) + (f"; ... ({len(failures) - 5} more)" if len(failures) > 5 else "")
-        super().__init__(f"{len(failures)} experiment(s) failed and wrote no record ({len(results)} others "
-                         f"completed): {shown}")
+        super().__init__(
+            f"{len(failures)} experiment(s) failed and wrote no record ({len(results)} others completed): {shown}"
+        )
 
 
 def attempt(ws: Workspace, exp: Experiment) -> Result | Failed:

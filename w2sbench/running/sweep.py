@@ -66,7 +66,11 @@ def _progress(console: Console, enabled: bool, stage_lines: bool = False) -> Pro
 
 
 def run_grid(
-    ws: Workspace, grid: Grid, console: Console | None = None, show_progress: bool = True, executor=None,
+    ws: Workspace,
+    grid: Grid,
+    console: Console | None = None,
+    show_progress: bool = True,
+    executor=None,
     stage_lines: bool = False,
 ) -> list[Result]:
     """Run every experiment of the grid not already recorded; return all of the grid's records.

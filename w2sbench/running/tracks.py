@@ -28,14 +28,23 @@ class Track(Strict):
     pairs: list[str] = Field(min_length=1, description="weak:strong rung names")
     seeds: list[int] = Field(min_length=1)
     time_limit_s: float = Field(600, gt=0, description="limit on one method call (fit and predict)")
-    budget_s: float = Field(3600, gt=0, description="limit on validate's re-run of one entry's records of the "
-                            "track, every experiment together (weak, ceiling and method): past it the entry fails")
+    budget_s: float = Field(
+        3600,
+        gt=0,
+        description="limit on validate's re-run of one entry's records of the "
+        "track, every experiment together (weak, ceiling and method): past it the entry fails",
+    )
     keep_cells: Literal["test-gap", "held-out-gap"] = Field(
-        "test-gap", description="test-gap: a cell is kept when the reference's gap on the scored test set is clear; "
+        "test-gap",
+        description="test-gap: a cell is kept when the reference's gap on the scored test set is clear; "
         "held-out-gap: when its gap on validation splits of unreported seeds is (w2sbench.running.held_out_gaps), "
-        "so no test example decides which cells are scored")
-    private: bool = Field(False, description="ranked on the private test split (w2sbench.tasks.private): every "
-                          "task has a private draw, and the board reads the maintainers' rescored records")
+        "so no test example decides which cells are scored",
+    )
+    private: bool = Field(
+        False,
+        description="ranked on the private test split (w2sbench.tasks.private): every "
+        "task has a private draw, and the board reads the maintainers' rescored records",
+    )
 
     @field_validator("pairs")
     @classmethod

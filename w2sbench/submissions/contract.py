@@ -42,7 +42,7 @@ class FeatureSource:
     def get(self, texts) -> np.ndarray:
         rows = [self._row.get(t) for t in texts]
         if any(r is None for r in rows):
-            missing = next(t for t, r in zip(texts, rows) if r is None)
+            missing = next(t for t, r in zip(texts, rows, strict=False) if r is None)
             raise KeyError(
                 f"rung {self.rung.name}: no features for {missing[:60]!r}; a method sees features of the "
                 "transfer, validation and test texts only"

@@ -183,8 +183,11 @@ def evaluate(
             reused += adopt_records(ws, [ws.experiment_key(e) for e in grid.experiments()], list(reuse))
             results[n] = _run_grid(ws, grid, sub, show_progress, stage_lines=not show_progress)
             if not show_progress:
-                print(f"w2sbench: evaluate {sub.name}: track {n}: {len(results[n])} records in "
-                      f"{time.perf_counter() - start:.1f} s", file=sys.stderr)
+                print(
+                    f"w2sbench: evaluate {sub.name}: track {n}: {len(results[n])} records in "
+                    f"{time.perf_counter() - start:.1f} s",
+                    file=sys.stderr,
+                )
         expected = {k for keys in expected_keys(sub, method, harness, ws).values() for k in keys}
     stale = [p for p in sorted(sub.results_dir.glob("*.json")) if p.stem not in {k[:32] for k in expected}]
     pruned = []

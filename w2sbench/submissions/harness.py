@@ -72,8 +72,9 @@ class Harness:
         local = mirror(self.data_dir)
         if self.private_data:  # a private split replaces its task's rows, whatever the mirror holds
             local = ChainMap(self.private_data, local) if local is not None else self.private_data
-        return Workspace(self.cache_dir, results_dir, encoder_factory=self.encoder_factory, local_data=local,
-                         caches=self.caches)
+        return Workspace(
+            self.cache_dir, results_dir, encoder_factory=self.encoder_factory, local_data=local, caches=self.caches
+        )
 
     def forbidden(self) -> tuple[str, ...]:
         from w2sbench.core.paths import tasks_dir
@@ -195,15 +196,22 @@ def method_session(sub: Submission, harness: Harness) -> Iterator[Method]:
             finally:
                 worker.close()  # the first experiment starts a fresh worker
             if identity.name != sub.name:
-                raise SubmissionError(f"submission {sub.name}: the class registers as {identity.name!r}, not {sub.name!r}")
+                raise SubmissionError(
+                    f"submission {sub.name}: the class registers as {identity.name!r}, not {sub.name!r}"
+                )
             for k, v in sub.metadata.parameters.items():
                 if identity.params.get(k) != v:
                     raise SubmissionError(
                         f"submission {sub.name}: parameter {k}={v!r} from metadata.yaml became {identity.params.get(k)!r}"
                     )
             yield SubmissionMethod(
-                sub, worker, identity, code_hash(stage, sub.metadata.parameters), spec, harness.time_limit_s or 600.0,
-                harness.torch_threads()
+                sub,
+                worker,
+                identity,
+                code_hash(stage, sub.metadata.parameters),
+                spec,
+                harness.time_limit_s or 600.0,
+                harness.torch_threads(),
             )
 
 

@@ -128,9 +128,7 @@ def score_changes(before: dict[str, bytes], results_dir: Path) -> str:
     out = []
     for cell in sorted(set(a) | set(b)):
         if a.get(cell) != b.get(cell) or (cell in a) != (cell in b):
-            out.append(
-                f"{cell} PGR {_f(a.get(cell), cell in a)} -> {_f(b.get(cell), cell in b)}"
-            )
+            out.append(f"{cell} PGR {_f(a.get(cell), cell in a)} -> {_f(b.get(cell), cell in b)}")
     return "; ".join(out[:8])
 
 

@@ -184,7 +184,9 @@ def load_submission(folder: Path | str, tracks: dict[str, Track] | None = None) 
 def _raw_metadata(path: Path) -> dict:
     """metadata.yaml as a mapping; without one there is nothing else to check."""
     if not path.exists():
-        raise SubmissionError(f"{path}: missing (every submission needs metadata.yaml; `w2sbench new-method NAME` writes one)")
+        raise SubmissionError(
+            f"{path}: missing (every submission needs metadata.yaml; `w2sbench new-method NAME` writes one)"
+        )
     return read_yaml_mapping(path, "metadata")
 
 
@@ -198,7 +200,9 @@ def _checked(path: Path, raw: dict, problems: list[str]) -> Metadata:
     if not problems:
         return meta
     problems += [f"{k}: still the template's placeholder {v!r}" for k, v in PLACEHOLDERS.items() if raw.get(k) == v]
-    raise SubmissionError(f"{path}: " + (f"{len(problems)} problems: " if len(problems) > 1 else "") + "; ".join(problems))
+    raise SubmissionError(
+        f"{path}: " + (f"{len(problems)} problems: " if len(problems) > 1 else "") + "; ".join(problems)
+    )
 
 
 def _folder_problems(folder: Path, raw: dict, known: dict[str, Track]) -> list[str]:

@@ -118,7 +118,9 @@ class PrivateRecord(Record):
     sha256: str = ""
 
     def content_sha256(self) -> str:
-        body = self.model_dump(mode="json", exclude={"sha256"})
+        # provenance.framing came after private records: absent (a binary task), it stays out of the body
+        later = {"framing"} if self.provenance.framing is None else set()
+        body = self.model_dump(mode="json", exclude={"sha256": True, "provenance": later})
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
     def sealed(self) -> PrivateRecord:
@@ -138,18 +140,37 @@ def reduce_record(r: Result, secret: str | None, order: Literal["keyed", "split"
     if order == "keyed" and not secret:
         raise SubmissionError("the keyed order of a private split's examples needs the secret")
     labels = np.asarray(r.predictions.labels)
-    where = (example_order(secret, r.task.id, r.predictions.ids_sha256, len(labels)) if order == "keyed"
-             else range(len(labels)))
+    where = (
+        example_order(secret, r.task.id, r.predictions.ids_sha256, len(labels))
+        if order == "keyed"
+        else range(len(labels))
+    )
     right = {m: (np.asarray(getattr(r.predictions, m)) > 0.5) == labels for m in MODELS}
     bits = {m: "".join("1" if right[m][i] else "0" for i in where) for m in MODELS}
     sc = r.scores
-    proof = (Commitment(sha256=record_commitment(secret, r.content_sha256()), salted=True) if secret
-             else Commitment(sha256=r.sha256, salted=False))
+    proof = (
+        Commitment(sha256=record_commitment(secret, r.content_sha256()), salted=True)
+        if secret
+        else Commitment(sha256=r.sha256, salted=False)
+    )
     return PrivateRecord(
-        key=r.key, task=r.task, weak=r.weak, strong=r.strong, method=r.method, seed=r.seed, ladder=r.ladder,
-        scores=PrivateScores(acc_weak=sc.acc_weak, acc_w2s=sc.acc_w2s, acc_ceiling=sc.acc_ceiling, pgr=sc.pgr,
-                             pgr_ci=sc.pgr_ci, agreement=sc.agreement),
-        correct=Correct(order=order, ids_sha256=r.predictions.ids_sha256, **bits), provenance=r.provenance,
+        key=r.key,
+        task=r.task,
+        weak=r.weak,
+        strong=r.strong,
+        method=r.method,
+        seed=r.seed,
+        ladder=r.ladder,
+        scores=PrivateScores(
+            acc_weak=sc.acc_weak,
+            acc_w2s=sc.acc_w2s,
+            acc_ceiling=sc.acc_ceiling,
+            pgr=sc.pgr,
+            pgr_ci=sc.pgr_ci,
+            agreement=sc.agreement,
+        ),
+        correct=Correct(order=order, ids_sha256=r.predictions.ids_sha256, **bits),
+        provenance=r.provenance,
         commitment=proof,
     ).sealed()
 
@@ -161,13 +182,33 @@ def expand(p: PrivateRecord) -> Result:
     c, sc = p.correct, p.scores
     n = len(c.w2s)
     return Result(
-        key=p.key, task=p.task, weak=p.weak, strong=p.strong, method=p.method, seed=p.seed, ladder=p.ladder,
-        scores=Scores(acc_weak=sc.acc_weak, acc_w2s=sc.acc_w2s, acc_ceiling=sc.acc_ceiling, auroc_weak=None,
-                      auroc_w2s=None, auroc_ceiling=None, pgr=sc.pgr, pgr_ci=sc.pgr_ci, pgr_auroc=None,
-                      agreement=sc.agreement),
-        predictions=Predictions(ids_sha256=c.ids_sha256, labels=[1] * n,
-                                **{m: [1.0 if b == "1" else 0.0 for b in getattr(c, m)] for m in MODELS}),
-        timings_s={}, provenance=p.provenance, sha256=p.sha256,
+        key=p.key,
+        task=p.task,
+        weak=p.weak,
+        strong=p.strong,
+        method=p.method,
+        seed=p.seed,
+        ladder=p.ladder,
+        scores=Scores(
+            acc_weak=sc.acc_weak,
+            acc_w2s=sc.acc_w2s,
+            acc_ceiling=sc.acc_ceiling,
+            auroc_weak=None,
+            auroc_w2s=None,
+            auroc_ceiling=None,
+            pgr=sc.pgr,
+            pgr_ci=sc.pgr_ci,
+            pgr_auroc=None,
+            agreement=sc.agreement,
+        ),
+        predictions=Predictions(
+            ids_sha256=c.ids_sha256,
+            labels=[1] * n,
+            **{m: [1.0 if b == "1" else 0.0 for b in getattr(c, m)] for m in MODELS},
+        ),
+        timings_s={},
+        provenance=p.provenance,
+        sha256=p.sha256,
     )
 
 
@@ -231,8 +272,10 @@ def _not_private(raw: bytes, error: Exception, root: Path) -> str:
         Result.model_validate_json(raw)
     except (ValidationError, ValueError):
         return f"not a valid private record: {str(error).splitlines()[0]}"
-    return ("a full record, with every test example's label and probabilities: a private board commits "
-            f"reduced records only (python -m w2sbench.submissions.rescore --reduce {root})")
+    return (
+        "a full record, with every test example's label and probabilities: a private board commits "
+        f"reduced records only (python -m w2sbench.submissions.rescore --reduce {root})"
+    )
 
 
 def read_private_records(folder: Path) -> tuple[dict[str, Result], list[tuple[Path, str]]]:
@@ -255,7 +298,9 @@ def reduce_committed(root: Path | str) -> list[Path]:
         try:
             full = Result.model_validate_json(raw)
         except (ValidationError, ValueError) as e:
-            raise SubmissionError(f"{path}: neither a private record nor a full one ({str(e).splitlines()[0]})") from None
+            raise SubmissionError(
+                f"{path}: neither a private record nor a full one ({str(e).splitlines()[0]})"
+            ) from None
         atomic_write_bytes(path, reduce_record(full, None).dump())
         done.append(path)
     return done

@@ -69,19 +69,27 @@ class RescoreReport:
 def private_tasks(track: Track, harness: Harness) -> list:
     """The track's tasks, each with a private draw (an error names those without)."""
     if not track.private:
-        raise SubmissionError(f"track {track.name} is not private (tracks.yaml: private: true); its board is "
-                              "scored on the public test split, there is nothing to rescore")
+        raise SubmissionError(
+            f"track {track.name} is not private (tracks.yaml: private: true); its board is "
+            "scored on the public test split, there is nothing to rescore"
+        )
     tasks = [harness.task(t) for t in track.tasks]
     lacking = [t.id for t in tasks if t.private is None]
     if lacking:
-        raise SubmissionError(f"track {track.name}: task(s) {', '.join(lacking)} have no private: field in their "
-                              "task file, so no private test split can be drawn for them")
+        raise SubmissionError(
+            f"track {track.name}: task(s) {', '.join(lacking)} have no private: field in their "
+            "task file, so no private test split can be drawn for them"
+        )
     return tasks
 
 
 def entries_of(root: Path, track: Track, harness: Harness, names: list[str] | None) -> list[Submission]:
     """The submissions under root that enter the track (all, or those named)."""
-    subs = [s for s in (load_submission(f, harness.tracks) for f in list_submissions(root)) if track.name in s.metadata.tracks]
+    subs = [
+        s
+        for s in (load_submission(f, harness.tracks) for f in list_submissions(root))
+        if track.name in s.metadata.tracks
+    ]
     if names:
         unknown = sorted(set(names) - {s.name for s in subs})
         if unknown:
@@ -90,8 +98,16 @@ def entries_of(root: Path, track: Track, harness: Harness, names: list[str] | No
     return subs
 
 
-def rescore(root: Path | str, track_name: str, harness: Harness, secret: str, out: Path | str = PRIVATE_DIR,
-            names: list[str] | None = None, show_progress: bool = True, check: bool = False) -> RescoreReport:
+def rescore(
+    root: Path | str,
+    track_name: str,
+    harness: Harness,
+    secret: str,
+    out: Path | str = PRIVATE_DIR,
+    names: list[str] | None = None,
+    show_progress: bool = True,
+    check: bool = False,
+) -> RescoreReport:
     """Run the track's grid on the private split for each entry; write its committed records
     (PrivateRecord: correctness in the keyed order, a commitment) and split.json under
     out/<track>/, and keep the full records in the cache (full_records_dir), where a rescore
@@ -106,8 +122,14 @@ def rescore(root: Path | str, track_name: str, harness: Harness, secret: str, ou
     folder = Path(out) / track.name
     full = full_records_dir(secret, harness, track)  # the full records: the maintainers' cache only
     ws = private.workspace(full)  # for the split's data only: it writes nothing (never on the committed folder)
-    split = {t.id: {"test_sha256": commitment(mirror[t.id]), "data_revision": ws.task_data(t).data_revision,
-                    "n_test": len(ws.task_data(t).test)} for t in tasks}
+    split = {
+        t.id: {
+            "test_sha256": commitment(mirror[t.id]),
+            "data_revision": ws.task_data(t).data_revision,
+            "n_test": len(ws.task_data(t).test),
+        }
+        for t in tasks
+    }
     report = RescoreReport(track.name, split, {}, [], [])
     with tempfile.TemporaryDirectory(prefix="w2sbench-rescore-") as scratch:
         for sub in subs:
@@ -115,7 +137,9 @@ def rescore(root: Path | str, track_name: str, harness: Harness, secret: str, ou
             with method_session(sub, private) as method:
                 if isinstance(method, SubmissionMethod):
                     method.limit_s = _limit(track, private)
-                results = _run_grid(ws, track_grid(track, method, private), sub, show_progress, stage_lines=not show_progress)
+                results = _run_grid(
+                    ws, track_grid(track, method, private), sub, show_progress, stage_lines=not show_progress
+                )
             report.records[sub.name] = len(results)
             if check:  # compared in the order the committed records use
                 committed, _ = read_private(folder / sub.name)
@@ -131,8 +155,9 @@ def rescore(root: Path | str, track_name: str, harness: Harness, secret: str, ou
     body = (json.dumps({"track": track.name, "tasks": split}, indent=1, sort_keys=True) + "\n").encode()
     if check:
         if not path.exists() or path.read_bytes() != body:
-            report.problems.append(f"{path}: does not name the split this secret draws (another secret, or a "
-                                   "draw never committed)")
+            report.problems.append(
+                f"{path}: does not name the split this secret draws (another secret, or a draw never committed)"
+            )
         return report
     if not names:  # entries that left the track (or the repository) leave the private board too
         for gone in sorted(p for p in folder.glob("*/") if p.name not in report.records):
@@ -171,12 +196,14 @@ def private_mismatch(committed: PrivateRecord, again: PrivateRecord) -> str | No
     if committed.correct.ids_sha256 != again.correct.ids_sha256:
         return "the test set differs from the re-run's"
     if committed.correct.order != again.correct.order:
-        return f"its examples are in the {committed.correct.order} order, the re-run's in the {again.correct.order} order"
+        return (
+            f"its examples are in the {committed.correct.order} order, the re-run's in the {again.correct.order} order"
+        )
     for m in ("weak", "ceiling", "w2s"):
         a, b = getattr(committed.correct, m), getattr(again.correct, m)
         if len(a) != len(b):
             return f"{WHOSE[m]}: {len(a)} predictions in the record, {len(b)} in the re-run"
-        flips = sum(x != y for x, y in zip(a, b))
+        flips = sum(x != y for x, y in zip(a, b, strict=False))
         if flips:
             return f"{WHOSE[m]}: {flips} hard prediction(s) changed"
     return None
@@ -191,8 +218,10 @@ def _unreproduced(folder: Path, reduced: list[PrivateRecord]) -> list[str]:
         why = "missing" if record is None else private_mismatch(record, r)
         if why:
             problems.append(f"{folder / record_file_name(r.key)}: {why}")
-    problems += [f"{folder / stem}.json: belongs to no experiment of the track (stale)"
-                 for stem in sorted(set(committed) - {r.key[:32] for r in reduced})]
+    problems += [
+        f"{folder / stem}.json: belongs to no experiment of the track (stale)"
+        for stem in sorted(set(committed) - {r.key[:32] for r in reduced})
+    ]
     return problems
 
 
@@ -202,8 +231,13 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     ap = argparse.ArgumentParser(prog="python -m w2sbench.submissions.rescore", description=main.__doc__)
-    ap.add_argument("--reduce", type=Path, required=True, metavar="FOLDER",
-                    help="the private boards' folder (leaderboard/private): FOLDER/TRACK/ENTRY/*.json")
+    ap.add_argument(
+        "--reduce",
+        type=Path,
+        required=True,
+        metavar="FOLDER",
+        help="the private boards' folder (leaderboard/private): FOLDER/TRACK/ENTRY/*.json",
+    )
     args = ap.parse_args(argv)
     done = reduce_committed(args.reduce)
     for path in done:

@@ -57,8 +57,12 @@ def ceiling_upper(acc: float, n: int, level: float = LEVEL) -> float:
     return float(binomtest(round(acc * n), n).proportion_ci(confidence_level=level, method="wilson").high)
 
 
-def cell_flags(entry: dict[Cell, list[Result]], reference: dict[Cell, list[Result]], cells: list[Cell],
-               intervals: dict[Cell, Interval] | None = None) -> list[Flag]:
+def cell_flags(
+    entry: dict[Cell, list[Result]],
+    reference: dict[Cell, list[Result]],
+    cells: list[Cell],
+    intervals: dict[Cell, Interval] | None = None,
+) -> list[Flag]:
     """The flags of one entry on exactly these cells (see the module docstring).
 
     entry and reference: cell -> records (one per seed). The weak and ceiling accuracies are the
@@ -73,13 +77,20 @@ def cell_flags(entry: dict[Cell, list[Result]], reference: dict[Cell, list[Resul
         where = str(c)
         upper = ceiling_upper(base["ceiling"], n)
         if acc["w2s"] > upper:
-            flags.append(Flag(where, f"acc_w2s {acc['w2s']:.3f} above the ceiling's {LEVEL:.0%} upper bound {upper:.3f} "
-                                     f"(ceiling {base['ceiling']:.3f} on {n} test examples)"))
+            flags.append(
+                Flag(
+                    where,
+                    f"acc_w2s {acc['w2s']:.3f} above the ceiling's {LEVEL:.0%} upper bound {upper:.3f} "
+                    f"(ceiling {base['ceiling']:.3f} on {n} test examples)",
+                )
+            )
         p = pgr(acc["w2s"], base["weak"], base["ceiling"])
         points.append(p)
         ci = (intervals or {}).get(c)
         if p is not None and ci is not None and ci.low is not None and ci.low > 1:
-            flags.append(Flag(where, f"PGR {p:.2f} above 1 beyond its {LEVEL:.0%} interval [{ci.low:.2f}, {ci.high:.2f}]"))
+            flags.append(
+                Flag(where, f"PGR {p:.2f} above 1 beyond its {LEVEL:.0%} interval [{ci.low:.2f}, {ci.high:.2f}]")
+            )
     total = score(p for p in points if p is not None)
     if total is not None and total.mean > 1:
         flags.append(Flag("mean over cells", f"PGR {total.mean:.2f} above 1 over {total.n_cells} cell(s)"))
@@ -104,8 +115,9 @@ def load_reviewed(root: Path) -> Reviewed:
     path = Path(root) / REVIEWED_FILE
     if not path.exists():
         return Reviewed()
-    return load_yaml_model(Reviewed, path, "accepted entries file (`accepted: {NAME: [CODE_HASH, ...]}`)",
-                           SubmissionError, empty_ok=True)
+    return load_yaml_model(
+        Reviewed, path, "accepted entries file (`accepted: {NAME: [CODE_HASH, ...]}`)", SubmissionError, empty_ok=True
+    )
 
 
 def needs_review(name: str, records: list[Result], reviewed: Reviewed, flags: list[Flag] | None = None) -> list[str]:

@@ -110,7 +110,9 @@ def staged_files(folder: Path) -> list[Path]:
     for p in sorted(folder.rglob("*")):
         rel = p.relative_to(folder)
         if p.is_symlink():
-            raise _refuse(name, rel, "symbolic links are not allowed in a submission (a link would carry what it points to)")
+            raise _refuse(
+                name, rel, "symbolic links are not allowed in a submission (a link would carry what it points to)"
+            )
         if p.is_dir() or _not_staged(rel):
             continue
         if any(part.startswith(".") for part in rel.parts):

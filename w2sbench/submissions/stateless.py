@@ -15,28 +15,217 @@ import pickle
 # another's memory, scheduling or limits. No sockets, System V or POSIX IPC, keyrings, io_uring,
 # BPF or perf events, namespaces or mounts. The rest (reads, memory, threads) is allowed.
 _DENY = {
-    "x86_64": [85, 83, 258, 84, 87, 263, 82, 264, 316, 86, 265, 88, 266, 90, 91, 268, 92, 93, 94, 260, 132, 235,
-               261, 280, 188, 189, 190, 197, 198, 199, 76, 133, 259, 304, 57, 58, 112, 109, 200, 434, 424, 438, 101,
-               310, 311, 312, 440, 448, 68, 69, 70, 71, 64, 65, 66, 220, 29, 30, 31, 67, 240, 241, 242, 243, 244,
-               245, 248, 249, 250, 41, 425, 426, 427, 321, 298, 323, 300, 272, 308, 165, 166, 442, 429, 428, 430,
-               431, 432, 433, 155, 161, 163, 167, 168, 170, 171, 179, 443],
-    "aarch64": [34, 35, 38, 276, 37, 36, 52, 53, 54, 55, 88, 5, 6, 7, 14, 15, 16, 45, 33, 265, 157, 154, 130, 434,
-                424, 438, 117, 270, 271, 272, 440, 448, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197,
-                180, 181, 182, 183, 184, 185, 217, 218, 219, 198, 425, 426, 427, 280, 241, 282, 262, 97, 268, 40,
-                39, 442, 429, 428, 430, 431, 432, 433, 41, 51, 89, 224, 225, 161, 162, 60, 443],
+    "x86_64": [
+        85,
+        83,
+        258,
+        84,
+        87,
+        263,
+        82,
+        264,
+        316,
+        86,
+        265,
+        88,
+        266,
+        90,
+        91,
+        268,
+        92,
+        93,
+        94,
+        260,
+        132,
+        235,
+        261,
+        280,
+        188,
+        189,
+        190,
+        197,
+        198,
+        199,
+        76,
+        133,
+        259,
+        304,
+        57,
+        58,
+        112,
+        109,
+        200,
+        434,
+        424,
+        438,
+        101,
+        310,
+        311,
+        312,
+        440,
+        448,
+        68,
+        69,
+        70,
+        71,
+        64,
+        65,
+        66,
+        220,
+        29,
+        30,
+        31,
+        67,
+        240,
+        241,
+        242,
+        243,
+        244,
+        245,
+        248,
+        249,
+        250,
+        41,
+        425,
+        426,
+        427,
+        321,
+        298,
+        323,
+        300,
+        272,
+        308,
+        165,
+        166,
+        442,
+        429,
+        428,
+        430,
+        431,
+        432,
+        433,
+        155,
+        161,
+        163,
+        167,
+        168,
+        170,
+        171,
+        179,
+        443,
+    ],
+    "aarch64": [
+        34,
+        35,
+        38,
+        276,
+        37,
+        36,
+        52,
+        53,
+        54,
+        55,
+        88,
+        5,
+        6,
+        7,
+        14,
+        15,
+        16,
+        45,
+        33,
+        265,
+        157,
+        154,
+        130,
+        434,
+        424,
+        438,
+        117,
+        270,
+        271,
+        272,
+        440,
+        448,
+        186,
+        187,
+        188,
+        189,
+        190,
+        191,
+        192,
+        193,
+        194,
+        195,
+        196,
+        197,
+        180,
+        181,
+        182,
+        183,
+        184,
+        185,
+        217,
+        218,
+        219,
+        198,
+        425,
+        426,
+        427,
+        280,
+        241,
+        282,
+        262,
+        97,
+        268,
+        40,
+        39,
+        442,
+        429,
+        428,
+        430,
+        431,
+        432,
+        433,
+        41,
+        51,
+        89,
+        224,
+        225,
+        161,
+        162,
+        60,
+        443,
+    ],
 }
-_DENY_NEW = [451, 452, 463, 466, 467, 469]  # cachestat, fchmodat2, setxattrat, removexattrat, open_tree_attr, file_setattr
+_DENY_NEW = [
+    451,
+    452,
+    463,
+    466,
+    467,
+    469,
+]  # cachestat, fchmodat2, setxattrat, removexattrat, open_tree_attr, file_setattr
 _NEWEST = 470  # numbers from here on (syscalls newer than this table) answer ENOSYS
 _ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}  # AUDIT_ARCH_*
 _CALLS = {  # the syscalls checked on their arguments: name -> number per architecture
-    "open": {"x86_64": 2}, "openat": {"x86_64": 257, "aarch64": 56}, "openat2": {"x86_64": 437, "aarch64": 437},
-    "clone": {"x86_64": 56, "aarch64": 220}, "clone3": {"x86_64": 435, "aarch64": 435},
-    "kill": {"x86_64": 62, "aarch64": 129}, "tgkill": {"x86_64": 234, "aarch64": 131},
-    "rt_sigqueueinfo": {"x86_64": 129, "aarch64": 138}, "rt_tgsigqueueinfo": {"x86_64": 297, "aarch64": 240},
-    "setpriority": {"x86_64": 141, "aarch64": 140}, "ioprio_set": {"x86_64": 251, "aarch64": 30},
-    "sched_setaffinity": {"x86_64": 203, "aarch64": 122}, "sched_setscheduler": {"x86_64": 144, "aarch64": 119},
-    "sched_setparam": {"x86_64": 142, "aarch64": 118}, "sched_setattr": {"x86_64": 314, "aarch64": 274},
-    "prlimit64": {"x86_64": 302, "aarch64": 261}, "migrate_pages": {"x86_64": 256, "aarch64": 238},
+    "open": {"x86_64": 2},
+    "openat": {"x86_64": 257, "aarch64": 56},
+    "openat2": {"x86_64": 437, "aarch64": 437},
+    "clone": {"x86_64": 56, "aarch64": 220},
+    "clone3": {"x86_64": 435, "aarch64": 435},
+    "kill": {"x86_64": 62, "aarch64": 129},
+    "tgkill": {"x86_64": 234, "aarch64": 131},
+    "rt_sigqueueinfo": {"x86_64": 129, "aarch64": 138},
+    "rt_tgsigqueueinfo": {"x86_64": 297, "aarch64": 240},
+    "setpriority": {"x86_64": 141, "aarch64": 140},
+    "ioprio_set": {"x86_64": 251, "aarch64": 30},
+    "sched_setaffinity": {"x86_64": 203, "aarch64": 122},
+    "sched_setscheduler": {"x86_64": 144, "aarch64": 119},
+    "sched_setparam": {"x86_64": 142, "aarch64": 118},
+    "sched_setattr": {"x86_64": 314, "aarch64": 274},
+    "prlimit64": {"x86_64": 302, "aarch64": 261},
+    "migrate_pages": {"x86_64": 256, "aarch64": 238},
     "move_pages": {"x86_64": 279, "aarch64": 239},
 }
 _WRITE_FLAGS = 0o1 | 0o2 | 0o100 | 0o1000 | 0o20000000  # O_WRONLY O_RDWR O_CREAT O_TRUNC __O_TMPFILE
@@ -83,8 +272,15 @@ def _seccomp_program(arch: str, me: int) -> bytes:
     guarded("clone3", [(ret, 0, 0, errno(ENOSYS))])  # its flags are behind a pointer; libc falls back to clone
     for name in ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"):
         guarded(name, pid_is_me(0))
-    for name in ("sched_setaffinity", "sched_setscheduler", "sched_setparam", "sched_setattr", "prlimit64",
-                 "migrate_pages", "move_pages"):
+    for name in (
+        "sched_setaffinity",
+        "sched_setscheduler",
+        "sched_setparam",
+        "sched_setattr",
+        "prlimit64",
+        "migrate_pages",
+        "move_pages",
+    ):
         guarded(name, pid_is_mine(0))
     for name, which in (("setpriority", 0), ("ioprio_set", 1)):  # PRIO_PROCESS, IOPRIO_WHO_PROCESS only
         guarded(name, [(ld, 0, 0, arg(0)), (jeq, 1, 0, which), (ret, 0, 0, errno(EPERM))] + pid_is_mine(1))
@@ -207,7 +403,11 @@ def _isolation(sandboxed: bool, _predict):
                 continue
             lo, hi = (int(x, 16) for x in fields[0].split("-"))
             perms, size = fields[1], hi - lo
-            prot = (PROT_READ if "r" in perms else 0) | (PROT_WRITE if "w" in perms else 0) | (PROT_EXEC if "x" in perms else 0)
+            prot = (
+                (PROT_READ if "r" in perms else 0)
+                | (PROT_WRITE if "w" in perms else 0)
+                | (PROT_EXEC if "x" in perms else 0)
+            )
             data = string_at(lo, size) if "r" in perms or mprotect(lo, size, PROT_READ) == 0 else None
             if mmap(lo, size, PROT_READ | PROT_WRITE, MAP_PRIVATE_ANON_FIXED, -1, 0) != lo:
                 raise IsolationError(f"cannot make the shared mapping {fields[0]} private (errno {get_errno()})")
@@ -241,7 +441,7 @@ def _isolation(sandboxed: bool, _predict):
     def write_all(fd: int, data) -> None:
         view = memoryview(data)
         while len(view):
-            view = view[write(fd, view):]
+            view = view[write(fd, view) :]
 
     def error_line(message: str) -> bytes:
         return (dumps({"ok": False, "error": message}) + "\n").encode()
@@ -272,7 +472,7 @@ def _isolation(sandboxed: bool, _predict):
             prctl(PR_SET_PDEATHSIG, sigkill, 0, 0, 0)
             if getppid() != t:
                 _exit(0)
-            for fd, slot in zip(fds, slots):
+            for fd, slot in zip(fds, slots, strict=False):
                 dup2(fd, slot)
             dup2(2, 1)
             closerange(3, answer)  # the protocol's stdout, the earlier child's files, the method's
@@ -384,8 +584,10 @@ def _isolation(sandboxed: bool, _predict):
             if size == len(EOF_MARK) and buf[:size] == EOF_MARK:  # the harness closed the worker
                 return
             if size == 0:
-                write_all(proto, error_line("the predicting process ended without an answer (killed by a "
-                                            "signal, or it exited)"))
+                write_all(
+                    proto,
+                    error_line("the predicting process ended without an answer (killed by a signal, or it exited)"),
+                )
             elif size > MAX_REPLY or got != size:
                 write_all(proto, error_line(f"the answer of {size} bytes is too long or unreadable"))
             elif buf.find(b"\n", 0, size) != size - 1:

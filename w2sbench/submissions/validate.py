@@ -81,8 +81,9 @@ VALIDATE_CHECKS = [
 ]
 
 
-def validate(folder: Path | str, harness: Harness, options: ValidateOptions | None = None,
-             progress=None, steps=None) -> ValidationReport:
+def validate(
+    folder: Path | str, harness: Harness, options: ValidateOptions | None = None, progress=None, steps=None
+) -> ValidationReport:
     """Run every check of VALIDATE_CHECKS on one submission; never modifies it. ``progress`` is
     called with each check as it finishes, ``steps`` with each record re-run (ValidationReport)."""
     options = options or ValidateOptions()
@@ -237,7 +238,7 @@ def _same_scores(a, b, tol: float = 1e-9) -> bool:
     if isinstance(a, dict):
         return isinstance(b, dict) and a.keys() == b.keys() and all(_same_scores(a[k], b[k], tol) for k in a)
     if isinstance(a, (list, tuple)):
-        return isinstance(b, (list, tuple)) and len(a) == len(b) and all(_same_scores(x, y, tol) for x, y in zip(a, b))
+        return isinstance(b, (list, tuple)) and len(a) == len(b) and all(_same_scores(x, y, tol) for x, y in zip(a, b, strict=False))
     if a is None or b is None:
         return a is None and b is None
     if isinstance(a, float) and np.isnan(a):
@@ -293,8 +294,10 @@ def _reproduce(
             finally:
                 spent[track_name] = spent.get(track_name, 0.0) + time.perf_counter() - began
             problem = mismatch(record, again)
-            report.step(f"re-ran {len(done)} of {len(pool)}: {where}: {'differs' if problem else 'same'} "
-                        f"({time.perf_counter() - began:.1f} s)")
+            report.step(
+                f"re-ran {len(done)} of {len(pool)}: {where}: {'differs' if problem else 'same'} "
+                f"({time.perf_counter() - began:.1f} s)"
+            )
             if problem and made_on(record) != here:
                 elsewhere.append(f"{where}: {problem}")
             elif problem:
@@ -330,8 +333,12 @@ def _reproduce(
             "must re-run its whole grid within the budget",
         )
     if not failures and not over and len(elsewhere) < len(done):
-        report.add("reproduce", "pass", f"{took}, every prediction identical (probabilities within {PROB_EPS:g})"
-                   + (f" but the {len(elsewhere)} named above" if elsewhere else ""))
+        report.add(
+            "reproduce",
+            "pass",
+            f"{took}, every prediction identical (probabilities within {PROB_EPS:g})"
+            + (f" but the {len(elsewhere)} named above" if elsewhere else ""),
+        )
 
 
 WHOSE = {

@@ -77,9 +77,7 @@ class Worker:
     Use as a context manager so the process never outlives its user.
     """
 
-    def __init__(
-        self, sandbox: Sandbox, stage: Path, startup_limit_s: float = 300.0, memory_limit: int = MEMORY_LIMIT
-    ):
+    def __init__(self, sandbox: Sandbox, stage: Path, startup_limit_s: float = 300.0, memory_limit: int = MEMORY_LIMIT):
         self.sandbox = sandbox
         self.stage = Path(stage)
         self.startup_limit_s = startup_limit_s
@@ -123,8 +121,13 @@ class Worker:
     def _env(self) -> dict[str, str]:
         home = "/tmp" if self.sandbox.sandboxed else str(self._home())
         # W2SBENCH_WORKER: how worker_main isolates test batches; its temporary files stay in the home it restores
-        env = dict(WORKER_ENV, HOME=home, TMPDIR=home, PATH="/usr/bin:/bin",
-                   W2SBENCH_WORKER="bwrap" if self.sandbox.sandboxed else "process")
+        env = dict(
+            WORKER_ENV,
+            HOME=home,
+            TMPDIR=home,
+            PATH="/usr/bin:/bin",
+            W2SBENCH_WORKER="bwrap" if self.sandbox.sandboxed else "process",
+        )
         threads = os.environ.get("W2SBENCH_THREADS") or os.environ.get("OMP_NUM_THREADS")
         if threads and threads.isdigit():
             env["OMP_NUM_THREADS"] = threads
@@ -192,7 +195,9 @@ class Worker:
             self._err.settle()
             self.last_stderr = self._err.text(since=offset)
             raise WorkerError(
-                f"{what}: {reply.error}" + _stderr_hint(reply.traceback or "") + _stderr_hint(self.last_stderr, "stderr")
+                f"{what}: {reply.error}"
+                + _stderr_hint(reply.traceback or "")
+                + _stderr_hint(self.last_stderr, "stderr")
             )
         return reply
 

@@ -73,15 +73,25 @@ def _balance(role: str, examples: Sequence[Example], balanced: bool) -> Check:
     rate = _positive_rate(examples)
     passed = (not balanced) or abs(rate - 0.5) <= BALANCE_TOLERANCE
     note = "" if balanced else " (the task does not balance; informational)"
-    return Check(f"balance/{role}", passed, rate, 0.5 + BALANCE_TOLERANCE if balanced else None,
-                 f"{len(examples)} examples, positive rate {rate:.3f} (kept within 0.5 +- {BALANCE_TOLERANCE}){note}")
+    return Check(
+        f"balance/{role}",
+        passed,
+        rate,
+        0.5 + BALANCE_TOLERANCE if balanced else None,
+        f"{len(examples)} examples, positive rate {rate:.3f} (kept within 0.5 +- {BALANCE_TOLERANCE}){note}",
+    )
 
 
 def _majority(data: TaskData) -> Check:
     majority = int(_positive_rate(data.pool) >= 0.5)
     accuracy = float(np.mean([e.label == majority for e in data.test]))
-    return Check("majority_baseline", accuracy <= MAJORITY_MAX, accuracy, MAJORITY_MAX,
-                 f"predicting the pool's majority class ({majority}) scores {accuracy:.3f} on test")
+    return Check(
+        "majority_baseline",
+        accuracy <= MAJORITY_MAX,
+        accuracy,
+        MAJORITY_MAX,
+        f"predicting the pool's majority class ({majority}) scores {accuracy:.3f} on test",
+    )
 
 
 def _duplicates_within(role: str, examples: Sequence[Example]) -> Check:
@@ -92,17 +102,27 @@ def _duplicates_within(role: str, examples: Sequence[Example]) -> Check:
     repeated = sum(c for c in counts.values() if c > 1)
     conflicting = sum(1 for k, ls in labels.items() if len(ls) > 1)
     frac = repeated / len(examples) if examples else 0.0
-    return Check(f"duplicates/{role}", frac <= DUPLICATE_MAX, frac, DUPLICATE_MAX,
-                 f"{repeated} of {len(examples)} examples share their input with another "
-                 f"({conflicting} inputs with conflicting labels)")
+    return Check(
+        f"duplicates/{role}",
+        frac <= DUPLICATE_MAX,
+        frac,
+        DUPLICATE_MAX,
+        f"{repeated} of {len(examples)} examples share their input with another "
+        f"({conflicting} inputs with conflicting labels)",
+    )
 
 
 def _duplicates_across(data: TaskData) -> Check:
     pool = {_key(e) for e in data.pool}
     shared = sum(1 for e in data.test if _key(e) in pool)
     frac = shared / len(data.test) if data.test else 0.0
-    return Check("duplicates/across_roles", frac <= DUPLICATE_MAX, frac, DUPLICATE_MAX,
-                 f"{shared} of {len(data.test)} test examples also appear in the pool")
+    return Check(
+        "duplicates/across_roles",
+        frac <= DUPLICATE_MAX,
+        frac,
+        DUPLICATE_MAX,
+        f"{shared} of {len(data.test)} test examples also appear in the pool",
+    )
 
 
 def _group_leakage(data: TaskData) -> Check:
@@ -113,8 +133,13 @@ def _group_leakage(data: TaskData) -> Check:
     leaked = [e for e in grouped if e.group in pool]
     frac = len(leaked) / len(data.test) if data.test else 0.0
     groups = len({e.group for e in leaked})
-    return Check("group_leakage", frac <= GROUP_LEAK_MAX, frac, GROUP_LEAK_MAX,
-                 f"{len(leaked)} test examples in {groups} groups that also occur in the pool")
+    return Check(
+        "group_leakage",
+        frac <= GROUP_LEAK_MAX,
+        frac,
+        GROUP_LEAK_MAX,
+        f"{len(leaked)} test examples in {groups} groups that also occur in the pool",
+    )
 
 
 def _text_features(s: str | None) -> list[float]:
@@ -160,14 +185,24 @@ def _probe(name: str, data: TaskData, features, what: str) -> Check:
         return Check(name, True, None, threshold, "skipped: the pool has a single class")
     if len(y_test) < MIN_PROBE_TEST:
         # on a handful of fixture rows any probe can score 1.0 by chance: no verdict either way
-        return Check(name, True, None, threshold,
-                     f"skipped: {len(y_test)} test examples are too few to judge (need {MIN_PROBE_TEST})")
+        return Check(
+            name,
+            True,
+            None,
+            threshold,
+            f"skipped: {len(y_test)} test examples are too few to judge (need {MIN_PROBE_TEST})",
+        )
     # scaling without centring keeps the id tokens sparse; the unpenalised intercept absorbs the mean
     probe = make_pipeline(DictVectorizer(), StandardScaler(with_mean=False), LogisticRegression(max_iter=1000))
     probe.fit([features(i, e, len(data.pool)) for i, e in enumerate(data.pool)], y_train)
     accuracy = float(probe.score([features(i, e, len(data.test)) for i, e in enumerate(data.test)], y_test))
-    return Check(name, accuracy <= threshold, accuracy, threshold,
-                 f"a probe of {what} (pool -> test) scores {accuracy:.3f}; majority rate {majority:.3f}")
+    return Check(
+        name,
+        accuracy <= threshold,
+        accuracy,
+        threshold,
+        f"a probe of {what} (pool -> test) scores {accuracy:.3f}; majority rate {majority:.3f}",
+    )
 
 
 def _surface(i: int, e: Example, n: int) -> dict[str, float]:
@@ -215,9 +250,14 @@ def _answer_baseline(data: TaskData) -> Check:
     by_position = float(np.mean([e.answer == position for e in data.test]))
     by_text = float(np.mean([_target(e) == text for e in data.test]))
     best = max(by_position, by_text)
-    return Check("answer_baseline", best <= threshold, best, threshold,
-                 f"the pool's most common answer position ({position}) scores {by_position:.3f} on test, its most "
-                 f"common answer ({text}) {by_text:.3f}; a random choice {chance:.3f}")
+    return Check(
+        "answer_baseline",
+        best <= threshold,
+        best,
+        threshold,
+        f"the pool's most common answer position ({position}) scores {by_position:.3f} on test, its most "
+        f"common answer ({text}) {by_text:.3f}; a random choice {chance:.3f}",
+    )
 
 
 def audit_task(task: Task, data: TaskData) -> list[Check]:
@@ -263,11 +303,17 @@ def ceiling_checks(results: Iterable[Result]) -> list[Check]:
         by_pair.setdefault(pair, {})[r.seed] = (r.scores.acc_weak, r.scores.acc_ceiling)
     checks = []
     for (ladder, regime, weak, strong), seeds in sorted(by_pair.items()):
-        acc_weak, acc_ceiling = (float(np.mean(v)) for v in zip(*seeds.values()))
+        acc_weak, acc_ceiling = (float(np.mean(v)) for v in zip(*seeds.values(), strict=False))
         gap = acc_ceiling - acc_weak
-        checks.append(Check(f"ceiling_above_floor/{weak}->{strong}", gap >= MIN_GAP, gap, MIN_GAP,
-                            f"{ladder} ({regime}): ceiling {acc_ceiling:.3f}, weak {acc_weak:.3f} "
-                            f"(mean of {len(seeds)} seeds)"))
+        checks.append(
+            Check(
+                f"ceiling_above_floor/{weak}->{strong}",
+                gap >= MIN_GAP,
+                gap,
+                MIN_GAP,
+                f"{ladder} ({regime}): ceiling {acc_ceiling:.3f}, weak {acc_weak:.3f} (mean of {len(seeds)} seeds)",
+            )
+        )
     return checks
 
 
@@ -280,6 +326,7 @@ def audit_table(results: Mapping[str, Sequence[Check]] | Iterable[tuple[str, Seq
     from tabulate import tabulate
 
     items = results.items() if isinstance(results, Mapping) else results
+
     def fmt(v):
         return "" if v is None else f"{v:.3f}"
 
@@ -288,4 +335,9 @@ def audit_table(results: Mapping[str, Sequence[Check]] | Iterable[tuple[str, Seq
         for task_id, checks in items
         for c in checks
     ]
-    return tabulate(rows, headers=["task", "check", "result", "value", "threshold", "message"], tablefmt="github", disable_numparse=True)
+    return tabulate(
+        rows,
+        headers=["task", "check", "result", "value", "threshold", "message"],
+        tablefmt="github",
+        disable_numparse=True,
+    )

@@ -136,9 +136,11 @@ def _load_split(task: Task, split: str, local_dir: Path | None):
         files = sorted(Path(local_dir).glob(f"{base}*.parquet"))
         if not files:
             found = sorted(p.name for p in Path(local_dir).glob("*.parquet"))
-            raise DataError(f"{local_dir}: no parquet file for split {base!r} of task {task.id} "
-                            f"(expected {base}.parquet; found {', '.join(found) or 'none'}; the split is named "
-                            f"by {_split_field(task, split)} of {task.file or 'its task file'})")
+            raise DataError(
+                f"{local_dir}: no parquet file for split {base!r} of task {task.id} "
+                f"(expected {base}.parquet; found {', '.join(found) or 'none'}; the split is named "
+                f"by {_split_field(task, split)} of {task.file or 'its task file'})"
+            )
         return datasets.load_dataset("parquet", data_files={base: [str(f) for f in files]}, split=split)
     src = task.source
     if isinstance(src, FilesSource):
@@ -149,8 +151,9 @@ def _load_split(task: Task, split: str, local_dir: Path | None):
         )
     except Exception as e:  # datasets raises many types for an unreachable or missing dataset
         if isinstance(e, ValueError) and str(e).startswith("Unknown split"):  # a typo in the task file
-            raise TaskDefinitionError(f"{task.where}: {_split_field(task, split)}: {src.dataset} has no split "
-                                      f"{split!r}: {e}") from None
+            raise TaskDefinitionError(
+                f"{task.where}: {_split_field(task, split)}: {src.dataset} has no split {split!r}: {e}"
+            ) from None
         raise HubError(
             f"task {task.id}: cannot load Hub dataset {src.dataset} ({src.config or 'default'}, "
             f"split {split!r}, revision {src.revision or 'unpinned'}): {type(e).__name__}: {e}"
@@ -214,8 +217,10 @@ def balance_and_cap(task: Task, examples: list[Example], cap: int) -> list[Examp
     """
     ordered = sorted(examples, key=lambda e: _order_key(task, e))
     if task.balance and task.framing == "generative":
-        raise TaskDefinitionError(f"{task.where}: balance: true needs binary labels, but its conversion "
-                                  f"{task.conversion.name!r} is generative; set balance: false")
+        raise TaskDefinitionError(
+            f"{task.where}: balance: true needs binary labels, but its conversion "
+            f"{task.conversion.name!r} is generative; set balance: false"
+        )
     if not task.balance:
         return ordered[:cap]
     # which examples of the larger class are kept is drawn by a second hash: kept by the order key
@@ -302,5 +307,6 @@ def load_task_data(task: Task, local_dir: Path | None = None) -> TaskData:
         revision = task.data_revision()
     else:
         revision = "examples:" + examples_sha256(roles["pool"], roles["test"])[:32]
-    return TaskData(task=task, pool=roles["pool"], test=roles["test"], data_revision=revision,
-                    source=_source(task, local_dir))
+    return TaskData(
+        task=task, pool=roles["pool"], test=roles["test"], data_revision=revision, source=_source(task, local_dir)
+    )

@@ -45,8 +45,10 @@ def secret(value: str | None = None) -> str:
     if not chosen:
         raise DataError(f"no private seed: set ${SECRET_ENV} to the maintainers' secret (make one with {HOW})")
     if len(chosen) < MIN_SECRET_CHARS:
-        raise DataError(f"${SECRET_ENV} has {len(chosen)} characters, fewer than {MIN_SECRET_CHARS}: a short "
-                        f"secret can be found by redrawing every value; make one with {HOW}")
+        raise DataError(
+            f"${SECRET_ENV} has {len(chosen)} characters, fewer than {MIN_SECRET_CHARS}: a short "
+            f"secret can be found by redrawing every value; make one with {HOW}"
+        )
     return chosen
 
 
@@ -97,16 +99,23 @@ def draw(task: Task, secret: str, root: Path) -> Path:
     except (ImportError, AttributeError) as e:
         raise DataError(f"task {task.id}: private.builder {task.private.builder!r} has no draw_private: {e}") from None
     if rows.num_rows != task.private.size:
-        raise DataError(f"task {task.id}: {task.private.builder}.draw_private gave {rows.num_rows} rows, "
-                        f"private.size is {task.private.size}")
+        raise DataError(
+            f"task {task.id}: {task.private.builder}.draw_private gave {rows.num_rows} rows, "
+            f"private.size is {task.private.size}"
+        )
     buffer = io.BytesIO()
     pq.write_table(rows, buffer, compression="zstd")
     test_bytes, pool_bytes = buffer.getvalue(), pool.read_bytes()
     atomic_write_bytes(folder / f"{task.splits['pool']}.parquet", pool_bytes)
     atomic_write_bytes(folder / f"{task.splits['test']}.parquet", test_bytes)
-    manifest = {"task": task.id, "version": task.version, "builder": task.private.builder,
-                "size": task.private.size, "pool_sha256": hashlib.sha256(pool_bytes).hexdigest(),
-                "test_sha256": hashlib.sha256(test_bytes).hexdigest()}
+    manifest = {
+        "task": task.id,
+        "version": task.version,
+        "builder": task.private.builder,
+        "size": task.private.size,
+        "pool_sha256": hashlib.sha256(pool_bytes).hexdigest(),
+        "test_sha256": hashlib.sha256(test_bytes).hexdigest(),
+    }
     atomic_write_bytes(folder / PRIVATE_MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
     return folder
 
@@ -132,7 +141,9 @@ def example_order(secret: str, task_id: str, ids_sha256: str, n: int) -> list[in
     position says nothing of which input sits there. One order per split, shared by every
     record of the task (the board's paired bootstrap needs them aligned)."""
     key = hashlib.sha256(f"w2sbench-private-order/{secret}".encode()).digest()
-    return sorted(range(n), key=lambda i: hmac.new(key, f"{task_id}/{ids_sha256}/{i}".encode(), hashlib.sha256).digest())
+    return sorted(
+        range(n), key=lambda i: hmac.new(key, f"{task_id}/{ids_sha256}/{i}".encode(), hashlib.sha256).digest()
+    )
 
 
 def private_mirror(tasks: list[Task], secret: str, root: Path) -> dict[str, Path]:

@@ -87,8 +87,12 @@ def _fired(rule: Callable[[str, str], bool], examples: Sequence[Example], pair_o
     return np.array([rule(*pair_of(e)) for e in examples])
 
 
-def rule_accuracy(rule: Callable[[str, str], bool], pool: Sequence[Example], test: Sequence[Example],
-                  pair_of: WordPair = text_and_pair) -> float:
+def rule_accuracy(
+    rule: Callable[[str, str], bool],
+    pool: Sequence[Example],
+    test: Sequence[Example],
+    pair_of: WordPair = text_and_pair,
+) -> float:
     """The rule's test accuracy with its direction fitted on the pool (fires -> 1, or fires -> 0)."""
     y_pool = np.array([e.label for e in pool])
     direct = np.mean(_fired(rule, pool, pair_of) == y_pool) >= 0.5
@@ -97,8 +101,9 @@ def rule_accuracy(rule: Callable[[str, str], bool], pool: Sequence[Example], tes
     return float(np.mean((fired if direct else ~fired) == y))
 
 
-def shortcut_checks(pool: Sequence[Example], test: Sequence[Example], margin: float, make_check,
-                    pair_of: WordPair = text_and_pair) -> list:
+def shortcut_checks(
+    pool: Sequence[Example], test: Sequence[Example], margin: float, make_check, pair_of: WordPair = text_and_pair
+) -> list:
     """One check per rule for a word-pair task, or a question task whose ``pair_of`` reads the
     pair back (none for other tasks): the rule's test accuracy must not beat the majority rate by
     more than ``margin``. ``make_check(name, passed, value, threshold, message)`` builds the
@@ -111,8 +116,14 @@ def shortcut_checks(pool: Sequence[Example], test: Sequence[Example], margin: fl
     for name, rule in RULES.items():
         accuracy = rule_accuracy(rule, pool, test, pair_of)
         fires = float(np.mean(_fired(rule, test, pair_of)))
-        checks.append(make_check(
-            f"shortcut/{name}", accuracy <= majority + margin, accuracy, majority + margin,
-            f"the spelling rule {name} (direction fitted on the pool) scores {accuracy:.3f} on test, "
-            f"firing on {fires:.1%} of it; majority rate {majority:.3f}"))
+        checks.append(
+            make_check(
+                f"shortcut/{name}",
+                accuracy <= majority + margin,
+                accuracy,
+                majority + margin,
+                f"the spelling rule {name} (direction fitted on the pool) scores {accuracy:.3f} on test, "
+                f"firing on {fires:.1%} of it; majority rate {majority:.3f}",
+            )
+        )
     return checks

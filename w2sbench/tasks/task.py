@@ -89,7 +89,9 @@ class PrivateDraw(Strict):
     ``draw_private(n, seed, shipped)`` returns n rows in the shipped files' schema, none of them
     in the shipped files, so labels carried from the public data cannot reach the score."""
 
-    builder: str = Field(pattern=r"^[a-z_][\w.]*$", description="module with draw_private, e.g. w2sbench.tasks.builders.chess_puzzles")
+    builder: str = Field(
+        pattern=r"^[a-z_][\w.]*$", description="module with draw_private, e.g. w2sbench.tasks.builders.chess_puzzles"
+    )
     size: int = Field(gt=0, description="rows drawn (before conversion, hygiene and the test cap)")
 
 
@@ -124,19 +126,24 @@ class Task(Strict):
     )
     conversion: Conversion
     match_candidates: float | None = Field(
-        None, gt=1, description="keep only (right, wrong) candidates of one question whose lengths differ by at "
-        "most this ratio (w2sbench.tasks.hygiene.match_candidates)"
+        None,
+        gt=1,
+        description="keep only (right, wrong) candidates of one question whose lengths differ by at "
+        "most this ratio (w2sbench.tasks.hygiene.match_candidates)",
     )
     sizes: Sizes
     balance: bool = True
     suites: list[str] = Field(min_length=1)
-    private: PrivateDraw | None = Field(None, description="how a secret draws the private test split (files sources only)")
+    private: PrivateDraw | None = Field(
+        None, description="how a secret draws the private test split (files sources only)"
+    )
     licence: str
     citation: str
     homepage: str
     changes: list[Change] = Field(
-        default_factory=list, description="the version history: what each version after the first changed, by "
-        "increasing version, none later than version"
+        default_factory=list,
+        description="the version history: what each version after the first changed, by "
+        "increasing version, none later than version",
     )
 
     _file: Path | None = PrivateAttr(None)  # the task file it was read from (load_task_file)
@@ -145,18 +152,24 @@ class Task(Strict):
     def _roles_complete(self):
         if not isinstance(self.splits, Carve) and set(self.splits) != {"pool", "test"}:
             missing = sorted({"pool", "test"} - set(self.splits))
-            raise ValueError(f"splits: must map both roles 'pool' and 'test' to upstream split names (missing: "
-                             f"{', '.join(missing)})")
+            raise ValueError(
+                f"splits: must map both roles 'pool' and 'test' to upstream split names (missing: {', '.join(missing)})"
+            )
         if isinstance(self.source, FilesSource):
-            named = ([("carve", s) for s in self.splits.carve] if isinstance(self.splits, Carve)
-                     else sorted(self.splits.items()))
+            named = (
+                [("carve", s) for s in self.splits.carve]
+                if isinstance(self.splits, Carve)
+                else sorted(self.splits.items())
+            )
             shipped = sorted(self.source.splits)
             for role, split in named:
                 if split not in shipped:
                     close = difflib.get_close_matches(split, shipped, n=1, cutoff=0.5)
                     hint = f"; did you mean {close[0]!r}?" if close else ""
-                    raise ValueError(f"splits.{role}: {split!r} is not a split of source.splits "
-                                     f"(which has {', '.join(shipped)}){hint}")
+                    raise ValueError(
+                        f"splits.{role}: {split!r} is not a split of source.splits "
+                        f"(which has {', '.join(shipped)}){hint}"
+                    )
         if self.private is not None and (not isinstance(self.source, FilesSource) or isinstance(self.splits, Carve)):
             raise ValueError("private: needs a files source with a pool and a test split (the pool file is kept)")
         return self
@@ -165,13 +178,16 @@ class Task(Strict):
     def _changes_in_order(self):
         versions = [c.version for c in self.changes]
         if repeated := sorted({v for v in versions if versions.count(v) > 1}):
-            raise ValueError(f"changes: version {repeated[0]} has more than one entry (say everything it changed in "
-                             "one change)")
+            raise ValueError(
+                f"changes: version {repeated[0]} has more than one entry (say everything it changed in one change)"
+            )
         if late := [v for v in versions if v > self.version]:
             raise ValueError(f"changes: version {late[0]} is later than the task's version {self.version}")
         if versions != sorted(versions):
-            raise ValueError(f"changes: list them by increasing version (got {', '.join(map(str, versions))}; the "
-                             "changes of included files come before the task's own)")
+            raise ValueError(
+                f"changes: list them by increasing version (got {', '.join(map(str, versions))}; the "
+                "changes of included files come before the task's own)"
+            )
         return self
 
     @property
@@ -195,8 +211,9 @@ class Task(Strict):
             conversions.get_converter(name)
         except W2SError as e:
             return [f"conversion.name: {e}"]
-        problems = [f"conversion.params.{key}: {what}"
-                    for key, what in conversions.param_problems(name, self.conversion.params)]
+        problems = [
+            f"conversion.params.{key}: {what}" for key, what in conversions.param_problems(name, self.conversion.params)
+        ]
         return problems + [conversions.accepted(name)] if problems else []
 
     def definition_problems(self) -> list[str]:
@@ -207,16 +224,22 @@ class Task(Strict):
         if problems:
             return problems
         if self.balance and self.framing == "generative":
-            problems.append(f"balance: true needs binary labels, but conversion {self.conversion.name!r} is "
-                            "generative; set balance: false")
+            problems.append(
+                f"balance: true needs binary labels, but conversion {self.conversion.name!r} is "
+                "generative; set balance: false"
+            )
         if self.private is not None and (missing := _missing_module(self.private.builder)):
             problems.append(f"private.builder: {missing} (expected a module with draw_private(n, seed, shipped))")
         return problems
 
     def history(self) -> str:
         """The description followed by each change as "Version N: ...", as one paragraph."""
-        return " ".join([" ".join(self.description.split()),
-                         *(f"Version {c.version}: {' '.join(c.change.split())}" for c in self.changes)])
+        return " ".join(
+            [
+                " ".join(self.description.split()),
+                *(f"Version {c.version}: {' '.join(c.change.split())}" for c in self.changes),
+            ]
+        )
 
     def upstream_splits(self) -> list[str]:
         """Every upstream split the task reads."""
@@ -272,8 +295,9 @@ def merge_mappings(base: dict, over: dict) -> dict:
     (a list, a scalar, null) of ``over`` replaces the base's."""
     out = dict(base)
     for key, value in over.items():
-        out[key] = (merge_mappings(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict)
-                    else value)
+        out[key] = (
+            merge_mappings(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        )
     return out
 
 
@@ -281,8 +305,9 @@ def _include_names(path: Path, raw: dict) -> list[str]:
     names = raw.pop(INCLUDE, None)
     names = [names] if isinstance(names, str) else names
     if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
-        raise TaskDefinitionError(f"{path}: {INCLUDE}: expected a base file's path or a list of them, relative to "
-                                  f"this file (got {names!r})")
+        raise TaskDefinitionError(
+            f"{path}: {INCLUDE}: expected a base file's path or a list of them, relative to this file (got {names!r})"
+        )
     return names
 
 
@@ -308,7 +333,7 @@ def read_task_mapping(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
         base = path.parent / name
         where = f"{path}: {INCLUDE}: {name!r}"
         if base.resolve() in chain:
-            cycle = [*chain[chain.index(base.resolve()):], base.resolve()]
+            cycle = [*chain[chain.index(base.resolve()) :], base.resolve()]
             raise TaskDefinitionError(f"{where}: an include cycle ({' -> '.join(map(str, cycle))})")
         if not base.is_file():
             raise TaskDefinitionError(f"{where}: no such file {base}")
@@ -337,8 +362,9 @@ def load_task_file(path: Path) -> Task:
         names = read_yaml_mapping(path, "task definition", TaskDefinitionError).get(INCLUDE)
         names = [names] if isinstance(names, str) else names or []
         merged = f" (merged with {INCLUDE}: {', '.join(names)})" if names else ""
-        raise TaskDefinitionError(f"{path}: invalid task definition{merged}: "
-                                  f"{'; '.join(validation_problems(e, union_tags=_UNION_TAGS))}") from None
+        raise TaskDefinitionError(
+            f"{path}: invalid task definition{merged}: {'; '.join(validation_problems(e, union_tags=_UNION_TAGS))}"
+        ) from None
     if task.id != path.stem:
         raise TaskDefinitionError(f"{path}: id {task.id!r} must equal the file name {path.stem!r}")
     problems = task.definition_problems()
@@ -388,6 +414,7 @@ def suite_tasks(suite: str, folder: Path | None = None) -> list[Task]:
         raise unknown_name("suite", suite, {s for t in tasks.values() for s in t.suites})
     broken = broken_tasks(folder)
     if broken:  # a broken file may belong to the suite: running it without that task would mislead
-        raise TaskDefinitionError(f"suite {suite}: fix the task files that do not parse first: "
-                                  + "; ".join(str(e) for e in broken.values()))
+        raise TaskDefinitionError(
+            f"suite {suite}: fix the task files that do not parse first: " + "; ".join(str(e) for e in broken.values())
+        )
     return members

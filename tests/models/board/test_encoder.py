@@ -28,11 +28,14 @@ def test_the_chess_board_ladder_pins_every_rung():
     assert len({r.key() for r in ladder.rungs}) == len(ladder.rungs)
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"kind": "board"}, "needs weights"),
-    ({"kind": "encoder", "weights": "a" * 64}, "needs weights"),
-    ({"kind": "board", "weights": "not-a-sha"}, "should match pattern"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"kind": "board"}, "needs weights"),
+        ({"kind": "encoder", "weights": "a" * 64}, "needs weights"),
+        ({"kind": "board", "weights": "not-a-sha"}, "should match pattern"),
+    ],
+)
 def test_board_rungs_are_validated(fields, message):
     with pytest.raises(ValueError, match=message):
         Rung(name="b", model="board-mlp-s v1", **fields)

@@ -43,11 +43,14 @@ def test_example_text_reads_like_the_engine_rungs():
     assert np.array_equal(example_planes(text), planes(chess.Board(), chess.Move.from_uci("e2e4")))
 
 
-@pytest.mark.parametrize("text", [
-    "White to move. FEN: rnbqkbnr/pppppppp/9/8/8/8/PPPPPPPP/RNBQKBNR w KQkq - 0 1 Candidate move: e4",
-    "White to move. FEN: rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNBQKBNR w KQkq - 0 1 Candidate move: e5",
-    "a sentence about chess",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "White to move. FEN: rnbqkbnr/pppppppp/9/8/8/8/PPPPPPPP/RNBQKBNR w KQkq - 0 1 Candidate move: e4",
+        "White to move. FEN: rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNBQKBNR w KQkq - 0 1 Candidate move: e5",
+        "a sentence about chess",
+    ],
+)
 def test_unreadable_example_names_it(text):
     with pytest.raises(DataError, match="board rung") as e:
         example_planes(text)

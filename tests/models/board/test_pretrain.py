@@ -18,8 +18,11 @@ TINY = RungConfig(hidden=(8,), samples=64, steps=12, batch_size=16)
 def tiny_data() -> dict[str, np.ndarray]:
     """64 real random-walk moves with made-up values (no Stockfish needed)."""
     pairs = list(samples(DataConfig(walks=40), excluded=set()))[:64]
-    return {"fen": np.array([b.fen() for b, _ in pairs]), "move": np.array([m.uci() for _, m in pairs]),
-            "pawns": np.linspace(-10, 10, len(pairs)).astype(np.float32)}
+    return {
+        "fen": np.array([b.fen() for b, _ in pairs]),
+        "move": np.array([m.uci() for _, m in pairs]),
+        "pawns": np.linspace(-10, 10, len(pairs)).astype(np.float32),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +40,9 @@ def test_same_seed_same_weights_bit_for_bit(data, tmp_path, monkeypatch):
 
 def test_another_seed_other_weights(data, tmp_path, monkeypatch):
     monkeypatch.setenv("W2SBENCH_CACHE", str(tmp_path))
-    assert save_weights(train(TINY, *data))[1] != save_weights(train(RungConfig(**{**TINY.__dict__, "seed": 1}), *data))[1]
+    assert (
+        save_weights(train(TINY, *data))[1] != save_weights(train(RungConfig(**{**TINY.__dict__, "seed": 1}), *data))[1]
+    )
 
 
 def test_training_lowers_the_loss(data):
@@ -53,7 +58,9 @@ def test_training_lowers_the_loss(data):
 def test_batches_count_steps_across_epochs():
     import torch
 
-    got = list(batches(40, RungConfig(hidden=(4,), samples=40, steps=5, batch_size=16), torch.Generator().manual_seed(0)))
+    got = list(
+        batches(40, RungConfig(hidden=(4,), samples=40, steps=5, batch_size=16), torch.Generator().manual_seed(0))
+    )
     assert len(got) == 5 and all(len(b) == 16 for b in got)  # 2 full batches an epoch, 3 epochs begun
 
 
@@ -78,8 +85,9 @@ def test_moves_take_up_to_two_captures_and_two_quiet_moves():
     assert [board.is_capture(m) for m in moves] == [True, False, False]  # Nxd5 is the only capture
 
 
-needs_stockfish = pytest.mark.skipif(not (shutil.which("stockfish") or shutil.which("/usr/games/stockfish")),
-                                     reason="needs Debian's stockfish")
+needs_stockfish = pytest.mark.skipif(
+    not (shutil.which("stockfish") or shutil.which("/usr/games/stockfish")), reason="needs Debian's stockfish"
+)
 
 
 @needs_stockfish
@@ -94,7 +102,9 @@ def test_labels_are_cached_by_chunk_and_reused(tmp_path, monkeypatch):
         raise AssertionError("a cached chunk was labelled again")
 
     monkeypatch.setattr(positions, "value_after", no_engine)
-    assert all(np.array_equal(a, b) for a, b in zip(small.values(), positions.labelled(DataConfig(walks=2, nodes=16)).values()))
+    assert all(
+        np.array_equal(a, b) for a, b in zip(small.values(), positions.labelled(DataConfig(walks=2, nodes=16)).values(), strict=False)
+    )
     monkeypatch.undo()
     monkeypatch.setenv("W2SBENCH_CACHE", str(tmp_path))
     monkeypatch.setattr(positions, "CHUNK", 2)

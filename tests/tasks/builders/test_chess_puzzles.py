@@ -22,8 +22,9 @@ from w2sbench.tasks.task import FilesSource, load_task_file
 TASKS = Path(__file__).resolve().parents[3] / "tasks"
 TINY = gen.Params(seed=0, prefilter_nodes=500, confirm_nodes=3_000)  # seconds, not minutes
 
-needs_stockfish = pytest.mark.skipif(shutil.which(gen.STOCKFISH) is None and not Path(gen.STOCKFISH).exists(),
-                                     reason="Debian stockfish not installed")
+needs_stockfish = pytest.mark.skipif(
+    shutil.which(gen.STOCKFISH) is None and not Path(gen.STOCKFISH).exists(), reason="Debian stockfish not installed"
+)
 
 
 @needs_stockfish
@@ -55,8 +56,21 @@ def test_cache_resumes_and_cuts_a_longer_run(tmp_path):
 @needs_stockfish
 def test_cli_writes_files_and_exits_even_on_error(tmp_path):
     """An engine left open keeps Python alive (python-chess runs it in a non-daemon thread)."""
-    args = [sys.executable, "-m", "w2sbench.tasks.builders.chess_puzzles", "--n", "2", "--prefilter-nodes", "500",
-            "--confirm-nodes", "3000", "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "c.jsonl")]
+    args = [
+        sys.executable,
+        "-m",
+        "w2sbench.tasks.builders.chess_puzzles",
+        "--n",
+        "2",
+        "--prefilter-nodes",
+        "500",
+        "--confirm-nodes",
+        "3000",
+        "--out",
+        str(tmp_path / "out"),
+        "--cache",
+        str(tmp_path / "c.jsonl"),
+    ]
     done = subprocess.run(args, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out/train.parquet").exists() and (tmp_path / "out/test.parquet").exists()
@@ -78,6 +92,7 @@ def test_found_at_is_where_the_best_move_settles():
 
 
 # --- the shipped files ------------------------------------------------------------------------
+
 
 def _shipped():
     task = load_task_file(TASKS / "chess_puzzles.yaml")

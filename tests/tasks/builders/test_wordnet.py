@@ -29,9 +29,11 @@ needs_wordnet = pytest.mark.skipif(
     reason="Debian's WordNet 3.0 is not installed (apt-get install wordnet-base); CI installs it",
 )
 
-LINE = ("02084071 05 n 03 dog 0 domestic_dog 0 Canis_familiaris 0 002 @ 02083346 n 0000 "
-        "@i 01317541 n 0000 | a member of the genus Canis; \"the dog barked all night\"; "
-        "\"a dog is a good friend\"  \n")
+LINE = (
+    "02084071 05 n 03 dog 0 domestic_dog 0 Canis_familiaris 0 002 @ 02083346 n 0000 "
+    '@i 01317541 n 0000 | a member of the genus Canis; "the dog barked all night"; '
+    '"a dog is a good friend"  \n'
+)
 
 
 def test_parses_a_data_line(tmp_path):
@@ -79,31 +81,44 @@ def test_known_hypernym_question(wn):
     assert dog[0].startswith("Is a dog a kind of ") and dog[0] != dog[1]
 
 
-@pytest.mark.parametrize(("task", "x", "y"), [
-    ("wordnet_meronym", "bulkhead", "ship"), ("wordnet_meronym", "finger", "hand"),
-    ("wordnet_member", "dog", "Canis"), ("wordnet_member", "margay", "Felis"),
-    ("wordnet_instance", "Mozart", "composer"), ("wordnet_instance", "Suva", "national capital"),
-    ("wordnet_domain", "bunt", "baseball"), ("wordnet_domain", "fry", "cooking"),
-    ("wordnet_troponym", "snicker", "laugh"), ("wordnet_troponym", "stroll", "walk"),
-])
+@pytest.mark.parametrize(
+    ("task", "x", "y"),
+    [
+        ("wordnet_meronym", "bulkhead", "ship"),
+        ("wordnet_meronym", "finger", "hand"),
+        ("wordnet_member", "dog", "Canis"),
+        ("wordnet_member", "margay", "Felis"),
+        ("wordnet_instance", "Mozart", "composer"),
+        ("wordnet_instance", "Suva", "national capital"),
+        ("wordnet_domain", "bunt", "baseball"),
+        ("wordnet_domain", "fry", "cooking"),
+        ("wordnet_troponym", "snicker", "laugh"),
+        ("wordnet_troponym", "stroll", "walk"),
+    ],
+)
 def test_known_relation_pairs(wn, task, x, y):
     assert (x, y) in {(a, b) for a, b, _ in R.related_pairs(wn, task)[x.lower()]}
 
 
 def test_pairs_that_share_a_stem_are_left_out(wn):
-    """"Canis" is a member of "Canidae" in WordNet, "doorknob" a part of "door": spelling answers those."""
+    """ "Canis" is a member of "Canidae" in WordNet, "doorknob" a part of "door": spelling answers those."""
     members = {b for _, b, _ in R.related_pairs(wn, "wordnet_member").get("canis", [])}
     assert "Canidae" not in members
     assert "doorknob" not in R.related_pairs(wn, "wordnet_meronym")
-    assert any(p.symbol == "#m" and "Canidae" in wn.synsets[p.target].lemmas
-               for k in wn.senses["canis"] for p in wn.synsets[k].pointers)
+    assert any(
+        p.symbol == "#m" and "Canidae" in wn.synsets[p.target].lemmas
+        for k in wn.senses["canis"]
+        for p in wn.synsets[k].pointers
+    )
 
 
 def test_relation_negative_is_another_items_partner(wn):
     rows = R.relation_examples("wordnet_instance")(wn, ["mozart", "einstein"], random.Random(0))
     mozart = {r["label"]: r["text_pair"] for r in rows if r["group"] == "mozart"}
     assert mozart[1] == "composer" and mozart[0] not in R.related_names(wn, "Mozart", ("@i",))
-    assert sorted(r["text_pair"] for r in rows if r["label"] == 1) == sorted(r["text_pair"] for r in rows if r["label"] == 0)
+    assert sorted(r["text_pair"] for r in rows if r["label"] == 1) == sorted(
+        r["text_pair"] for r in rows if r["label"] == 0
+    )
 
 
 def _gloss_truth(wn, r):
@@ -118,8 +133,9 @@ def _hypernym_truth(wn, r):
 
 def _wic_truth(wn, r):
     lemma = r["group"]
-    return any(r["text"] in W._marked(wn, lemma, k) and r["text_pair"] == wn.synsets[k].definition
-               for k in wn.senses[lemma])
+    return any(
+        r["text"] in W._marked(wn, lemma, k) and r["text_pair"] == wn.synsets[k].definition for k in wn.senses[lemma]
+    )
 
 
 _FIRST_LEMMA: dict[int, dict[str, list]] = {}
@@ -140,8 +156,9 @@ def _relation_truth(task):
 
     def truth(wn, r):
         x, y = r["text"], r["text_pair"]
-        pointed = {wn.synsets[p.target].lemmas[0] for s in _synsets_named(wn, x)
-                   for p in s.pointers if p.symbol in symbols}
+        pointed = {
+            wn.synsets[p.target].lemmas[0] for s in _synsets_named(wn, x) for p in s.pointers if p.symbol in symbols
+        }
         if y in pointed:
             return True
         assert y.lower() not in R.related_names(wn, x, symbols), r  # a negative names nothing related
@@ -163,9 +180,13 @@ def _question_truth(task):
     return truth
 
 
-TRUTH = {"wordnet_gloss": _gloss_truth, "wordnet_hypernym": _hypernym_truth, "wordnet_wic": _wic_truth,
-         **{task: _relation_truth(task) for task in R.RELATIONS},
-         **{f"{task}_q": _question_truth(task) for task in R.QUESTIONS}}
+TRUTH = {
+    "wordnet_gloss": _gloss_truth,
+    "wordnet_hypernym": _hypernym_truth,
+    "wordnet_wic": _wic_truth,
+    **{task: _relation_truth(task) for task in R.RELATIONS},
+    **{f"{task}_q": _question_truth(task) for task in R.QUESTIONS},
+}
 
 
 def test_questions_ask_the_same_pairs(wn):
@@ -216,7 +237,8 @@ def test_building_twice_is_byte_identical_and_matches_the_shipped_files(tmp_path
             assert a.read_bytes() == b.read_bytes()
             # content, not bytes: another pyarrow or zstd version may encode the same table differently
             assert pq.read_table(a).equals(pq.read_table(TASKS / "data" / task / f"{split}.parquet")), (
-                f"{task}/{split}: the shipped file is stale; rebuild it with python -m w2sbench.tasks.builders.wordnet")
+                f"{task}/{split}: the shipped file is stale; rebuild it with python -m w2sbench.tasks.builders.wordnet"
+            )
 
 
 def test_update_task_file_rewrites_only_the_checksum(tmp_path):
@@ -229,7 +251,7 @@ def test_update_task_file_rewrites_only_the_checksum(tmp_path):
         p.write_bytes(s.encode())
     W.update_task_file(tmp_path / "wordnet_gloss.yaml", paths)
     new = (tmp_path / "wordnet_gloss.yaml").read_text()
-    changed = [b for a, b in zip(text.splitlines(), new.splitlines()) if a != b]
+    changed = [b for a, b in zip(text.splitlines(), new.splitlines(), strict=False) if a != b]
     assert len(changed) == 2 and all(line.strip().startswith("sha256:") for line in changed)
     source = load_task_file(tmp_path / "wordnet_gloss.yaml").source
     assert {s: f.sha256 for s, f in source.splits.items()} == {s: sha256_file(p) for s, p in paths.items()}

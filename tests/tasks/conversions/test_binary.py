@@ -46,8 +46,11 @@ def test_fixture_labels_balance_and_groups(task_id):
 
 def test_rows_sharing_a_source_share_a_group():
     """MultiRC: one paragraph; MC-TACO: one (sentence, question); ANLI: one premise; WiC: one word."""
-    for task_id, together in [("superglue_multirc", {"0-0-0", "0-0-1", "0-1-2", "0-1-3", "0-1-4"}),
-                              ("mc_taco", {"0", "1", "2"}), ("anli_r2", {"a1", "a2", "a3"})]:
+    for task_id, together in [
+        ("superglue_multirc", {"0-0-0", "0-0-1", "0-1-2", "0-1-3", "0-1-4"}),
+        ("mc_taco", {"0", "1", "2"}),
+        ("anli_r2", {"a1", "a2", "a3"}),
+    ]:
         data = load(task_id)
         inside = {e.group for e in data.pool if row_key(e) in together}
         outside = {e.group for e in data.pool if row_key(e) not in together}
@@ -75,14 +78,33 @@ def test_unmapped_label_fails_loudly():
     """Twitter's coding is unverified (Sentiment140 uses 0/4): an unknown value must not become a label."""
     fn = get_converter("binary")
     with pytest.raises(ValueError, match="not in the task's label_map"):
-        list(fn({"text": "hi", "label": 4}, 0, "train", random.Random(0), text="{text}", label="label",
-                label_map={0: 0, 1: 1}))
+        list(
+            fn(
+                {"text": "hi", "label": 4},
+                0,
+                "train",
+                random.Random(0),
+                text="{text}",
+                label="label",
+                label_map={0: 0, 1: 1},
+            )
+        )
 
 
 def test_hidden_glue_labels_skip_the_row():
     fn = get_converter("binary")
-    out = list(fn({"sentence": "x", "label": -1, "idx": 3}, 3, "test", random.Random(0), text="{sentence}",
-                  label="label", label_map={0: 0, 1: 1}, unlabeled=[-1]))
+    out = list(
+        fn(
+            {"sentence": "x", "label": -1, "idx": 3},
+            3,
+            "test",
+            random.Random(0),
+            text="{sentence}",
+            label="label",
+            label_map={0: 0, 1: 1},
+            unlabeled=[-1],
+        )
+    )
     assert out == []
 
 
@@ -90,5 +112,14 @@ def test_bool_labels_do_not_match_int_keys():
     """BoolQ's answer is a bool: the map must say true/false, so an int-keyed map cannot misfire."""
     fn = get_converter("binary")
     with pytest.raises(ValueError, match="label_map"):
-        list(fn({"q": "x", "answer": True}, 0, "train", random.Random(0), text="{q}", label="answer",
-                label_map={0: 0, 1: 1}))
+        list(
+            fn(
+                {"q": "x", "answer": True},
+                0,
+                "train",
+                random.Random(0),
+                text="{q}",
+                label="answer",
+                label_map={0: 0, 1: 1},
+            )
+        )

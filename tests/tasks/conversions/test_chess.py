@@ -68,16 +68,23 @@ def test_reading_a_schema_with_the_wrong_opponent_first_is_an_error_not_a_wrong_
     # f2g3 is legal for Black in the stored FEN, so legality alone would not notice.
     with pytest.raises(ValueError, match="opponent_first"):
         convert(LICHESS_ROW)
-    generated = {"PuzzleId": "g1", "FEN": "r6k/pp2r2p/4Rp1Q/3p4/8/1N1P2b1/PqP3PP/7K w - - 0 25",
-                 "Moves": "e6e7 b2b1", "BestSan": "Rxe7"}
+    generated = {
+        "PuzzleId": "g1",
+        "FEN": "r6k/pp2r2p/4Rp1Q/3p4/8/1N1P2b1/PqP3PP/7K w - - 0 25",
+        "Moves": "e6e7 b2b1",
+        "BestSan": "Rxe7",
+    }
     with pytest.raises(ValueError, match="opponent_first"):
         convert(generated, opponent_first=True)
 
 
 def test_mate_sign_hidden_by_default():
     # Constructed Lichess-format row: after ...Nf6??, Qxf7 is mate.
-    row = {"PuzzleId": "m1", "FEN": "r1bqkbnr/pppp1ppp/2n5/4p2Q/2B1P3/8/PPPP1PPP/RNB1K1NR b KQkq - 3 3",
-           "Moves": "g8f6 h5f7"}
+    row = {
+        "PuzzleId": "m1",
+        "FEN": "r1bqkbnr/pppp1ppp/2n5/4p2Q/2B1P3/8/PPPP1PPP/RNB1K1NR b KQkq - 3 3",
+        "Moves": "g8f6 h5f7",
+    }
     best, alt = convert(row, opponent_first=True)
     assert best.text_pair == "Qxf7+" and "#" not in alt.text_pair
     assert convert(row, opponent_first=True, hide_mate=False)[0].text_pair == "Qxf7#"
@@ -135,8 +142,9 @@ def test_distractors_match_capture_and_check_whenever_the_position_allows():
         exists = any(surface(board, m)[:2] == target[:2] for m in board.legal_moves if m != best)
         if exists and surface(board, d)[:2] != target[:2]:
             mismatched_without_excuse += 1
-        exists_rule = any(capture_or_check(board, m) == capture_or_check(board, best)
-                          for m in board.legal_moves if m != best)
+        exists_rule = any(
+            capture_or_check(board, m) == capture_or_check(board, best) for m in board.legal_moves if m != best
+        )
         if exists_rule:
             assert capture_or_check(board, d) == capture_or_check(board, best)
     assert mismatched_without_excuse == 0
@@ -180,7 +188,7 @@ def test_inline_candidate_puts_position_and_move_in_one_text():
     pair = convert(LICHESS_ROW, opponent_first=True)
     inline = convert(LICHESS_ROW, opponent_first=True, candidate="inline")
     assert [e.id for e in inline] == [e.id for e in pair] and [e.label for e in inline] == [1, 0]
-    for p, i in zip(pair, inline):
+    for p, i in zip(pair, inline, strict=False):
         assert i.text_pair is None and i.text == f"{p.text} {CANDIDATE}{p.text_pair}"
     assert inline[0].text.endswith("Candidate move: Rxe7")
     with pytest.raises(ValueError, match="candidate pair or inline"):

@@ -22,16 +22,22 @@ from w2sbench.tasks.conversions import get_converter
 EXPECTED = {
     "cosmos_qa": {
         "pool": {
-            "c1": ("She walked through the rain without cover.",
-                   {"She had gone swimming before work.", "She spilled her coffee."}),
-            "c2": ("She will check the weather and take an umbrella.",
-                   {"She will quit her job.", "She will sell her car.", "She will move abroad."}),
+            "c1": (
+                "She walked through the rain without cover.",
+                {"She had gone swimming before work.", "She spilled her coffee."},
+            ),
+            "c2": (
+                "She will check the weather and take an umbrella.",
+                {"She will quit her job.", "She will sell her car.", "She will move abroad."},
+            ),
             "c3": ("It is popular in the neighbourhood.", {"It closed for good.", "It sells only cakes."}),
             # c4: the correct answer is "None of the above choices ." -> dropped
         },
         "test": {
-            "v1": ("Her phone had no power left.",
-                   {"She had no friends.", "Her home had no phone line.", "She was asleep."}),
+            "v1": (
+                "Her phone had no power left.",
+                {"She had no friends.", "Her home had no phone line.", "She was asleep."},
+            ),
             "v2": ("Proud of their effort.", {"Bored.", "Angry at the coach."}),
         },
     },
@@ -48,22 +54,36 @@ EXPECTED = {
     },
     "hellaswag": {
         "pool": {
-            "10": ("whisks them with a fork.",
-                   {"throws the bowl at a wall.", "paints the eggs blue.", "sings to the ceiling."}),
-            "11": ("pours them into a hot pan.", {"drives the bowl to work.", "feeds it to a horse.", "buries the fork."}),
-            "12": ("rolls paint onto the wall.", {"eats the roller.", "plants it in the garden.", "mails it to a friend."}),
+            "10": (
+                "whisks them with a fork.",
+                {"throws the bowl at a wall.", "paints the eggs blue.", "sings to the ceiling."},
+            ),
+            "11": (
+                "pours them into a hot pan.",
+                {"drives the bowl to work.", "feeds it to a horse.", "buries the fork."},
+            ),
+            "12": (
+                "rolls paint onto the wall.",
+                {"eats the roller.", "plants it in the garden.", "mails it to a friend."},
+            ),
         },
         "test": {
-            "20": ("flies past the goalkeeper into the net.",
-                   {"turns into a bird.", "melts on the grass.", "speaks to the crowd."}),
-            "21": ("starts reading the first page.", {"swallows the book.", "throws it into the sea.",
-                                                      "builds a house with it."}),
+            "20": (
+                "flies past the goalkeeper into the net.",
+                {"turns into a bird.", "melts on the grass.", "speaks to the crowd."},
+            ),
+            "21": (
+                "starts reading the first page.",
+                {"swallows the book.", "throws it into the sea.", "builds a house with it."},
+            ),
         },
     },
     "openbookqa": {
         "pool": {
-            "7-1": ("a steel spoon in a cafeteria",
-                    {"a new pair of jeans", "a cotton candy", "a calvin klein cotton hat"}),
+            "7-1": (
+                "a steel spoon in a cafeteria",
+                {"a new pair of jeans", "a cotton candy", "a calvin klein cotton hat"},
+            ),
             "7-2": ("an iron nail", {"a wooden spoon", "a glass jar", "a plastic cup"}),
             "7-3": ("sunlight", {"darkness", "sand", "noise"}),
         },
@@ -130,8 +150,13 @@ def test_fixture_converts_to_labelled_pairs(task_id):
 
 def test_questions_sharing_a_passage_share_a_group():
     """Cosmos c1/c2 share a context, QuAIL f001_* a context_id, DREAM 0/1 a dialogue, HellaSwag 10/11 a video."""
-    for task_id, keys in [("cosmos_qa", ["c1", "c2"]), ("quail", ["f001_1", "f001_2"]),
-                          ("dream", ["0", "1"]), ("hellaswag", ["10", "11"]), ("quartz", ["q1", "q2"])]:
+    for task_id, keys in [
+        ("cosmos_qa", ["c1", "c2"]),
+        ("quail", ["f001_1", "f001_2"]),
+        ("dream", ["0", "1"]),
+        ("hellaswag", ["10", "11"]),
+        ("quartz", ["q1", "q2"]),
+    ]:
         pool = load(task_id).pool
         groups = {e.group for e in pool if e.id.split("/")[1] in keys}
         others = {e.group for e in pool if e.id.split("/")[1] not in keys}
@@ -160,15 +185,36 @@ def test_string_labels_need_an_explicit_map():
     with pytest.raises(ValueError, match="not a position"):
         list(fn(row, 0, "train", random.Random(0), text="{ctx}", choices="endings", answer="label"))
     with pytest.raises(ValueError, match="not in the task's label_map"):
-        list(fn(dict(row, label="7"), 0, "train", random.Random(0), text="{ctx}", choices="endings",
-                answer="label", label_map={"0": 0, "1": 1, "2": 2, "3": 3}))
+        list(
+            fn(
+                dict(row, label="7"),
+                0,
+                "train",
+                random.Random(0),
+                text="{ctx}",
+                choices="endings",
+                answer="label",
+                label_map={"0": 0, "1": 1, "2": 2, "3": 3},
+            )
+        )
 
 
 def test_hidden_labels_skip_the_row():
     fn = get_converter("multiple_choice")
     row = {"ctx": "A man", "endings": ["a", "b", "c", "d"], "label": ""}
-    out = list(fn(row, 0, "test", random.Random(0), text="{ctx}", choices="endings", answer="label",
-                  label_map={"0": 0, "1": 1, "2": 2, "3": 3}, unlabeled=[""]))
+    out = list(
+        fn(
+            row,
+            0,
+            "test",
+            random.Random(0),
+            text="{ctx}",
+            choices="endings",
+            answer="label",
+            label_map={"0": 0, "1": 1, "2": 2, "3": 3},
+            unlabeled=[""],
+        )
+    )
     assert out == []
 
 
@@ -176,8 +222,19 @@ def test_answer_key_must_name_a_choice():
     fn = get_converter("multiple_choice")
     row = {"q": "?", "choices": {"text": ["x", "y"], "label": ["A", "B"]}, "answerKey": "C"}
     with pytest.raises(ValueError, match="not one of the choice keys"):
-        list(fn(row, 0, "train", random.Random(0), text="{q}", choices="choices.text", answer="answerKey",
-                answer_is="key", choice_keys="choices.label"))
+        list(
+            fn(
+                row,
+                0,
+                "train",
+                random.Random(0),
+                text="{q}",
+                choices="choices.text",
+                answer="answerKey",
+                answer_is="key",
+                choice_keys="choices.label",
+            )
+        )
 
 
 def test_surface_check_catches_the_openbookqa_letter_leak():

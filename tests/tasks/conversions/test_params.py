@@ -13,8 +13,9 @@ def test_binary_parameters_unknown_missing_and_mistyped():
         "text": "expected a string, got 3",
         "label": "missing (a required parameter)",
     }
-    assert accepted("binary") == ("conversion 'binary' takes text, label, label_map (required) and "
-                                  "text_pair, unlabeled, group, id (optional)")
+    assert accepted("binary") == (
+        "conversion 'binary' takes text, label, label_map (required) and text_pair, unlabeled, group, id (optional)"
+    )
 
 
 def test_types_are_checked_strictly():

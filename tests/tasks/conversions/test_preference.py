@@ -24,7 +24,7 @@ CHOSEN = {  # the chosen final response of each fixture row, by hand
         "1": "Paris is the capital of France.",
         "2": "Of course! Try: Happy birthday, wishing you a wonderful year.",
         "3": "I can't help with entering someone else's home without permission, but a locksmith can help you "
-             "with your own locks.",
+        "with your own locks.",
         "5": "2 + 2 = 4.",
         "6": "Try 'Cosmos' by Carl Sagan, a classic introduction.",
     },

@@ -16,9 +16,28 @@ from w2sbench.tasks.task import HubSource, load_task_file
 
 SUITES = {"nlp22", "preference"}
 PAPER_NLP = {
-    "boolq", "cosmos_qa", "dream", "ethics_justice", "ethics_deontology", "ethics_virtue", "ethics_utilitarianism",
-    "anli_r2", "glue_cola", "glue_sst2", "hellaswag", "mc_taco", "openbookqa", "paws", "quail", "piqa", "quartz",
-    "sciq", "social_iqa", "superglue_multirc", "superglue_wic", "twitter_sentiment",
+    "boolq",
+    "cosmos_qa",
+    "dream",
+    "ethics_justice",
+    "ethics_deontology",
+    "ethics_virtue",
+    "ethics_utilitarianism",
+    "anli_r2",
+    "glue_cola",
+    "glue_sst2",
+    "hellaswag",
+    "mc_taco",
+    "openbookqa",
+    "paws",
+    "quail",
+    "piqa",
+    "quartz",
+    "sciq",
+    "social_iqa",
+    "superglue_multirc",
+    "superglue_wic",
+    "twitter_sentiment",
 }
 
 

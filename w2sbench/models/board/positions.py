@@ -82,7 +82,9 @@ def moves_of(board: chess.Board, rng: random.Random) -> list[chess.Move]:
     return rng.sample(captures, min(2, len(captures))) + rng.sample(quiet, min(2, len(quiet)))
 
 
-def samples(config: DataConfig, excluded: frozenset[str] | set[str], first: int = 0) -> Iterator[tuple[chess.Board, chess.Move]]:
+def samples(
+    config: DataConfig, excluded: frozenset[str] | set[str], first: int = 0
+) -> Iterator[tuple[chess.Board, chess.Move]]:
     """The moves of walks first..config.walks-1 (each walk seeded by its index alone)."""
     for i in range(first, config.walks):
         rng = random.Random(f"{config.seed}:{i}")

@@ -54,8 +54,10 @@ CONFIGS: dict[str, RungConfig] = {
 
 def config_of(model: str) -> RungConfig:
     if model not in CONFIGS:
-        raise TaskDefinitionError(f"board rung model {model!r} has no pretraining config in "
-                       f"w2sbench.models.board.pretrain.CONFIGS (known: {', '.join(sorted(CONFIGS))})")
+        raise TaskDefinitionError(
+            f"board rung model {model!r} has no pretraining config in "
+            f"w2sbench.models.board.pretrain.CONFIGS (known: {', '.join(sorted(CONFIGS))})"
+        )
     return CONFIGS[model]
 
 
@@ -63,8 +65,12 @@ def training_set(data: dict[str, np.ndarray], n: int) -> tuple[torch.Tensor, tor
     """Planes (uint8, to keep tens of thousands in memory) and targets of the first n samples."""
     if n > len(data["pawns"]):
         raise W2SError(f"a board rung asks for {n} pretraining samples; its data config yields {len(data['pawns'])}")
-    x = np.stack([planes(chess.Board(fen), chess.Move.from_uci(uci)).astype(np.uint8)
-                  for fen, uci in zip(data["fen"][:n], data["move"][:n])])
+    x = np.stack(
+        [
+            planes(chess.Board(fen), chess.Move.from_uci(uci)).astype(np.uint8)
+            for fen, uci in zip(data["fen"][:n], data["move"][:n], strict=False)
+        ]
+    )
     y = np.tanh(data["pawns"][:n] / PAWN_SCALE).astype(np.float32)
     return torch.from_numpy(x), torch.from_numpy(y)
 
@@ -128,8 +134,10 @@ def rebuild(ladder_name: str, rung_names: list[str]) -> int:
         seconds = time.perf_counter() - start
         same = digest == rung.weights
         failed += not same
-        print(f"{rung.name}: {seconds:.1f} s, {path}\n  sha256 {digest} "
-              f"{'matches the pin' if same else f'DIFFERS from the pin {rung.weights}'}")
+        print(
+            f"{rung.name}: {seconds:.1f} s, {path}\n  sha256 {digest} "
+            f"{'matches the pin' if same else f'DIFFERS from the pin {rung.weights}'}"
+        )
     return 1 if failed else 0
 
 

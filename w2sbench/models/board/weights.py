@@ -56,14 +56,17 @@ def load_weights(rung_name: str, digest: str, hidden: tuple[int, ...]) -> BoardN
     data = path.read_bytes()
     actual = hashlib.sha256(data).hexdigest()
     if actual != digest:
-        raise CacheError(f"board rung {rung_name}: weight file {path} is corrupted (sha256 {actual}, "
-                         f"pinned {digest}); delete it and rebuild with: {rebuild}")
+        raise CacheError(
+            f"board rung {rung_name}: weight file {path} is corrupted (sha256 {actual}, "
+            f"pinned {digest}); delete it and rebuild with: {rebuild}"
+        )
     net = BoardNet(hidden)
     try:
         net.load_state_dict(load_tensors(data))
     except (SafetensorError, RuntimeError) as e:  # the pin matches but the shapes are not this config's
-        raise CacheError(f"board rung {rung_name}: weight file {path} does not fit widths {hidden}: {e}; "
-                         f"rebuild with: {rebuild}") from None
+        raise CacheError(
+            f"board rung {rung_name}: weight file {path} does not fit widths {hidden}: {e}; rebuild with: {rebuild}"
+        ) from None
     return net.eval()
 
 

@@ -27,8 +27,9 @@ def pick_demonstrations(weak: np.ndarray, k: int, seed: int) -> np.ndarray:
 class FewShotPredictor:
     """P(class 1) = softmax over the next-token logits of the two label words, after the prompt."""
 
-    def __init__(self, student: FinetuneStudent, prefix: str, label_words: tuple[str, str], template: str,
-                 batch_size: int = 8):
+    def __init__(
+        self, student: FinetuneStudent, prefix: str, label_words: tuple[str, str], template: str, batch_size: int = 8
+    ):
         self.student, self.prefix, self.template, self.batch_size = student, prefix, template, batch_size
         tok = student.tokenizer
         ids = [tok(w, add_special_tokens=False)["input_ids"] for w in label_words]
@@ -66,12 +67,21 @@ class FewShotPredictor:
         return out
 
 
-def few_shot_predictor(student: FinetuneStudent, transfer: Inputs, weak: np.ndarray, k: int,
-                       label_words: tuple[str, str], template: str, seed: int) -> FewShotPredictor:
+def few_shot_predictor(
+    student: FinetuneStudent,
+    transfer: Inputs,
+    weak: np.ndarray,
+    k: int,
+    label_words: tuple[str, str],
+    template: str,
+    seed: int,
+) -> FewShotPredictor:
     """A predictor prompting with k demonstrations from transfer, each answered by its hard weak label."""
     if student.rung.kind != "causal_lm":
-        raise W2SError(f"few-shot prompting needs a causal language model; rung {student.name} is an {student.rung.kind}")
+        raise W2SError(
+            f"few-shot prompting needs a causal language model; rung {student.name} is an {student.rung.kind}"
+        )
     idx = pick_demonstrations(np.asarray(weak), k, seed)
     texts = student.texts(transfer.subset(idx))
-    prefix = "".join(template.format(text=t, answer=label_words[int(weak[i] > 0.5)]) for t, i in zip(texts, idx))
+    prefix = "".join(template.format(text=t, answer=label_words[int(weak[i] > 0.5)]) for t, i in zip(texts, idx, strict=False))
     return FewShotPredictor(student, prefix, label_words, template)

@@ -34,8 +34,15 @@ def generative_finetune(student: FinetuneStudent, texts: list[str], config: Fine
     return student.derived(state)
 
 
-def train_next_tokens(lm: torch.nn.Module, rows: list[tuple[list[int], list[int]]], pad_id: int, parameters: int,
-                      config: FinetuneConfig, seed: int, device: str) -> torch.nn.Module:
+def train_next_tokens(
+    lm: torch.nn.Module,
+    rows: list[tuple[list[int], list[int]]],
+    pad_id: int,
+    parameters: int,
+    config: FinetuneConfig,
+    seed: int,
+    device: str,
+) -> torch.nn.Module:
     """Train ``lm`` (already prepared) with next-token cross-entropy on rows of (token ids,
     labels), a label of IGNORE marking context; returns it in eval mode, LoRA merged in.
 
@@ -55,8 +62,11 @@ def train_next_tokens(lm: torch.nn.Module, rows: list[tuple[list[int], list[int]
                 ids, labels, mask = _padded(batch[start : start + config.minibatch_size], pad_id, device)
                 logits = lm(input_ids=ids, attention_mask=mask).logits
                 loss = torch.nn.functional.cross_entropy(
-                    logits[:, :-1].float().reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1),
-                    ignore_index=IGNORE, reduction="sum") / max(1, n_tokens)
+                    logits[:, :-1].float().reshape(-1, logits.shape[-1]),
+                    labels[:, 1:].reshape(-1),
+                    ignore_index=IGNORE,
+                    reduction="sum",
+                ) / max(1, n_tokens)
                 loss.backward()
             opt.step()
             sched.step()

@@ -75,6 +75,7 @@ class FinetunedModel:
 
     def features(self, inputs: Inputs) -> np.ndarray:
         """Pooled final hidden states of the fine-tuned backbone (for probes on what it learned)."""
+
         def pooled(batch):
             return pool(self.model.backbone(**batch).last_hidden_state, batch["attention_mask"], self.model.pooling)
 
@@ -153,7 +154,7 @@ class FinetuneStudent:
             raise W2SError(f"rung {self.name}: cannot load {source}: {e}") from None
         if self.init_state is not None:
             prefix = model.base_model_prefix + "."
-            model.load_state_dict({k[len(prefix):]: v for k, v in self.init_state.items() if k.startswith(prefix)})
+            model.load_state_dict({k[len(prefix) :]: v for k, v in self.init_state.items() if k.startswith(prefix)})
         self._parameters = sum(p.numel() for p in model.parameters())
         return model.to(self.device)
 
@@ -182,15 +183,16 @@ class FinetuneStudent:
 
     def derived(self, init_state: dict[str, torch.Tensor]) -> FinetuneStudent:
         """The same rung starting from other weights: a causal LM state dict (generative fine-tuning)."""
-        return FinetuneStudent(self.rung, self.seed, self.config, device=self.device, source=self.source,
-                               init_state=init_state)
+        return FinetuneStudent(
+            self.rung, self.seed, self.config, device=self.device, source=self.source, init_state=init_state
+        )
 
     # -- text ------------------------------------------------------------------------------
     def texts(self, inputs: Inputs) -> list[str]:
         """The inputs as single strings (causal LMs, generative fine-tuning, prompts)."""
         if inputs.text_pairs is None:
             return list(inputs.texts)
-        return [f"{a}\n{b}" for a, b in zip(inputs.texts, inputs.text_pairs)]
+        return [f"{a}\n{b}" for a, b in zip(inputs.texts, inputs.text_pairs, strict=False)]
 
     def tokenize(self, inputs: Inputs, config: FinetuneConfig | None = None) -> list[dict]:
         config = config or self.config
@@ -200,8 +202,11 @@ class FinetuneStudent:
             enc = tok(list(inputs.texts), list(inputs.text_pairs), truncation=True, max_length=max_length)
         else:
             enc = tok(self.texts(inputs), truncation=True, max_length=max_length)
-        wanted = ("input_ids", "attention_mask", "token_type_ids") if self.rung.kind == "encoder" else (
-            "input_ids", "attention_mask")  # a BERT-style tokenizer on a causal LM would add segment ids
+        wanted = (
+            ("input_ids", "attention_mask", "token_type_ids")
+            if self.rung.kind == "encoder"
+            else ("input_ids", "attention_mask")
+        )  # a BERT-style tokenizer on a causal LM would add segment ids
         keys = [k for k in enc.keys() if k in wanted]
         return [{k: enc[k][i] for k in keys} for i in range(len(inputs))]
 
@@ -213,7 +218,7 @@ class FinetuneStudent:
     @torch.no_grad()
     def features(self, inputs: Inputs) -> np.ndarray:
         """Pooled final hidden states of the starting backbone (frozen), cached per text."""
-        keys = list(zip(inputs.texts, inputs.text_pairs or [None] * len(inputs)))
+        keys = list(zip(inputs.texts, inputs.text_pairs or [None] * len(inputs), strict=False))
         missing = [i for i, k in enumerate(keys) if k not in self._features]
         if missing:
             backbone = self.load_backbone().eval()
@@ -294,8 +299,9 @@ class FinetuneStudent:
         model.eval()
         return predictor
 
-    def train_step(self, model: Classifier, rows: list[dict], y: torch.Tensor, loss: Loss, progress: float,
-                   config: FinetuneConfig) -> float:
+    def train_step(
+        self, model: Classifier, rows: list[dict], y: torch.Tensor, loss: Loss, progress: float, config: FinetuneConfig
+    ) -> float:
         """Accumulate the gradient of loss(logits of the whole batch) over minibatches."""
         chunks = [rows[i : i + config.minibatch_size] for i in range(0, len(rows), config.minibatch_size)]
         if len(chunks) == 1:
@@ -311,7 +317,7 @@ class FinetuneStudent:
         value = loss(full, y, progress)
         (grad,) = torch.autograd.grad(value, full)
         start = 0
-        for chunk, state in zip(chunks, states):
+        for chunk, state in zip(chunks, states, strict=False):
             _set_rng_state(state)
             out = model(**self.collate(chunk)).float()
             out.backward(grad[start : start + len(chunk)])
@@ -365,8 +371,9 @@ def add_lora(model: nn.Module, config: FinetuneConfig) -> nn.Module:
 
     from peft import LoraConfig, get_peft_model
 
-    lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
-                      target_modules="all-linear")
+    lora = LoraConfig(
+        r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout, target_modules="all-linear"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # peft calls a transformers name deprecated in v5
         return get_peft_model(model, lora)

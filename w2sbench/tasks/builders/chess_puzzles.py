@@ -66,23 +66,25 @@ RATING_FLOOR, RATING_SCALE, RATING_NODES0 = 400, 150, 8
 PIECE_VALUES = {chess.PAWN: 1, chess.KNIGHT: 3, chess.BISHOP: 3, chess.ROOK: 5, chess.QUEEN: 9, chess.KING: 0}
 TEST_MODULUS = 5  # hash(id) % 5 == 0 -> test: about 80/20
 
-SCHEMA = pa.schema([
-    ("PuzzleId", pa.string()),
-    ("FEN", pa.string()),
-    ("Moves", pa.string()),
-    ("Rating", pa.int64()),
-    ("Themes", pa.string()),
-    ("BestSan", pa.string()),
-    ("BestCp", pa.int64()),
-    ("SecondCp", pa.int64()),
-    ("GapCp", pa.int64()),
-    ("FoundDepth", pa.int64()),
-    ("FoundNodes", pa.int64()),
-    ("Depth", pa.int64()),
-    ("MaterialGreedy", pa.bool_()),
-    ("WalkPlies", pa.int64()),
-    ("Attempt", pa.int64()),
-])
+SCHEMA = pa.schema(
+    [
+        ("PuzzleId", pa.string()),
+        ("FEN", pa.string()),
+        ("Moves", pa.string()),
+        ("Rating", pa.int64()),
+        ("Themes", pa.string()),
+        ("BestSan", pa.string()),
+        ("BestCp", pa.int64()),
+        ("SecondCp", pa.int64()),
+        ("GapCp", pa.int64()),
+        ("FoundDepth", pa.int64()),
+        ("FoundNodes", pa.int64()),
+        ("Depth", pa.int64()),
+        ("MaterialGreedy", pa.bool_()),
+        ("WalkPlies", pa.int64()),
+        ("Attempt", pa.int64()),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,7 @@ def _run_chunk(attempts: list[int]) -> list[tuple[int, dict | None]]:
 
 # --- the driver -------------------------------------------------------------------------------
 
+
 def _position_key(fen: str) -> str:
     return " ".join(fen.split()[:4])  # board, turn, castling, en passant: not the move counters
 
@@ -235,8 +238,15 @@ def _open_cache(cache: Path | None, header: dict) -> dict[int, dict | None]:
     return {}
 
 
-def generate(n: int, params: Params = Params(), workers: int = 1, engine_path: str = STOCKFISH,
-             cache: Path | None = None, chunk: int = 8, log=None) -> list[dict]:
+def generate(
+    n: int,
+    params: Params = Params(),
+    workers: int = 1,
+    engine_path: str = STOCKFISH,
+    cache: Path | None = None,
+    chunk: int = 8,
+    log=None,
+) -> list[dict]:
     """The first n distinct puzzles in attempt order (the same for any number of workers)."""
     probe = Analyst(params, engine_path)  # closed in every case: its thread would keep Python alive
     sink = pool = None
@@ -305,6 +315,7 @@ def engine_name(params: Params, engine_path: str = STOCKFISH) -> str:
 
 # --- output -----------------------------------------------------------------------------------
 
+
 def rating(found_nodes: int) -> int:
     return max(RATING_FLOOR, round(RATING_FLOOR + RATING_SCALE * math.log2(max(found_nodes, 1) / RATING_NODES0)))
 
@@ -357,8 +368,11 @@ def split_of(pid: str) -> str:
 
 
 def to_row(p: dict) -> dict:
-    themes = ["mate", f"mateIn{p['mate']}"] if p["mate"] and p["mate"] > 0 else (
-        ["crushing"] if p["best_cp"] >= 500 else ["advantage"])
+    themes = (
+        ["mate", f"mateIn{p['mate']}"]
+        if p["mate"] and p["mate"] > 0
+        else (["crushing"] if p["best_cp"] >= 500 else ["advantage"])
+    )
     return {
         "PuzzleId": puzzle_id(p["fen"]),
         "FEN": p["fen"],
@@ -400,8 +414,11 @@ def draw_private(n: int, seed: int, shipped: list[pa.Table], workers: int | None
     with tempfile.TemporaryDirectory(prefix="w2sbench-private-") as tmp:
         attempts, want = Path(tmp) / "attempts.jsonl", n
         while True:  # a walk that reaches a shipped position is replaced by the next puzzle
-            fresh = [p for p in generate(want, Params(seed=seed), workers, cache=attempts)
-                     if _position_key(p["fen"]) not in taken]
+            fresh = [
+                p
+                for p in generate(want, Params(seed=seed), workers, cache=attempts)
+                if _position_key(p["fen"]) not in taken
+            ]
             if len(fresh) >= n:
                 break
             want += n - len(fresh)
@@ -409,8 +426,9 @@ def draw_private(n: int, seed: int, shipped: list[pa.Table], workers: int | None
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--n", type=int, default=2000, help="number of puzzles")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=tasks_dir() / "data" / "chess_puzzles")
@@ -424,8 +442,12 @@ def main(argv: list[str] | None = None) -> None:
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     t0 = time.monotonic()
     puzzles = generate(args.n, params, workers=args.workers, engine_path=args.engine, cache=args.cache, log=log)
-    meta = {"generator": "w2sbench.tasks.builders.chess_puzzles", "engine": engine_name(params, args.engine), "params": asdict(params),
-            "n": len(puzzles)}
+    meta = {
+        "generator": "w2sbench.tasks.builders.chess_puzzles",
+        "engine": engine_name(params, args.engine),
+        "params": asdict(params),
+        "n": len(puzzles),
+    }
     paths = write_split_files(puzzles, args.out, meta)
     log(f"{len(puzzles)} puzzles in {time.monotonic() - t0:.0f} s")
     for split, path in paths.items():

@@ -51,8 +51,15 @@ from w2sbench.tasks.builders.wordnet_relations import (
 
 SIZES = {"train": 2400, "test": 2000}  # rows per task and split: 2,000 test rows narrow PGR's interval
 TEST_FRACTION = 0.25
-SCHEMA = pa.schema([("id", pa.string()), ("text", pa.string()), ("text_pair", pa.string()),
-                    ("label", pa.int64()), ("group", pa.string())])
+SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("text", pa.string()),
+        ("text_pair", pa.string()),
+        ("label", pa.int64()),
+        ("group", pa.string()),
+    ]
+)
 
 
 def _lemmas(wn: WordNet, familiar: bool = True, pos: str | None = None) -> list[str]:
@@ -60,8 +67,9 @@ def _lemmas(wn: WordNet, familiar: bool = True, pos: str | None = None) -> list[
     if given), or with familiar=False the ones never tagged."""
     if not familiar:
         return sorted(w for w in wn.senses if w.isalpha() and w.islower() and w not in wn.familiar)
-    return sorted(w for w, tagged in wn.familiar.items() if w.isalpha() and w.islower()
-                  and (pos is None or pos in tagged))
+    return sorted(
+        w for w, tagged in wn.familiar.items() if w.isalpha() and w.islower() and (pos is None or pos in tagged)
+    )
 
 
 def gloss_examples(wn: WordNet, groups: list[str], rng: random.Random) -> list[dict]:
@@ -102,23 +110,37 @@ def hypernym_examples(wn: WordNet, groups: list[str], rng: random.Random) -> lis
         names = sorted({wn.synsets[a].lemmas[0] for a in _ancestors(wn, _first_noun(wn, x).key, 3)} - {x})
         if names:
             items.append((x, rng.choice(names)))
-    closure = {x: {name.lower() for k in wn.senses[x] if k.startswith("n:")
-                   for a in _ancestors(wn, k, 30) for name in wn.synsets[a].lemmas} | {x}
-               for x, _ in items}
+    closure = {
+        x: {
+            name.lower()
+            for k in wn.senses[x]
+            if k.startswith("n:")
+            for a in _ancestors(wn, k, 30)
+            for name in wn.synsets[a].lemmas
+        }
+        | {x}
+        for x, _ in items
+    }
     pairs = derange(items, lambda it: 0, rng, lambda a, b: b[1].lower() not in closure[a[0]])
     rows = []
     for (x, y), (_, other) in pairs:
         for name, label in ((y, 1), (other, 0)):
-            rows.append({"text": f"Is {_article(x)} {x} a kind of {name}?", "text_pair": None,
-                         "label": label, "group": x})
+            rows.append(
+                {"text": f"Is {_article(x)} {x} a kind of {name}?", "text_pair": None, "label": label, "group": x}
+            )
     return rows
 
 
 def _marked(wn: WordNet, lemma: str, key: str) -> list[str]:
     """The sense's example sentences that contain the lemma as a whole word, prefixed by the
     lemma (the harness mean-pools every token, so the prefix says which word matters)."""
-    return sorted({f"{lemma}: {e}" for e in wn.synsets[key].examples
-                   if re.search(rf"\b{re.escape(lemma)}\b", e, flags=re.IGNORECASE)})
+    return sorted(
+        {
+            f"{lemma}: {e}"
+            for e in wn.synsets[key].examples
+            if re.search(rf"\b{re.escape(lemma)}\b", e, flags=re.IGNORECASE)
+        }
+    )
 
 
 def _sense_pairs(wn: WordNet, lemma: str) -> list[tuple[tuple[str, list[str]], tuple[str, list[str]]]]:
@@ -127,9 +149,13 @@ def _sense_pairs(wn: WordNet, lemma: str) -> list[tuple[tuple[str, list[str]], t
     marked = {k: _marked(wn, lemma, k) for k in dict.fromkeys(wn.senses[lemma])}
     count = Counter(e for m in marked.values() for e in m)
     senses = [(k, u) for k, m in marked.items() if (u := [e for e in m if count[e] == 1])]
-    return [(x, y) for i, x in enumerate(senses) for y in senses[i + 1 :]
-            if wn.synsets[x[0]].lexfile != wn.synsets[y[0]].lexfile
-            and wn.synsets[x[0]].definition != wn.synsets[y[0]].definition]
+    return [
+        (x, y)
+        for i, x in enumerate(senses)
+        for y in senses[i + 1 :]
+        if wn.synsets[x[0]].lexfile != wn.synsets[y[0]].lexfile
+        and wn.synsets[x[0]].definition != wn.synsets[y[0]].definition
+    ]
 
 
 def wic_examples(wn: WordNet, groups: list[str], rng: random.Random) -> list[dict]:
@@ -149,8 +175,10 @@ def wic_examples(wn: WordNet, groups: list[str], rng: random.Random) -> list[dic
 TASKS = {  # task id -> (candidate groups, rows for the drawn groups)
     "wordnet_gloss": (lambda wn: _lemmas(wn, familiar=False), gloss_examples),
     "wordnet_wic": (lambda wn: [w for w in _lemmas(wn) if _sense_pairs(wn, w)], wic_examples),
-    "wordnet_hypernym": (lambda wn: [w for w in _lemmas(wn, pos="n") if _first_noun(wn, w).hypernyms],
-                         hypernym_examples),
+    "wordnet_hypernym": (
+        lambda wn: [w for w in _lemmas(wn, pos="n") if _first_noun(wn, w).hypernyms],
+        hypernym_examples,
+    ),
     **{task_id: (relation_groups(task_id), relation_examples(task_id)) for task_id in RELATIONS},
     **{f"{task_id}_q": (relation_groups(task_id), relation_examples(task_id, question=True)) for task_id in QUESTIONS},
 }
@@ -171,8 +199,10 @@ def build_rows(task_id: str, wn: WordNet, sizes: dict[str, int] | None = None) -
     every = candidates(wn)
     out = {}
     for split, size in (sizes or SIZES).items():
-        groups = sorted((g for g in every if in_test(g) == (split == "test")),
-                        key=lambda g: hashlib.sha256(f"{task_id}/{g}".encode()).hexdigest())
+        groups = sorted(
+            (g for g in every if in_test(g) == (split == "test")),
+            key=lambda g: hashlib.sha256(f"{task_id}/{g}".encode()).hexdigest(),
+        )
         n = size // 2
         while True:
             drawn = groups[:n]
@@ -196,8 +226,15 @@ def write_parquet(rows: list[dict], path: Path) -> None:
     """Byte-stable parquet: fixed schema, no pandas/schema metadata, no statistics."""
     table = pa.Table.from_pylist(rows, schema=SCHEMA).replace_schema_metadata(None)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, path, compression="zstd", compression_level=9, write_statistics=False,
-                   store_schema=False, use_dictionary=False)
+    pq.write_table(
+        table,
+        path,
+        compression="zstd",
+        compression_level=9,
+        write_statistics=False,
+        store_schema=False,
+        use_dictionary=False,
+    )
 
 
 def build_task(task_id: str, wn: WordNet, out: Path) -> dict[str, Path]:
@@ -230,8 +267,10 @@ def main(argv=None) -> None:
     parser.add_argument("--no-update", action="store_true", help="leave the task files' sha256 alone")
     args = parser.parse_args(argv)
     if not (args.wordnet_dir / "data.noun").exists():
-        raise SystemExit(f"{args.wordnet_dir}/data.noun not found: install Debian's wordnet-base "
-                         "(apt-get install wordnet-base) or pass --wordnet-dir")
+        raise SystemExit(
+            f"{args.wordnet_dir}/data.noun not found: install Debian's wordnet-base "
+            "(apt-get install wordnet-base) or pass --wordnet-dir"
+        )
     wn = load_wordnet(args.wordnet_dir)
     from w2sbench.tasks.loading import sha256_file
 

@@ -92,8 +92,9 @@ def related_names(wn: WordNet, x: str, symbols: tuple[str, ...]) -> set[str]:
     frontier = {p.target for k in wn.senses.get(x.lower(), []) for p in wn.synsets[k].pointers if p.symbol in symbols}
     reached = set(frontier)
     for _ in range(DEPTH):
-        frontier = {p.target for k in frontier for p in wn.synsets[k].pointers
-                    if p.symbol in symbols + EXPAND} - reached
+        frontier = {
+            p.target for k in frontier for p in wn.synsets[k].pointers if p.symbol in symbols + EXPAND
+        } - reached
         reached |= frontier
     return {name.lower() for k in reached for name in wn.synsets[k].lemmas} | {x.lower()}
 
@@ -123,8 +124,9 @@ def relation_examples(task_id: str, question: bool = False):
         pairs = related_pairs(wn, task_id)
         items = [rng.choice(pairs[g]) for g in groups]
         barred = {x: related_names(wn, x, symbols) for x, _, _ in items}
-        kept = derange(items, lambda it: it[2], rng,
-                       lambda a, b: b[1].lower() not in barred[a[0]] and not shared_stem(a[0], b[1]))
+        kept = derange(
+            items, lambda it: it[2], rng, lambda a, b: b[1].lower() not in barred[a[0]] and not shared_stem(a[0], b[1])
+        )
         rows = []
         for (x, y, _), (_, other, _) in kept:
             for partner, label in ((y, 1), (other, 0)):

@@ -70,8 +70,15 @@ def _describe(annotation) -> str:
         return "a mapping" + (f" to {_describe(args[1])}" if args and args[1] is not Any else "")
     if origin is list:
         return "a list" + (f" (each {_describe(args[0])})" if args else "")
-    simple = {str: "a string", bool: "true or false", int: "an integer", float: "a number",
-              dict: "a mapping", list: "a list", type(None): "null"}
+    simple = {
+        str: "a string",
+        bool: "true or false",
+        int: "an integer",
+        float: "a number",
+        dict: "a mapping",
+        list: "a list",
+        type(None): "null",
+    }
     return simple.get(annotation, getattr(annotation, "__name__", str(annotation)))
 
 
@@ -79,8 +86,11 @@ def parameters(name: str) -> dict[str, inspect.Parameter]:
     """The parameters a task file may give conversion ``name``: its keyword-only arguments."""
     fn = get_converter(name)
     hints = typing.get_type_hints(fn)
-    return {p.name: p.replace(annotation=hints.get(p.name, Any)) for p in inspect.signature(fn).parameters.values()
-            if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    return {
+        p.name: p.replace(annotation=hints.get(p.name, Any))
+        for p in inspect.signature(fn).parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    }
 
 
 def accepted(name: str) -> str:
@@ -90,7 +100,10 @@ def accepted(name: str) -> str:
     optional = [p.name for p in params if p.default is not inspect.Parameter.empty]
     if not required and not optional:
         return f"conversion {name!r} takes no parameters (leave params out)"
-    parts = [f"{', '.join(required)} (required)" if required else "", f"{', '.join(optional)} (optional)" if optional else ""]
+    parts = [
+        f"{', '.join(required)} (required)" if required else "",
+        f"{', '.join(optional)} (optional)" if optional else "",
+    ]
     return f"conversion {name!r} takes " + " and ".join(p for p in parts if p)
 
 

@@ -62,8 +62,12 @@ from w2sbench.tasks.conversions import converter
 
 def surface(board: chess.Board, move: chess.Move) -> tuple[bool, bool, bool, int]:
     """(capture, gives check, promotion, piece type) of a legal move: what its SAN shows."""
-    return (board.is_capture(move), board.gives_check(move), move.promotion is not None,
-            board.piece_type_at(move.from_square))
+    return (
+        board.is_capture(move),
+        board.gives_check(move),
+        move.promotion is not None,
+        board.piece_type_at(move.from_square),
+    )
 
 
 def capture_or_check(board: chess.Board, move: chess.Move) -> bool:
@@ -130,8 +134,10 @@ def puzzle_of(row: dict, opponent_first: bool, hide_mate: bool) -> tuple[str, ch
         raise ValueError("a Lichess row (it has GameUrl): its first move is the opponent's; set opponent_first: true")
     board, best, last = puzzle_position(row["FEN"], row["Moves"], opponent_first)
     if row.get("BestSan") is not None and board.san(best) != row["BestSan"]:
-        raise ValueError(f"Moves gives {board.san(best)}, the row's BestSan is {row['BestSan']}: "
-                         "a generated puzzle read with opponent_first: true?")
+        raise ValueError(
+            f"Moves gives {board.san(best)}, the row's BestSan is {row['BestSan']}: "
+            "a generated puzzle read with opponent_first: true?"
+        )
     last_san = None
     if last is not None:
         before = board.copy()
@@ -153,21 +159,35 @@ def position_text(board: chess.Board, last_san: str | None, context: str) -> str
 
 
 @converter("chess_binary")
-def chess_binary(row, index, split, rng: random.Random, *, opponent_first: bool = False,
-                 emit: Literal["both", "one"] = "both", context: Literal["fen", "board"] = "fen",
-                 hide_mate: bool = True,
-                 require_match: Literal["capture_check", "rule", "none"] = "capture_check",
-                 candidate: Literal["pair", "inline"] = "pair") -> Iterable[Example]:
+def chess_binary(
+    row,
+    index,
+    split,
+    rng: random.Random,
+    *,
+    opponent_first: bool = False,
+    emit: Literal["both", "one"] = "both",
+    context: Literal["fen", "board"] = "fen",
+    hide_mate: bool = True,
+    require_match: Literal["capture_check", "rule", "none"] = "capture_check",
+    candidate: Literal["pair", "inline"] = "pair",
+) -> Iterable[Example]:
     """Best move (label 1) and a surface-matched distractor (label 0) for one puzzle row.
 
     emit: ``both`` gives the pair (balanced by construction); ``one`` gives one of them, drawn
     with rng. A puzzle gives nothing when its position has a single legal move or no distractor
     as alike as ``require_match`` asks.
     """
-    if (emit not in ("both", "one") or context not in ("fen", "board") or require_match not in REQUIRE_MATCH
-            or candidate not in ("pair", "inline")):
-        raise ValueError(f"emit must be both or one, context fen or board, candidate pair or inline, require_match "
-                         f"one of {sorted(REQUIRE_MATCH)}; got {emit!r}, {context!r}, {candidate!r}, {require_match!r}")
+    if (
+        emit not in ("both", "one")
+        or context not in ("fen", "board")
+        or require_match not in REQUIRE_MATCH
+        or candidate not in ("pair", "inline")
+    ):
+        raise ValueError(
+            f"emit must be both or one, context fen or board, candidate pair or inline, require_match "
+            f"one of {sorted(REQUIRE_MATCH)}; got {emit!r}, {context!r}, {candidate!r}, {require_match!r}"
+        )
     pid, board, best, last_san = puzzle_of(row, opponent_first, hide_mate)
     distractor, tier = matched_distractor(board, best, rng)
     if distractor is None or tier > REQUIRE_MATCH[require_match]:
@@ -188,8 +208,16 @@ FIRST_MOVE_CUE = "Best move:"  # ends a first-move prompt; the language model wr
 
 
 @converter("chess_first_move", framing="generative")
-def chess_first_move(row, index, split, rng: random.Random, *, opponent_first: bool = False,
-                     context: Literal["fen", "board"] = "fen", hide_mate: bool = True) -> Iterable[Prompt]:
+def chess_first_move(
+    row,
+    index,
+    split,
+    rng: random.Random,
+    *,
+    opponent_first: bool = False,
+    context: Literal["fen", "board"] = "fen",
+    hide_mate: bool = True,
+) -> Iterable[Prompt]:
     """The paper's framing: the model writes the puzzle's best first move.
 
     One Prompt per puzzle: the position (as in chess_binary) and the cue "Best move:"; the
@@ -204,5 +232,10 @@ def chess_first_move(row, index, split, rng: random.Random, *, opponent_first: b
     moves = sorted(board.legal_moves, key=lambda m: m.uci())
     if len(moves) < 2:
         return
-    yield Prompt(id=pid, prompt=f"{position_text(board, last_san, context)}\n{FIRST_MOVE_CUE}",
-                 choices=tuple(_san(board, m, hide_mate) for m in moves), answer=moves.index(best), group=pid)
+    yield Prompt(
+        id=pid,
+        prompt=f"{position_text(board, last_san, context)}\n{FIRST_MOVE_CUE}",
+        choices=tuple(_san(board, m, hide_mate) for m in moves),
+        answer=moves.index(best),
+        group=pid,
+    )

@@ -46,8 +46,11 @@ def ethics_deontology(row, index, split, rng):
     """(scenario, excuse) as a pair; group = the scenario its excuses answer."""
     scenario = str(row["scenario"]).strip()
     yield Example(
-        id=f"{split}/{index}", text=scenario, text_pair=str(row["excuse"]).strip(),
-        label=_label(row), group=group_key(scenario),
+        id=f"{split}/{index}",
+        text=scenario,
+        text_pair=str(row["excuse"]).strip(),
+        label=_label(row),
+        group=group_key(scenario),
     )
 
 
@@ -62,7 +65,9 @@ def ethics_virtue(row, index, split, rng):
             raise ValueError(f"virtue scenario has no single '[SEP]' between sentence and trait: {row['scenario']!r}")
         sentence, trait = parts
     sentence, trait = sentence.strip(), trait.strip()
-    yield Example(id=opaque_id(split, index), text=sentence, text_pair=trait, label=_label(row), group=group_key(sentence))
+    yield Example(
+        id=opaque_id(split, index), text=sentence, text_pair=trait, label=_label(row), group=group_key(sentence)
+    )
 
 
 def opaque_id(split: str, index: int) -> str:
@@ -80,6 +85,9 @@ def ethics_utilitarianism(row, index, split, rng, *, more: str = "baseline", les
     first_is_more = rng.random() < 0.5
     first, second = (pleasant, unpleasant) if first_is_more else (unpleasant, pleasant)
     yield Example(
-        id=f"{split}/{index}", text=first, text_pair=second, label=int(first_is_more),
+        id=f"{split}/{index}",
+        text=first,
+        text_pair=second,
+        label=int(first_is_more),
         group=group_key(pleasant),
     )

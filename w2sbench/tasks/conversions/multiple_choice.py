@@ -108,8 +108,11 @@ def multiple_choice(
     if exclude_choices_containing and exclude_choices_containing in texts[correct]:
         return
     wrong = [
-        i for i, t in enumerate(texts)
-        if i != correct and t and normalise(t) != normalise(texts[correct])
+        i
+        for i, t in enumerate(texts)
+        if i != correct
+        and t
+        and normalise(t) != normalise(texts[correct])
         and not (exclude_choices_containing and exclude_choices_containing in t)
     ]
     if not wrong:
@@ -122,5 +125,10 @@ def multiple_choice(
     for k, label in ((correct, 1), (distractor, 0)):
         # the id names the candidate by a hash of its text, never its position: a method sees ids,
         # and SciQ's correct answer is always choice 0 (its ids ended in /0 exactly when label 1)
-        yield Example(id=f"{split}/{row_id}/{group_key(texts[k])[:8]}", text=context, text_pair=texts[k],
-                      label=label, group=shared)
+        yield Example(
+            id=f"{split}/{row_id}/{group_key(texts[k])[:8]}",
+            text=context,
+            text_pair=texts[k],
+            label=label,
+            group=shared,
+        )

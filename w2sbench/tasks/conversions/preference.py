@@ -29,9 +29,9 @@ def split_transcript(transcript: str) -> tuple[str, str, str]:
     cut = text.rfind(ASSISTANT)
     if cut < 0:
         raise ValueError("transcript has no 'Assistant:' turn")
-    prompt, response = text[:cut], text[cut + len(ASSISTANT):]
+    prompt, response = text[:cut], text[cut + len(ASSISTANT) :]
     human = prompt.rfind(HUMAN)
-    last_human = prompt[human + len(HUMAN):] if human >= 0 else prompt
+    last_human = prompt[human + len(HUMAN) :] if human >= 0 else prompt
     return prompt.strip(), last_human.strip(), response.strip()
 
 
@@ -46,5 +46,9 @@ def preference_pair(row, index, split, rng, *, chosen: str = "chosen", rejected:
     a_is_chosen = rng.random() < 0.5
     first, second = sides if a_is_chosen else sides[::-1]
     yield Example(
-        id=f"{split}/{index}", text=first, text_pair=second, label=int(a_is_chosen), group=group_key(prompt),
+        id=f"{split}/{index}",
+        text=first,
+        text_pair=second,
+        label=int(a_is_chosen),
+        group=group_key(prompt),
     )
