@@ -71,7 +71,8 @@ def main() -> None:
     fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
     for r in out["rows"]:
         print(
-            f"| {r['cell']} | {fmt(r['pgr_before'])} | {fmt(r['pgr_after'])} | {fmt(r['abs_dpgr'])} | {fmt(r['half_width'])} |"
+            f"| {r['cell']} | {fmt(r['pgr_before'])} | {fmt(r['pgr_after'])} | {fmt(r['abs_dpgr'])} "
+            f"| {fmt(r['half_width'])} |"
         )
     scored = [r for r in out["rows"] if r["abs_dpgr"] is not None and r["half_width"]]
     if scored:

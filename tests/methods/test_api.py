@@ -3,7 +3,7 @@
 import importlib.util
 import sys
 
-from w2sbench.methods.api import helpers_of, source_hash
+from w2sbench.methods.api import bases_of, helpers_of, source_hash
 
 MODULE = """
 from dataclasses import dataclass
@@ -79,7 +79,7 @@ def test_declared_code_and_helpers_are_hashed_by_one_mechanism(tmp_path):
     from w2sbench.core.losses import soft_cross_entropy
 
     one, two = load_module(tmp_path, 1, "d").WithLoss, load_module(tmp_path, 2, "e").WithLoss
-    assert one.code_hash() == source_hash(one, soft_cross_entropy, *helpers_of(one))
+    assert one.code_hash() == source_hash(one, *bases_of(one), soft_cross_entropy, *helpers_of(one))
     assert one.code_hash() != two.code_hash()  # only the helper differs
 
 
@@ -88,4 +88,15 @@ def test_generative_methods_hash_the_fine_tuning_they_call():
 
     for cls in (FewShotWeak, GenerativeFT):
         assert "finetune_student" in [h.__name__ for h in helpers_of(cls)]
-        assert cls.code_hash() == source_hash(cls, *cls.uses, *helpers_of(cls))
+        assert cls.code_hash() == source_hash(cls, *bases_of(cls), *cls.uses, *helpers_of(cls))
+
+
+def test_a_shared_fit_in_a_base_is_part_of_every_subclass_identity():
+    """The loss-only methods share LossMethod.fit: editing it must invalidate their records."""
+    from w2sbench.methods._common import LossMethod, UsesCode
+    from w2sbench.methods.confidence import AuxConf
+    from w2sbench.methods.targets import ProductLoss
+
+    for cls in (AuxConf, ProductLoss):
+        assert bases_of(cls) == (LossMethod, UsesCode)
+        assert cls.code_hash() == source_hash(cls, LossMethod, UsesCode, *cls.uses, *helpers_of(cls))

@@ -6,25 +6,41 @@ store holding another entry's records (test labels included). An attack that wor
 the stolen labels as its predictions; one that does not raises "ATTACK FAILED: ..." saying
 what it met. Each test states the outcome:
 
-| attack | outcome | what stops it |
-|---|---|---|
-| read tasks/data parquet, result records, the cache's ceiling predictions, /usr/share (WordNet), the repo's tasks/, or load data through w2sbench.tasks.loading | **fails** (no such file) | sandbox: none of it is mounted |
-| the same reads without the sandbox (control) | works: why validate refuses without bwrap | - |
-| find labels in memory: gc objects, stack frames, w2sbench.protocol.experiment globals, the objects handed to fit | **fails** (nothing there) | worker process: it holds only the API's inputs |
-| read a planted secret from the environment or /proc, see the harness's processes | **fails** (cleared env, own pid namespace) | cleared environment; sandbox pid namespace |
-| open a socket to a server on the harness's localhost | **fails** (unreachable) | sandbox network namespace |
-| the same connection without the sandbox (control) | works | - |
-| write a forged record into its own or another entry's results/, or into the cache | **caught**: the run succeeds, nothing is written | sandbox: read-only code, no results or cache mounted |
-| monkeypatch w2sbench.core.metrics / protocol scoring | **caught**: scores are computed in the harness, unchanged | worker process |
-| declare itself an oracle to get validation labels | **caught**: marked oracle in every record, shown apart, never ranked | the method API |
-| ship a symbolic link to tasks/data in the folder | **fails**: refused before anything runs | staging refuses links |
-| send back a pickle that runs code when loaded | impossible: answers are JSON lines, strictly parsed | worker protocol |
-| carry the public test labels in a helper module (a 27 kB string) | **refused** before anything runs, naming file and line | staging: 4 kB literal cap |
-| ship WordNet's files to rebuild the labels with the project's builder | **refused**, naming the file | staging: only code and small text |
-| carry a label table within the caps (short literals) | scores 1.0, then **flagged**: needs review, not ranked | submissions.review |
-| keep state from one experiment for the next | **fails** (the global is empty) | a fresh worker per experiment |
-| flood stderr (40 MiB) | **capped**: 64 kB kept, the tail in the message | worker.StderrTail |
-| allocate past the memory limit | **fails** with MemoryError | RLIMIT_AS on the worker |
+attack -- outcome -- what stops it:
+
+- read tasks/data parquet, result records, the cache's ceiling predictions, /usr/share
+  (WordNet), the repo's tasks/, or load data through w2sbench.tasks.loading -- **fails** (no
+  such file) -- sandbox: none of it is mounted
+- the same reads without the sandbox (control) -- works: why validate refuses without bwrap
+- find labels in memory: gc objects, stack frames, w2sbench.protocol.experiment globals, the
+  objects handed to fit -- **fails** (nothing there) -- worker process: it holds only the API's
+  inputs
+- read a planted secret from the environment or /proc, see the harness's processes -- **fails**
+  (cleared env, own pid namespace) -- cleared environment; sandbox pid namespace
+- open a socket to a server on the harness's localhost -- **fails** (unreachable) -- sandbox
+  network namespace
+- the same connection without the sandbox (control) -- works
+- write a forged record into its own or another entry's results/, or into the cache --
+  **caught**: the run succeeds, nothing is written -- sandbox: read-only code, no results or
+  cache mounted
+- monkeypatch w2sbench.core.metrics / protocol scoring -- **caught**: scores are computed in the
+  harness, unchanged -- worker process
+- declare itself an oracle to get validation labels -- **caught**: marked oracle in every
+  record, shown apart, never ranked -- the method API
+- ship a symbolic link to tasks/data in the folder -- **fails**: refused before anything runs --
+  staging refuses links
+- send back a pickle that runs code when loaded -- impossible: answers are JSON lines, strictly
+  parsed -- worker protocol
+- carry the public test labels in a helper module (a 27 kB string) -- **refused** before
+  anything runs, naming file and line -- staging: 4 kB literal cap
+- ship WordNet's files to rebuild the labels with the project's builder -- **refused**, naming
+  the file -- staging: only code and small text
+- carry a label table within the caps (short literals) -- scores 1.0, then **flagged**: needs
+  review, not ranked -- submissions.review
+- keep state from one experiment for the next -- **fails** (the global is empty) -- a fresh
+  worker per experiment
+- flood stderr (40 MiB) -- **capped**: 64 kB kept, the tail in the message -- worker.StderrTail
+- allocate past the memory limit -- **fails** with MemoryError -- RLIMIT_AS on the worker
 """
 
 from __future__ import annotations
@@ -342,7 +358,10 @@ def test_labels_carried_in_a_helper_module_are_refused(arena):
     rows = pq.read_table(arena["tasks"] / "data" / "toy" / "test.parquet").to_pydict()
     table = json.dumps(dict(zip(rows["text"], rows["label"], strict=False))).encode()
     blob = base64.b64encode(zlib.compress(table) + b"\0" * 20000).decode()
-    helper = f"import base64, json, zlib\nBLOB = {blob!r}\nLABELS = json.loads(zlib.decompressobj().decompress(base64.b64decode(BLOB)))\n"
+    helper = (
+        f"import base64, json, zlib\nBLOB = {blob!r}\n"
+        "LABELS = json.loads(zlib.decompressobj().decompress(base64.b64decode(BLOB)))\n"
+    )
     body = """
     def fit(self, ctx):
         import helper_labels

@@ -1,15 +1,22 @@
 """Adversarial records: an entry that edits, copies or re-seals its own result records with the
 project's own code (scores and checksum recomputed), and what refuses each.
 
-| attack | outcome | what stops it |
-|---|---|---|
-| copy a record under another experiment's file name (counted twice) | **refused**, naming both files | records.misnamed, in read_records and ResultStore |
-| a second record for the same cell (other parameters, re-sealed) | **refused**, naming both files | records.duplicates |
-| records of one method trained with two budgets (or regimes), pooled into one score | **refused**, naming the files | records.duplicates |
-| push 3 of 300 wrong predictions across 0.5, scores recomputed (within the old 0.01 drift) | **caught** | validate re-runs every record: hard predictions identical |
-| replace one record of several by the truth (outside a random sample) | **caught**, naming the file | validate re-runs every record, not a sample |
-| lower the ceiling in one record (drops the cell for every entry) | **caught** | weak and ceiling predictions compared with the harness's own |
-| scores past the ceiling however reached (carried labels, matched pairs) | **flagged**: needs review, not ranked until accepted | submissions.review |
+attack -- outcome -- what stops it:
+
+- copy a record under another experiment's file name (counted twice) -- **refused**, naming both
+  files -- records.misnamed, in read_records and ResultStore
+- a second record for the same cell (other parameters, re-sealed) -- **refused**, naming both
+  files -- records.duplicates
+- records of one method trained with two budgets (or regimes), pooled into one score --
+  **refused**, naming the files -- records.duplicates
+- push 3 of 300 wrong predictions across 0.5, scores recomputed (within the old 0.01 drift) --
+  **caught** -- validate re-runs every record: hard predictions identical
+- replace one record of several by the truth (outside a random sample) -- **caught**, naming the
+  file -- validate re-runs every record, not a sample
+- lower the ceiling in one record (drops the cell for every entry) -- **caught** -- weak and
+  ceiling predictions compared with the harness's own
+- scores past the ceiling however reached (carried labels, matched pairs) -- **flagged**: needs
+  review, not ranked until accepted -- submissions.review
 """
 
 from __future__ import annotations

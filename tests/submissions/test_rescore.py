@@ -56,7 +56,8 @@ def private_arena(tmp_path_factory):
         harness = toy_harness(base / "cache", TRACKS, unsandboxed=True, time_limit_s=120)
         rows = pq.read_table(tasks / "data/toy/test.parquet").to_pydict()
         table = {
-            hashlib.sha256(t.encode()).hexdigest()[:8]: y for t, y in list(zip(rows["text"], rows["label"], strict=False))[:CARRIED]
+            hashlib.sha256(t.encode()).hexdigest()[:8]: y
+            for t, y in list(zip(rows["text"], rows["label"], strict=False))[:CARRIED]
         }
         entries = {
             "honest": write_submission(root, "honest", builtin="naive", tracks=("toy-private",)),

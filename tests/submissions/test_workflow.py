@@ -66,7 +66,8 @@ def pull_request(tmp_path):
     stubs.mkdir()
     stub = stubs / "w2sbench"
     stub.write_text(
-        '#!/bin/bash\nprintf "%s\\n" "$*" >> "$W2S_CALLS"\necho "{\\"ok\\": true, \\"submissions\\": [], \\"repository\\": []}"\n'
+        '#!/bin/bash\nprintf "%s\\n" "$*" >> "$W2S_CALLS"\n'
+        'echo "{\\"ok\\": true, \\"submissions\\": [], \\"repository\\": []}"\n'
     )
     stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
     return repo, stubs

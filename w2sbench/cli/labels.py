@@ -123,7 +123,8 @@ def register(main: click.Group) -> None:
             click.echo(line)
         click.echo(f"verified {len(labels.tables)} tables of {labels.source} in {labels.folder}")
         click.echo(
-            f"use them with: w2sbench run --weak-labels {labels.folder if labels.source.startswith('folder:') else labels.source}"
+            "use them with: w2sbench run --weak-labels "
+            f"{labels.folder if labels.source.startswith('folder:') else labels.source}"
         )
 
     @labels.command("verify")

@@ -28,7 +28,11 @@ def register(main: click.Group) -> None:
         "entry_name",
         default=None,
         metavar="NAME",
-        help="Write nothing; print Markdown of entry NAME's rows next to the baselines' on every board it enters (the PR comment's; `w2sbench compare` is the other question: every method's PGR against one baseline, from records).",
+        help=(
+            "Write nothing; print Markdown of entry NAME's rows next to the baselines' on every board it enters "
+            "(the PR comment's; `w2sbench compare` is the other question: every method's PGR against one baseline, "
+            "from records)."
+        ),
     )
     def leaderboard_cmd(root, out, check, entry_name):
         """Regenerate leaderboard/README.md and leaderboard/index.html from result records only.

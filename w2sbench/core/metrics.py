@@ -177,7 +177,9 @@ def bootstrap_pgr(
         idx = np.random.default_rng(seed).integers(0, n, (n_boot, n))
         seed_draws = [np.repeat(np.arange(k), res.seeds[b].astype(int)) for b in range(n_boot)]
         w2s, weak, ceiling = (
-            np.array([np.mean([auroc(p[s][i], labels[i]) for s in draws]) for i, draws in zip(idx, seed_draws, strict=False)])
+            np.array(
+                [np.mean([auroc(p[s][i], labels[i]) for s in draws]) for i, draws in zip(idx, seed_draws, strict=False)]
+            )
             for p in models
         )
     return percentile_interval(pgr_samples(w2s, weak, ceiling), level)

@@ -108,8 +108,10 @@ class Provenance(Record):
     )
 
 
-class Result(Record):
-    schema_version: int = SCHEMA_VERSION
+class RecordIdentity(Record):
+    """What a record is of: its content key and the experiment (task, rungs, method, seed, ladder).
+    A full record (Result) and a private board's reduced one share it."""
+
     key: str
     task: TaskRef
     weak: RungRef
@@ -117,6 +119,10 @@ class Result(Record):
     method: MethodRef
     seed: int
     ladder: str
+
+
+class Result(RecordIdentity):
+    schema_version: int = SCHEMA_VERSION
     scores: Scores
     predictions: Predictions
     timings_s: dict[str, float]

@@ -33,12 +33,14 @@ GENERATED = (
 RULES = (
     "PGR = (acc_w2s - acc_weak) / (acc_ceiling - acc_weak). Per (task, weak:strong) cell it is the ratio of "
     "seed-mean accuracies, with the weak supervisor's and the ceiling's accuracies read from the harness's own "
-    "records (submissions/naive, the builtin naive entry, never another copy of it; they do not depend on the method); an entry's score is the mean over the "
+    "records (submissions/naive, the builtin naive entry, never another copy of it; they do not depend on the "
+    "method); an entry's score is the mean over the "
     "track's kept cells, with the median beside it. Kept cells: those whose gap (ceiling minus weak accuracy) "
     f"has a 95% interval lying above {GAP_MARGIN}, decided once per track before any method is scored: on "
     "the tracks that say so, the gap of the harness's reference heads on validation splits of unreported seeds "
     "(so no scored test example decides it), elsewhere the hierarchical bootstrap over seeds and test examples "
-    "of the harness's records; the others are listed and left out for every entry. 95% intervals: hierarchical paired bootstrap (resample the seeds, then the test "
+    "of the harness's records; the others are listed and left out for every entry. 95% intervals: hierarchical "
+    "paired bootstrap (resample the seeds, then the test "
     f"examples; {N_PAIRED:,} resamples per task, the same for every entry); resamples where a kept cell's gap "
     f"falls under {MIN_GAP} leave PGR undefined and are counted below each board rather than hidden. "
     "Rank r = 1 + the number of entries significantly better: a paired bootstrap test of the difference of "
@@ -257,16 +259,22 @@ def markdown(lb: Leaderboard) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-CSS = """
-body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;margin:24px auto;max-width:1400px;color:#222;padding:0 16px}
-.scroll{overflow-x:auto}td.ci{white-space:nowrap}
-h1{font-size:26px}h2{margin-top:40px;border-bottom:2px solid #ddd;padding-bottom:4px}
-table{border-collapse:collapse;margin:12px 0;font-size:13px}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums}
-code{background:#f5f5f5;padding:1px 4px;font-size:12px}.muted{color:#666}.tag{font-size:12px;background:#fff3cd;padding:2px 6px;border-radius:3px}
-figure{margin:16px 0}figcaption{font-size:12px;color:#555;max-width:720px}.plots{display:flex;flex-wrap:wrap;gap:8px}
-nav a{margin-right:14px}.summary{font-size:16px;font-weight:bold}details{margin:8px 0}summary{cursor:pointer;color:#444}td.better{background:#d4edda}td.worse{background:#f8d7da}
-"""
+CSS = (
+    "\n"
+    "body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;margin:24px auto;max-width:1400px;color:#222;"
+    "padding:0 16px}\n"
+    ".scroll{overflow-x:auto}td.ci{white-space:nowrap}\n"
+    "h1{font-size:26px}h2{margin-top:40px;border-bottom:2px solid #ddd;padding-bottom:4px}\n"
+    "table{border-collapse:collapse;margin:12px 0;font-size:13px}"
+    "th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}\n"
+    "th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
+    "code{background:#f5f5f5;padding:1px 4px;font-size:12px}.muted{color:#666}"
+    ".tag{font-size:12px;background:#fff3cd;padding:2px 6px;border-radius:3px}\n"
+    "figure{margin:16px 0}figcaption{font-size:12px;color:#555;max-width:720px}"
+    ".plots{display:flex;flex-wrap:wrap;gap:8px}\n"
+    "nav a{margin-right:14px}.summary{font-size:16px;font-weight:bold}details{margin:8px 0}"
+    "summary{cursor:pointer;color:#444}td.better{background:#d4edda}td.worse{background:#f8d7da}\n"
+)
 
 
 def _html_rows(board: Board, rows: list[Row], ranked: bool, table_class: str) -> str:
@@ -385,12 +393,14 @@ def _claims_table(board: Board) -> str:
         table
         + "\n\n"
         + (
-            "Per task the mean over its kept cells of the PGR difference (a task's cells share its test set and ceiling); "
-            "a two-sided one-sample t-test over the n tasks, Holm-corrected across these claims; 'detectable at 80%': "
-            "the smallest true difference the test detects with 80% power at alpha 0.05, given the spread between tasks. "
+            "Per task the mean over its kept cells of the PGR difference (a task's cells share its test set and "
+            "ceiling); a two-sided one-sample t-test over the n tasks, Holm-corrected across these claims; "
+            "'detectable at 80%': the smallest true difference the test detects with 80% power at alpha 0.05, "
+            "given the spread between tasks. "
             "Large gaps: the kept cells whose gap (the one cells are kept by) is at least their median. 'reported': "
             "what Burns et al. (2023) report with fine-tuned GPT-4-family models (and EleutherAI with open models), "
-            "a different scale and setting. The tasks are the board's, not a sample of all tasks: with few tasks a null result says "
+            "a different scale and setting. The tasks are the board's, not a sample of all tasks: with few tasks a "
+            "null result says "
             "little (see the detectable difference), and the strong rung is a frozen encoder with a linear head, not "
             "the paper's fine-tuned models."
         )
@@ -400,7 +410,8 @@ def _claims_table(board: Board) -> str:
 def _seed_line(board: Board) -> str:
     k = len(board.track.seeds)
     return (
-        f" Seeds: {k}, the same seeds on every task; the bootstrap draws them with replacement, {math.comb(2 * k - 1, k):,} "
+        f" Seeds: {k}, the same seeds on every task; the bootstrap draws them with replacement, "
+        f"{math.comb(2 * k - 1, k):,} "
         "distinct seed resamples, each task's resamples drawn apart (seeded by the task) and shared by every entry."
     )
 
@@ -483,7 +494,8 @@ def _plots(board: Board) -> str:
     figures = [
         (
             svg.forest(forest_rows, f"{t.name}: PGR per entry"),
-            "Each entry's PGR (dot) and 95% hierarchical paired bootstrap interval over seeds and test examples (bar); hollow dots are oracles.",
+            "Each entry's PGR (dot) and 95% hierarchical paired bootstrap interval over seeds and test examples "
+            "(bar); hollow dots are oracles.",
         ),
         (
             svg.size_plot(series, board.strong_sizes, f"{t.name}: PGR against strong rung size"),
@@ -523,7 +535,8 @@ def html(lb: Leaderboard) -> str:
         out += [
             f'<section class="board" id="track-{escape(t.name)}">',
             f"<h2>{escape(t.name)}: {escape(t.title)}{tag}</h2>",
-            f'<details class="about"><summary>About this track</summary><p>{escape(" ".join(t.description.split()))}</p>'
+            '<details class="about"><summary>About this track</summary>'
+            f"<p>{escape(' '.join(t.description.split()))}</p>"
             f'<p class="muted">Grid: {escape(_grid_line(t))}.</p></details>',
         ]
         if t.private:

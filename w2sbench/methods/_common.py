@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from w2sbench.core.errors import W2SError
-from w2sbench.methods.api import Method
+from w2sbench.methods.api import Method, MethodContext
 
 
 class UsesCode(Method):
@@ -18,6 +18,17 @@ class UsesCode(Method):
     """
 
     uses: ClassVar[tuple[Any, ...]] = ()
+
+
+class LossMethod(UsesCode):
+    """A method that is only a loss: the strong student fitted to the transfer set's weak labels
+    with ``loss()`` (one of w2sbench.core.losses, named in ``uses``)."""
+
+    def loss(self):
+        raise NotImplementedError
+
+    def fit(self, ctx: MethodContext):
+        return ctx.student.fit(ctx.transfer, ctx.weak_labels, self.loss())
 
 
 def check_range(method: str, name: str, value: float, low: float, high: float) -> None:

@@ -30,8 +30,6 @@ if TYPE_CHECKING:  # the generative student loads transformers: imported only wh
     from w2sbench.models.language_model import LanguageModel
 
 
-
-
 def _frozen(a: np.ndarray) -> np.ndarray:
     a = np.array(a, dtype=np.float64, copy=True)
     a.setflags(write=False)
@@ -123,17 +121,25 @@ class Method:
 
     @classmethod
     def code_hash(cls) -> str:
-        """Hash of the class's source, of the objects it declares in ``uses`` (code outside
-        w2sbench.methods, e.g. a loss in w2sbench.core.losses) and of the helpers it calls in
-        w2sbench.methods, so editing a method, or anything it relies on, invalidates its cached
-        results. The one code-hash mechanism of every builtin method."""
-        return source_hash(cls, *getattr(cls, "uses", ()), *helpers_of(cls))
+        """Hash of the class's source, of its bases in w2sbench.methods (a shared ``fit``), of the
+        objects it declares in ``uses`` (code outside w2sbench.methods, e.g. a loss in
+        w2sbench.core.losses) and of the helpers it calls in w2sbench.methods, so editing a method,
+        or anything it relies on, invalidates its cached results. The one code-hash mechanism of
+        every builtin method."""
+        return source_hash(cls, *bases_of(cls), *getattr(cls, "uses", ()), *helpers_of(cls))
 
     def identity(self) -> dict:
         return {"name": self.name, "params": self.params(), "code_hash": self.code_hash(), "oracle": self.oracle}
 
 
 _METHODS: dict[str, type[Method]] = {}
+
+
+def bases_of(cls: type) -> tuple:
+    """The class's bases defined in w2sbench.methods (not this API module), nearest first."""
+    return tuple(
+        b for b in cls.__mro__[1:] if b.__module__.startswith("w2sbench.methods.") and b.__module__ != __name__
+    )
 
 
 def helpers_of(cls: type) -> tuple:
@@ -163,7 +169,7 @@ def helpers_of(cls: type) -> tuple:
     return tuple(sorted(found.values(), key=lambda o: (o.__module__, o.__qualname__)))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def source_hash(*objects) -> str:
     """Hash of the objects' source code (read once per process: inspect is slow)."""
     sources = []

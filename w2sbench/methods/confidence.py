@@ -16,13 +16,13 @@ from w2sbench.core.losses import (
     openai_logconf_coef,
     soft_cross_entropy,
 )
-from w2sbench.methods._common import UsesCode, check_range
-from w2sbench.methods.api import MethodContext, register
+from w2sbench.methods._common import LossMethod, check_range
+from w2sbench.methods.api import register
 
 
 @register
 @dataclass(frozen=True)
-class AuxConf(UsesCode):
+class AuxConf(LossMethod):
     """Auxiliary confidence loss (Burns et al. 2023, section 4.3.2, eq. 1).
 
     Cross-entropy to (1 - a) * weak + a * sg(hardened student prediction). The hardening
@@ -46,13 +46,10 @@ class AuxConf(UsesCode):
     def loss(self) -> AuxConfidence:
         return AuxConfidence(self.alpha_max, self.warmup)
 
-    def fit(self, ctx: MethodContext):
-        return ctx.student.fit(ctx.transfer, ctx.weak_labels, self.loss())
-
 
 @register
 @dataclass(frozen=True)
-class AuxConfOpenAI(UsesCode):
+class AuxConfOpenAI(LossMethod):
     """openai/weak-to-strong's released ``logconf`` loss, reproduced for comparison.
 
     Same mixture as aux-conf, but with the released schedule: a = aux_coef * progress while
@@ -62,8 +59,10 @@ class AuxConfOpenAI(UsesCode):
     """
 
     name = "aux-conf-openai"
-    citation = ("openai/weak-to-strong, weak_to_strong/loss.py logconf_loss_fn (the release of "
-                "Burns et al. 2023, arXiv:2312.09390); warm-up behaviour: its PR #33")
+    citation = (
+        "openai/weak-to-strong, weak_to_strong/loss.py logconf_loss_fn (the release of "
+        "Burns et al. 2023, arXiv:2312.09390); warm-up behaviour: its PR #33"
+    )
     uses = (OpenAILogConf, openai_harden, openai_logconf_coef, soft_cross_entropy)
     aux_coef: float = 0.5
     warmup_frac: float = 0.1
@@ -75,13 +74,10 @@ class AuxConfOpenAI(UsesCode):
     def loss(self) -> OpenAILogConf:
         return OpenAILogConf(self.aux_coef, self.warmup_frac)
 
-    def fit(self, ctx: MethodContext):
-        return ctx.student.fit(ctx.transfer, ctx.weak_labels, self.loss())
-
 
 @register
 @dataclass(frozen=True)
-class AdaptConf(UsesCode):
+class AdaptConf(LossMethod):
     """AdaptConf (Guo et al. 2024, Vision Superalignment) with its ground-truth term removed.
 
     Per example, a_i = sg(softmax over [CE(p, own argmax)/T, CE(p, weak argmax)/T])[0]; the loss
@@ -92,8 +88,10 @@ class AdaptConf(UsesCode):
     """
 
     name = "adaptconf"
-    citation = ("Guo et al. 2024, Vision Superalignment: Weak-to-Strong Generalization for Vision "
-                "Foundation Models, arXiv:2402.03749 (code ggjy/vision_weak_to_strong, GT term removed)")
+    citation = (
+        "Guo et al. 2024, Vision Superalignment: Weak-to-Strong Generalization for Vision "
+        "Foundation Models, arXiv:2402.03749 (code ggjy/vision_weak_to_strong, GT term removed)"
+    )
     uses = (AdaptiveConfidence,)
     temperature: float = 0.5
 
@@ -103,13 +101,10 @@ class AdaptConf(UsesCode):
     def loss(self) -> AdaptiveConfidence:
         return AdaptiveConfidence(self.temperature)
 
-    def fit(self, ctx: MethodContext):
-        return ctx.student.fit(ctx.transfer, ctx.weak_labels, self.loss())
-
 
 @register
 @dataclass(frozen=True)
-class EntropyReg(UsesCode):
+class EntropyReg(LossMethod):
     """Entropy minimisation: (1 - a) CE(weak, p) + a H(p), a warmed up from 0 to alpha_max.
 
     The loss EleutherAI/w2s's "entropy" option intends; its code detaches p, so there the
@@ -118,8 +113,10 @@ class EntropyReg(UsesCode):
     """
 
     name = "entropy-reg"
-    citation = ("EleutherAI blog 2024, Experiments in Weak-to-Strong Generalization (entropy loss, "
-                "implemented here with the true entropy gradient)")
+    citation = (
+        "EleutherAI blog 2024, Experiments in Weak-to-Strong Generalization (entropy loss, "
+        "implemented here with the true entropy gradient)"
+    )
     uses = (EntropyRegularized, linear_warmup, soft_cross_entropy)
     alpha_max: float = 0.5
     warmup: float = 0.2
@@ -130,6 +127,3 @@ class EntropyReg(UsesCode):
 
     def loss(self) -> EntropyRegularized:
         return EntropyRegularized(self.alpha_max, self.warmup)
-
-    def fit(self, ctx: MethodContext):
-        return ctx.student.fit(ctx.transfer, ctx.weak_labels, self.loss())

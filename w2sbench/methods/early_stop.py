@@ -53,7 +53,10 @@ class EarlyStopGT(Method):
     """
 
     name = "early-stop-gt"
-    citation = "Burns et al. 2023, Weak-to-Strong Generalization, arXiv:2312.09390, section 5.1.1 (ground-truth early stopping)"
+    citation = (
+        "Burns et al. 2023, Weak-to-Strong Generalization, arXiv:2312.09390, "
+        "section 5.1.1 (ground-truth early stopping)"
+    )
     oracle = True
     metric: str = "agreement"
 

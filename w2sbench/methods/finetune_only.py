@@ -25,11 +25,15 @@ def finetune_student(method: str, student, causal_lm: bool = True):
     from w2sbench.models.finetune import FinetuneStudent
 
     if not isinstance(student, FinetuneStudent):
-        raise W2SError(f"method {method} needs the fine-tuning regime (its student must be fine-tuned, "
-                       f"not a frozen-feature probe); run it with --regime finetune")
+        raise W2SError(
+            f"method {method} needs the fine-tuning regime (its student must be fine-tuned, "
+            f"not a frozen-feature probe); run it with --regime finetune"
+        )
     if causal_lm and student.rung.kind != "causal_lm":
-        raise W2SError(f"method {method} needs a causal language model as the strong rung; "
-                       f"{student.name} is an {student.rung.kind}")
+        raise W2SError(
+            f"method {method} needs a causal language model as the strong rung; "
+            f"{student.name} is an {student.rung.kind}"
+        )
     return student
 
 
@@ -48,8 +52,9 @@ class GenerativeFT(UsesCode):
     """Language-model fine-tuning on the task's unlabelled text, then naive weak-label fine-tuning.
 
     The text is the transfer and validation inputs (prediction is inductive: the test inputs
-    are never in fit); the weak-label phase starts from the adapted weights. epochs and lr (None: the regime's size rule) set the LM phase; the rest
-    of its settings are the student's FinetuneConfig. Fine-tuning regime, causal LMs only.
+    are never in fit); the weak-label phase starts from the adapted weights. epochs and lr
+    (None: the regime's size rule) set the LM phase; the rest of its settings are the
+    student's FinetuneConfig. Fine-tuning regime, causal LMs only.
     """
 
     name = "generative-ft"
@@ -99,5 +104,6 @@ class FewShotWeak(UsesCode):
 
     def fit(self, ctx: MethodContext):
         student = finetune_student(self.name, ctx.student)
-        return few_shot_predictor(student, ctx.transfer, np.asarray(ctx.weak_labels), self.k,
-                                  self.label_words, self.template, ctx.seed)
+        return few_shot_predictor(
+            student, ctx.transfer, np.asarray(ctx.weak_labels), self.k, self.label_words, self.template, ctx.seed
+        )

@@ -10,7 +10,7 @@ import torch
 
 from w2sbench.core.errors import W2SError
 from w2sbench.core.losses import ConfidenceWeighted
-from w2sbench.methods._common import UsesCode, check_range
+from w2sbench.methods._common import LossMethod, check_range
 from w2sbench.methods.api import Method, MethodContext, register
 
 
@@ -42,8 +42,10 @@ class ConfFilter(Method):
     within each weak class if per_class, so the class balance is unchanged)."""
 
     name = "conf-filter"
-    citation = ("Anthropic automated W2S research sandbox 2026, baseline train_only_on_confident_labels "
-                "(safety-research/automated-w2s-research); see also Guo & Yang 2024, arXiv:2406.19032")
+    citation = (
+        "Anthropic automated W2S research sandbox 2026, baseline train_only_on_confident_labels "
+        "(safety-research/automated-w2s-research); see also Guo & Yang 2024, arXiv:2406.19032"
+    )
     keep: float = 0.5
     per_class: bool = True
 
@@ -57,7 +59,7 @@ class ConfFilter(Method):
 
 @register
 @dataclass(frozen=True)
-class ConfReweight(UsesCode):
+class ConfReweight(LossMethod):
     """Cross-entropy with each example weighted by its weak label's confidence, abs(2 * weak - 1)^power.
 
     Weights are normalised per batch, so uncertain weak labels count less and 0.5 labels not
@@ -68,15 +70,17 @@ class ConfReweight(UsesCode):
     """
 
     name = "conf-reweight"
-    citation = "Guo & Yang 2024, Improving Weak-to-Strong Generalization with Reliability-Aware Alignment, arXiv:2406.19032"
+    citation = (
+        "Guo & Yang 2024, Improving Weak-to-Strong Generalization with Reliability-Aware Alignment, arXiv:2406.19032"
+    )
     uses = (ConfidenceWeighted,)
     power: float = 1.0
 
     def __post_init__(self):
         check_range(self.name, "power", self.power, 0.0, float("inf"))
 
-    def fit(self, ctx: MethodContext):
-        return ctx.student.fit(ctx.transfer, ctx.weak_labels, ConfidenceWeighted(self.power))
+    def loss(self) -> ConfidenceWeighted:
+        return ConfidenceWeighted(self.power)
 
 
 def knn_labels(features: np.ndarray, labels: np.ndarray, k: int, block: int = 1024) -> np.ndarray:
@@ -113,7 +117,9 @@ class KnnRelabel(Method):
     """
 
     name = "knn-relabel"
-    citation = "EleutherAI blog 2024, Experiments in Weak-to-Strong Generalization (probe relabelling; code EleutherAI/w2s)"
+    citation = (
+        "EleutherAI blog 2024, Experiments in Weak-to-Strong Generalization (probe relabelling; code EleutherAI/w2s)"
+    )
     k: int = 50
 
     def __post_init__(self):

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from w2sbench.core.losses import ProductTarget, ReverseCrossEntropy, soft_cross_entropy
-from w2sbench.methods._common import UsesCode, check_range
-from w2sbench.methods.api import MethodContext, register
+from w2sbench.methods._common import LossMethod, check_range
+from w2sbench.methods.api import register
 
 
 @register
 @dataclass(frozen=True)
-class ProductLoss(UsesCode):
+class ProductLoss(LossMethod):
     """Bootstrapped product target: CE(p, sg(q)), q ∝ p^beta * weak^alpha.
 
     The student is pulled toward the product of its own and the weak supervisor's beliefs, so
@@ -23,7 +23,9 @@ class ProductLoss(UsesCode):
     """
 
     name = "product-loss"
-    citation = "openai/weak-to-strong, weak_to_strong/loss.py product_loss_fn (release of Burns et al. 2023, arXiv:2312.09390)"
+    citation = (
+        "openai/weak-to-strong, weak_to_strong/loss.py product_loss_fn (release of Burns et al. 2023, arXiv:2312.09390)"
+    )
     uses = (ProductTarget, soft_cross_entropy)
     alpha: float = 1.0
     beta: float = 1.0
@@ -35,13 +37,10 @@ class ProductLoss(UsesCode):
     def loss(self) -> ProductTarget:
         return ProductTarget(self.alpha, self.beta)
 
-    def fit(self, ctx: MethodContext):
-        return ctx.student.fit(ctx.transfer, ctx.weak_labels, self.loss())
-
 
 @register
 @dataclass(frozen=True)
-class ReverseCE(UsesCode):
+class ReverseCE(LossMethod):
     """Forward plus reverse cross-entropy to the weak labels: (1 - weight) CE + weight RCE.
 
     RCE(p, weak) = -sum_k p_k max(log weak_k, log_floor), the student's prediction p
@@ -54,8 +53,10 @@ class ReverseCE(UsesCode):
     """
 
     name = "reverse-ce"
-    citation = ("Xu, Yao, Wang, Liu 2025, On the Emergence of Weak-to-Strong Generalization: "
-                "A Bias-Variance Perspective, arXiv:2505.24313")
+    citation = (
+        "Xu, Yao, Wang, Liu 2025, On the Emergence of Weak-to-Strong Generalization: "
+        "A Bias-Variance Perspective, arXiv:2505.24313"
+    )
     uses = (ReverseCrossEntropy, soft_cross_entropy)
     weight: float = 0.5
     log_floor: float = -4.0
@@ -66,6 +67,3 @@ class ReverseCE(UsesCode):
 
     def loss(self) -> ReverseCrossEntropy:
         return ReverseCrossEntropy(self.weight, self.log_floor)
-
-    def fit(self, ctx: MethodContext):
-        return ctx.student.fit(ctx.transfer, ctx.weak_labels, self.loss())

@@ -42,8 +42,10 @@ class Unsupervised(Method):
     """
 
     name = "unsupervised"
-    citation = ("No paper: a label-free control, cf. the ue_zeroshot baseline of Anthropic's automated "
-                "W2S research sandbox 2026 (safety-research/automated-w2s-research)")
+    citation = (
+        "No paper: a label-free control, cf. the ue_zeroshot baseline of Anthropic's automated "
+        "W2S research sandbox 2026 (safety-research/automated-w2s-research)"
+    )
     orient: str = "weak"
     component: int = 0
 

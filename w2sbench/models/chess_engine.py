@@ -8,7 +8,8 @@ three features, from the mover's point of view. Two engines:
 
 - ``plies: N``, a material-only minimax over the N plies that start with the candidate move
   (pieces 1/3/3/5/9, mate +/-100): [material change after the search, material change of the
-  candidate alone, 1 if it mates], changes clipped to +/-10 pawns like Stockfish's. Weak on purpose: it sees captures, not positions.
+  candidate alone, 1 if it mates], changes clipped to +/-10 pawns like Stockfish's. Weak on
+  purpose: it sees captures, not positions.
 - ``nodes: N``, Stockfish limited to N nodes: [evaluation after the candidate in pawns (mate
   = +/-10, clipped there), how much worse that is than Stockfish's own root evaluation, 1 if
   the candidate is Stockfish's best move at this budget]. Stockfish's budget is a poor ladder

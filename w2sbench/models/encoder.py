@@ -130,7 +130,8 @@ class Encoder:
 
 
 def encoder_for(rung: Rung):
-    """The rung's encoder: a transformers model, for ``kind: engine`` a chess engine, for ``kind: board`` a board network."""
+    """The rung's encoder: a transformers model, for ``kind: engine`` a chess engine, for
+    ``kind: board`` a board network."""
     if rung.kind == "engine":
         from w2sbench.models.chess_engine import EngineEncoder
 

@@ -61,7 +61,8 @@ class Workspace:
         self.results = ResultStore(results_dir)
         self.local_data = local_data or {}
         self.encoder_factory = encoder_factory
-        # pulled standard weak labels (w2sbench.labels.weak_label_set.WeakLabelSet) used instead of training the supervisor
+        # pulled standard weak labels (w2sbench.labels.weak_label_set.WeakLabelSet) used instead of
+        # training the supervisor
         self.weak_label_source = weak_label_source
         self.regime = regime_of(regime, train_config, finetune_config)
         self.trainer = Trainer(self.student, self.regime, finetune_config)  # what framings train with

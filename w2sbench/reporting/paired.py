@@ -74,7 +74,9 @@ class PairedBootstrap:
         self._compute(res, np.asarray(first.predictions.labels), [(r, m) for rs, m in wanted for r in rs])
         acc = [res.seed_mean(np.vstack([self._accuracy[(r.key, m)] for r in rs])) for rs, m in wanted]
         weak, ceiling = acc[0], acc[1]
-        return CellSamples(weak, ceiling, {name: pgr_samples(a, weak, ceiling) for name, a in zip(entries, acc[2:], strict=False)})
+        return CellSamples(
+            weak, ceiling, {name: pgr_samples(a, weak, ceiling) for name, a in zip(entries, acc[2:], strict=False)}
+        )
 
     def _compute(self, res: Resamples, labels: np.ndarray, wanted: list[tuple[Result, str]]) -> None:
         todo = list(dict.fromkeys((r.key, m) for r, m in wanted if (r.key, m) not in self._accuracy))

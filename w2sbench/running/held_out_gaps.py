@@ -106,7 +106,8 @@ def gap_of(
 def measure(
     ws: Workspace, tasks: list[Task], ladder: Ladder, seeds=SELECTION_SEEDS, progress=lambda line: None
 ) -> list[HeldOutGap]:
-    """Every pair of the ladder on every task: the reference heads behind the pairs (held_out.reference_heads), scored on validation."""
+    """Every pair of the ladder on every task: the reference heads behind the pairs
+    (held_out.reference_heads), scored on validation."""
     gaps = []
     for task in tasks:
         correct: dict[tuple[str, str], list[np.ndarray]] = {}  # (rung, role) -> per-seed correctness

@@ -168,7 +168,8 @@ def evaluate(
     for n in names:
         if n not in sub.metadata.tracks:
             raise SubmissionError(
-                f"submission {sub.name}: track {n!r} is not in metadata.yaml's tracks {sub.metadata.tracks}; add it there first"
+                f"submission {sub.name}: track {n!r} is not in metadata.yaml's tracks {sub.metadata.tracks}; "
+                "add it there first"
             )
     ws = harness.workspace(sub.results_dir)
     results: dict[str, list[Result]] = {}

@@ -202,7 +202,8 @@ def method_session(sub: Submission, harness: Harness) -> Iterator[Method]:
             for k, v in sub.metadata.parameters.items():
                 if identity.params.get(k) != v:
                     raise SubmissionError(
-                        f"submission {sub.name}: parameter {k}={v!r} from metadata.yaml became {identity.params.get(k)!r}"
+                        f"submission {sub.name}: parameter {k}={v!r} from metadata.yaml became "
+                        f"{identity.params.get(k)!r}"
                     )
             yield SubmissionMethod(
                 sub,

@@ -40,14 +40,12 @@ from pydantic import ValidationError
 
 from w2sbench.core.errors import SubmissionError
 from w2sbench.core.result import (
-    MethodRef,
     Predictions,
     Provenance,
     Record,
+    RecordIdentity,
     Result,
-    RungRef,
     Scores,
-    TaskRef,
     duplicates,
     record_file_name,
 )
@@ -99,18 +97,11 @@ class Commitment(Record):
     salted: bool
 
 
-class PrivateRecord(Record):
+class PrivateRecord(RecordIdentity):
     """A private record as committed: what the board's numbers need and nothing that ties a
     position to an input (see the module docstring)."""
 
     format: Literal["w2sbench-private-record/1"] = PRIVATE_SCHEMA
-    key: str
-    task: TaskRef
-    weak: RungRef
-    strong: RungRef
-    method: MethodRef
-    seed: int
-    ladder: str
     scores: PrivateScores
     correct: Correct
     provenance: Provenance
@@ -118,9 +109,7 @@ class PrivateRecord(Record):
     sha256: str = ""
 
     def content_sha256(self) -> str:
-        # provenance.framing came after private records: absent (a binary task), it stays out of the body
-        later = {"framing"} if self.provenance.framing is None else set()
-        body = self.model_dump(mode="json", exclude={"sha256": True, "provenance": later})
+        body = self.model_dump(mode="json", exclude={"sha256"})
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
     def sealed(self) -> PrivateRecord:
@@ -154,13 +143,7 @@ def reduce_record(r: Result, secret: str | None, order: Literal["keyed", "split"
         else Commitment(sha256=r.sha256, salted=False)
     )
     return PrivateRecord(
-        key=r.key,
-        task=r.task,
-        weak=r.weak,
-        strong=r.strong,
-        method=r.method,
-        seed=r.seed,
-        ladder=r.ladder,
+        **identity(r),
         scores=PrivateScores(
             acc_weak=sc.acc_weak,
             acc_w2s=sc.acc_w2s,
@@ -175,6 +158,11 @@ def reduce_record(r: Result, secret: str | None, order: Literal["keyed", "split"
     ).sealed()
 
 
+def identity(r: RecordIdentity) -> dict:
+    """The identity fields of a record, to build the other kind of record of the same experiment."""
+    return {name: getattr(r, name) for name in RecordIdentity.model_fields}
+
+
 def expand(p: PrivateRecord) -> Result:
     """The private record as the board reads records: every label 1, each prediction 1.0 where
     right and 0.0 where wrong, so accuracy, the paired bootstrap and agreement see exactly the
@@ -182,13 +170,7 @@ def expand(p: PrivateRecord) -> Result:
     c, sc = p.correct, p.scores
     n = len(c.w2s)
     return Result(
-        key=p.key,
-        task=p.task,
-        weak=p.weak,
-        strong=p.strong,
-        method=p.method,
-        seed=p.seed,
-        ladder=p.ladder,
+        **identity(p),
         scores=Scores(
             acc_weak=sc.acc_weak,
             acc_w2s=sc.acc_w2s,
@@ -231,7 +213,10 @@ def _problem(p: PrivateRecord) -> str | None:
     for m in MODELS:
         acc = getattr(p.correct, m).count("1") / n if n else 0.0
         if abs(acc - getattr(p.scores, f"acc_{m}")) > 1e-9:
-            return f"scores.acc_{m} {getattr(p.scores, f'acc_{m}'):.6f} is not the accuracy its correctness gives ({acc:.6f})"
+            return (
+                f"scores.acc_{m} {getattr(p.scores, f'acc_{m}'):.6f} is not the accuracy its correctness gives "
+                f"({acc:.6f})"
+            )
     return None
 
 

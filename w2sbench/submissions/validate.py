@@ -169,7 +169,8 @@ def _validate_records(report, sub, harness, method, ws, records, unreadable, opt
             "fail",
             f"submission {sub.name}: {len(extra)} record(s) not in the grid of any track it enters "
             f"(stale: other code, parameters or harness version; or foreign): {', '.join(extra[:4])}"
-            f"{' ...' if len(extra) > 4 else ''}; remove them with `w2sbench evaluate {relative_name(sub.folder)} --prune`",
+            f"{' ...' if len(extra) > 4 else ''}; "
+            f"remove them with `w2sbench evaluate {relative_name(sub.folder)} --prune`",
         )
     pool: list[tuple[str, Result, object]] = []
     for track_name, keys in expected.items():
@@ -238,7 +239,11 @@ def _same_scores(a, b, tol: float = 1e-9) -> bool:
     if isinstance(a, dict):
         return isinstance(b, dict) and a.keys() == b.keys() and all(_same_scores(a[k], b[k], tol) for k in a)
     if isinstance(a, (list, tuple)):
-        return isinstance(b, (list, tuple)) and len(a) == len(b) and all(_same_scores(x, y, tol) for x, y in zip(a, b, strict=False))
+        return (
+            isinstance(b, (list, tuple))
+            and len(a) == len(b)
+            and all(_same_scores(x, y, tol) for x, y in zip(a, b, strict=False))
+        )
     if a is None or b is None:
         return a is None and b is None
     if isinstance(a, float) and np.isnan(a):
@@ -359,5 +364,8 @@ def mismatch(record: Result, again: Result) -> str | None:
         flips = int(((a > 0.5) != (b > 0.5)).sum())
         worst = float(np.abs(a - b).max()) if a.size else 0.0
         if flips or worst > PROB_EPS:
-            return f"{WHOSE[m]}: {flips} hard prediction(s) changed, largest probability change {worst:.2g} (allowed {PROB_EPS:g})"
+            return (
+                f"{WHOSE[m]}: {flips} hard prediction(s) changed, largest probability change {worst:.2g} "
+                f"(allowed {PROB_EPS:g})"
+            )
     return None

@@ -43,7 +43,8 @@ def _load_class(spec: MethodSpec):
     unknown = set(spec.params) - fields
     if unknown:
         raise TypeError(
-            f"metadata parameters {sorted(unknown)} are not fields of {spec.class_name} (fields: {sorted(fields) or 'none'})"
+            f"metadata parameters {sorted(unknown)} are not fields of {spec.class_name} "
+            f"(fields: {sorted(fields) or 'none'})"
         )
     return cls
 

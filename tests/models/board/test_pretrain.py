@@ -103,7 +103,8 @@ def test_labels_are_cached_by_chunk_and_reused(tmp_path, monkeypatch):
 
     monkeypatch.setattr(positions, "value_after", no_engine)
     assert all(
-        np.array_equal(a, b) for a, b in zip(small.values(), positions.labelled(DataConfig(walks=2, nodes=16)).values(), strict=False)
+        np.array_equal(a, b)
+        for a, b in zip(small.values(), positions.labelled(DataConfig(walks=2, nodes=16)).values(), strict=False)
     )
     monkeypatch.undo()
     monkeypatch.setenv("W2SBENCH_CACHE", str(tmp_path))

@@ -83,5 +83,7 @@ def few_shot_predictor(
         )
     idx = pick_demonstrations(np.asarray(weak), k, seed)
     texts = student.texts(transfer.subset(idx))
-    prefix = "".join(template.format(text=t, answer=label_words[int(weak[i] > 0.5)]) for t, i in zip(texts, idx, strict=False))
+    prefix = "".join(
+        template.format(text=t, answer=label_words[int(weak[i] > 0.5)]) for t, i in zip(texts, idx, strict=False)
+    )
     return FewShotPredictor(student, prefix, label_words, template)
