@@ -10,6 +10,7 @@ from w2sbench.core.metrics import (
     agreement,
     auroc,
     bootstrap_pgr,
+    group_index,
     pgr,
 )
 
@@ -104,3 +105,39 @@ def test_resampled_accuracy_hand_computed():
     assert res.seed_mean(res.per_seed_accuracy(correct)).tolist() == pytest.approx([2 / 3])
     drawn = Resamples.draw(k=3, n=50, n_boot=7, seed=1)
     assert drawn.seeds.sum(axis=1).tolist() == [3] * 7 and drawn.examples.sum(axis=1).tolist() == [50] * 7
+
+
+def test_group_index_numbers_groups_by_first_appearance():
+    assert group_index(["q7", "q2", "q7", None, "q2"]).tolist() == [0, 1, 0, 2, 1]
+    assert group_index(["a", "b", None, None]) is None  # every example its own group: nothing to record
+
+
+def test_grouped_resamples_draw_whole_groups_and_average_over_what_was_drawn():
+    """Four examples in two groups of two and one of one: a resample draws three groups, so its
+    examples come in the group's sizes and its accuracy divides by the examples it holds."""
+    groups = group_index(["p", "p", "q", "q", "r"])
+    res = Resamples.draw(k=1, n=5, n_boot=2_000, seed=3, groups=groups)
+    ex = res.examples
+    assert (ex[:, 0] == ex[:, 1]).all() and (ex[:, 2] == ex[:, 3]).all()  # a group is drawn as a unit
+    assert set(ex[:, [0, 2, 4]].sum(axis=1).tolist()) <= {3.0}  # three groups per resample
+    hand = Resamples(seeds=np.ones((1, 1), np.float32), examples=np.array([[2, 2, 0, 0, 1]], np.float32))
+    correct = np.array([[1, 0, 1, 1, 1]])  # group p half right, drawn twice; r right, once
+    assert hand.per_seed_accuracy(correct)[0, 0] == pytest.approx((2 * 1 + 2 * 0 + 1) / 5)
+    ungrouped = Resamples.draw(k=2, n=5, n_boot=50, seed=3)
+    assert (Resamples.draw(k=2, n=5, n_boot=50, seed=3, groups=None).examples == ungrouped.examples).all()
+
+
+def test_grouping_widens_the_interval_when_a_group_shares_its_outcome():
+    """Pairs whose two examples are always both right or both wrong carry half the information
+    of independent examples: the grouped interval is wider (about sqrt(2) times)."""
+    rng = np.random.default_rng(0)
+    n = 400
+    pair_right = rng.random(n // 2) < 0.7
+    labels = np.ones(n, dtype=int)
+    w2s = np.repeat(pair_right, 2).astype(float)
+    weak = np.repeat(rng.random(n // 2) < 0.5, 2).astype(float)
+    ceiling = np.repeat(rng.random(n // 2) < 0.9, 2).astype(float)
+    groups = np.repeat(np.arange(n // 2), 2)
+    loose = bootstrap_pgr(labels, weak, w2s, ceiling, n_boot=2_000)
+    grouped = bootstrap_pgr(labels, weak, w2s, ceiling, n_boot=2_000, groups=groups)
+    assert (grouped.high - grouped.low) / (loose.high - loose.low) == pytest.approx(np.sqrt(2), rel=0.2)

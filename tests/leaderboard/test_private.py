@@ -25,6 +25,7 @@ from tests.submissions.conftest import (
     toy_track,
     write_submission,
 )
+from w2sbench.core.metrics import group_index
 from w2sbench.core.records import read_records
 from w2sbench.leaderboard.board import build_board, build_leaderboard, load_entries
 from w2sbench.leaderboard.private import private_entries
@@ -165,6 +166,9 @@ def test_the_committed_order_says_nothing_of_which_input_is_where(board_env):
     order = example_order(SECRET, full.task.id, full.predictions.ids_sha256, len(labels))
     right = (np.asarray(full.predictions.w2s) > 0.5) == labels
     assert committed.correct.w2s == "".join("1" if right[i] else "0" for i in order)
+    # the pairs of a puzzle stay pairs in the keyed order (intervals resample them together), renumbered
+    assert committed.correct.groups == group_index([full.predictions.groups[i] for i in order]).tolist()
+    assert committed.correct.groups[0] == 0 and full.predictions.groups is not None
 
 
 def test_the_board_gives_the_full_records_numbers(board_env, tmp_path):

@@ -79,6 +79,9 @@ def test_cells_without_a_clear_gap_leave_the_board_and_every_entry_is_ranked(roo
     assert rows["hard"].ci[0] < rows["naive"].ci[1]  # the unpaired intervals overlap
     assert (rows["hard"].rank, rows["naive"].rank) == (1, 2)  # the paired difference is significant
     assert board.ranking.n_comparisons == 1 and board.ranking.p[0][1] == pytest.approx(2 / (board.ranking.n_boot + 1))
+    assert board.power.n == 1 and board.power.n_comparisons == 1  # hard against naive, one comparison
+    assert board.power.corrected == pytest.approx(board.power.single)  # Holm over one test is the test itself
+    assert 0 < board.power.single < rows["hard"].pgr - rows["naive"].pgr  # that difference was detectable
 
 
 def test_the_board_states_its_rules(root):
@@ -90,6 +93,7 @@ def test_the_board_states_its_rules(root):
     assert "cells kept by the harness's gap on the test set" in md
     assert "Seeds: 2, the same seeds on every task; the bootstrap draws them with replacement, 3 distinct" in md
     assert "Holm-corrected across every pair of ranked entries" in md and "2 of 4 cells kept" in md
+    assert f"Power: a true difference of {build_leaderboard(root, {'toy': TRACK}).boards[0].power.corrected:.2f}" in md
     assert 'class="pairwise"' in page and "hard (rank 1)" in page
 
 

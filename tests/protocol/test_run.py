@@ -47,6 +47,21 @@ def test_naive_recovers_part_of_a_real_gap(tasks_env, tmp_path):
     assert result.provenance.config_hash == result.key
 
 
+def test_a_record_keeps_its_test_groups_and_its_interval_resamples_them(tasks_env, tmp_path):
+    """The toy task's test rows come in pairs sharing a group: the record says so, and the
+    record's PGR interval is the grouped bootstrap's, not the one over single examples."""
+    from w2sbench.core import metrics
+
+    [r] = run_grid(workspace(tmp_path), grid([make_method("naive")]), show_progress=False)
+    split = workspace(tmp_path).splits(get_task("toy"), 0).test
+    assert r.predictions.groups == metrics.group_index([e.group for e in split]).tolist()
+    assert len(r.predictions.groups) == r.task.n_test and max(r.predictions.groups) < r.task.n_test - 1
+    p = r.predictions
+    grouped = metrics.bootstrap_pgr(p.labels, p.weak, p.w2s, p.ceiling, groups=np.asarray(p.groups))
+    loose = metrics.bootstrap_pgr(p.labels, p.weak, p.w2s, p.ceiling)
+    assert r.scores.pgr_ci == (grouped.low, grouped.high) != (loose.low, loose.high)
+
+
 def test_rerun_reuses_records_and_features(tasks_env, tmp_path):
     ws = workspace(tmp_path)
     first = run_grid(ws, grid([make_method("naive")], seeds=(0, 1)), show_progress=False)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from w2sbench.reporting.ranking import holm, paired_p, rank
+from w2sbench.reporting.ranking import detectable_vs, holm, paired_p, rank
 
 
 def test_holm_on_known_p_values():
@@ -48,3 +48,22 @@ def test_a_call_that_depends_on_the_monte_carlo_draw_is_not_claimed():
     a[5:39] = 1
     r = rank({"a": 1.0, "c": 0.0}, {"a": a, "c": c})
     assert r.ranks == {"a": 1, "c": 2} and r.draw_dependent == []
+
+
+def test_power_is_the_normal_detectable_difference_of_the_paired_spread():
+    """Differences to the reference spread with sd 0.1: (1.960 + 0.842) * 0.1 at one test, and with
+    Holm's first threshold over 10 comparisons (0.05 / 10, two-sided) (2.807 + 0.842) * 0.1."""
+    rng = np.random.default_rng(0)
+    ref = rng.normal(0.5, 0.3, 40_000)
+    samples = {"naive": ref, "a": ref + rng.normal(0, 0.1, ref.size), "b": ref + 0.2 + rng.normal(0, 0.1, ref.size)}
+    samples["a"][:10] = np.nan  # resamples where a gap vanished are left out
+    p = detectable_vs(samples, "naive", 10)
+    assert p.n == 2 and p.n_comparisons == 10
+    assert p.single == pytest.approx(0.2802, abs=0.004)
+    assert p.corrected == pytest.approx(0.3649, abs=0.005)
+
+
+def test_power_needs_another_entry_with_a_spread():
+    ref = np.linspace(0, 1, 100)
+    assert detectable_vs({"naive": ref}, "naive", 1) is None
+    assert detectable_vs({"naive": ref, "same": ref.copy()}, "naive", 1) is None

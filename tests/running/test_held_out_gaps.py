@@ -49,6 +49,20 @@ def test_no_gap_has_an_interval_at_zero_and_a_clear_gap_lies_above_the_margin():
     assert clear.low > GAP_MARGIN and clear.low < clear.gap < clear.high
 
 
+def test_grouped_validation_examples_are_resampled_as_units():
+    """Pairs that are always both right or both wrong: resampled as pairs, the interval is wider
+    (about sqrt(2)) than resampled as single examples; the point gap is the same."""
+    rng = np.random.default_rng(1)
+    weak = [np.repeat(rng.random(300) < 0.6, 2) for _ in range(3)]
+    strong = [np.repeat(rng.random(300) < 0.8, 2) for _ in range(3)]
+    pairs = [np.repeat(np.arange(300), 2)] * 3
+    loose = H.gap_of(Cell("t", "w", "s", "toy"), weak, strong, n_boot=3000)
+    grouped = H.gap_of(Cell("t", "w", "s", "toy"), weak, strong, pairs, n_boot=3000)
+    assert grouped.gap == loose.gap
+    assert (grouped.high - grouped.low) / (loose.high - loose.low) == pytest.approx(np.sqrt(2), rel=0.25)
+    assert H.gap_of(Cell("t", "w", "s", "toy"), weak, strong, [None] * 3, n_boot=3000) == loose
+
+
 class _Poison(list):
     def __iter__(self):
         raise AssertionError("the held-out gap read a test example")

@@ -89,11 +89,15 @@ class Resamples:
     examples: np.ndarray
 
     @classmethod
-    def draw(cls, k: int, n: int, n_boot: int = N_BOOT, seed: int = 0) -> Resamples:
+    def draw(cls, k: int, n: int, n_boot: int = N_BOOT, seed: int = 0, groups: np.ndarray | None = None) -> Resamples:
+        """groups (group_index): each example's group; a resample then draws whole groups with
+        replacement (as many as there are), so examples that share a source are resampled as a unit."""
         rng = np.random.default_rng(seed)
+        units = n if groups is None else int(groups.max()) + 1
         blocks = []
         for start in range(0, n_boot, _BLOCK):  # examples first (k = 1 keeps the older draws), in cache-sized blocks
-            blocks.append(_counts(rng.integers(0, n, (min(_BLOCK, n_boot - start), n)), n))
+            counts = _counts(rng.integers(0, units, (min(_BLOCK, n_boot - start), units)), units)
+            blocks.append(counts if groups is None else counts[:, groups])
         examples = np.concatenate(blocks) if blocks else np.zeros((0, n), np.float32)
         seeds = _counts(rng.integers(0, k, (n_boot, k)), k) if k > 1 else np.ones((n_boot, 1), np.float32)
         return cls(seeds, examples)
@@ -104,9 +108,10 @@ class Resamples:
 
     def per_seed_accuracy(self, correct: np.ndarray) -> np.ndarray:
         """(k, n) 0/1 correctness -> (k, B) accuracy of each seed on each resample of examples."""
-        # float32 sums of 0/1 counts are exact integers (n < 2**24); divided in float64 as np.mean does
+        # float32 sums of 0/1 counts are exact integers (n < 2**24); divided in float64 as np.mean does, by
+        # each resample's number of examples (n, unless whole groups of unequal size were drawn)
         correct = np.atleast_2d(np.asarray(correct, dtype=np.float32))
-        return (correct @ self.examples.T).astype(np.float64) / self.examples.shape[1]
+        return (correct @ self.examples.T).astype(np.float64) / self.examples.sum(axis=1, dtype=np.float64)
 
     def seed_mean(self, per_seed: np.ndarray) -> np.ndarray:
         """(k, B) per-seed values -> (B,) their mean over each resample's drawn seeds."""
@@ -149,37 +154,36 @@ def agreement_of(same: np.ndarray, supervisor_right: np.ndarray) -> dict[str, fl
     return {"overall": float(same.mean()), "supervisor_right": mean(right), "supervisor_wrong": mean(~right)}
 
 
+def group_index(groups) -> np.ndarray | None:
+    """Each example's group (a source it shares with others: Example.group) as 0..G-1, numbered in
+    order of first appearance; None when every example is its own group (None is a group of one)."""
+    seen: dict = {}
+    index = [seen.setdefault(("group", g) if g is not None else ("own", i), len(seen)) for i, g in enumerate(groups)]
+    return None if len(seen) == len(index) else np.asarray(index, dtype=np.int64)
+
+
 def bootstrap_pgr(
     labels: np.ndarray,
     p_weak: np.ndarray,
     p_w2s: np.ndarray,
     p_ceiling: np.ndarray,
-    metric: str = "accuracy",
     n_boot: int = N_BOOT,
     seed: int = 0,
     level: float = LEVEL,
+    groups: np.ndarray | None = None,
 ) -> Interval:
-    """Hierarchical paired bootstrap interval of PGR: seeds, then test examples.
+    """Hierarchical paired bootstrap interval of PGR on accuracy: seeds, then test examples (whole
+    groups of them, where ``groups`` says which examples share a source).
 
     Each argument may be (n,) for one run, or (k, n) for k seeds that share the test set: a
-    resample draws k seeds with replacement and n test examples with replacement, the same
-    examples for every drawn seed and every model (paired); PGR is computed from the
+    resample draws k seeds with replacement and n test examples (or all G groups) with
+    replacement, the same for every drawn seed and every model (paired); PGR is computed from the
     seed-averaged scores (the ratio of seed means). Resamples whose gap is under MIN_GAP are
     reported as ``Interval.vanished``; more than half vanished: no interval.
     """
     labels = np.asarray(labels)
     models = [np.atleast_2d(np.asarray(p)) for p in (p_w2s, p_weak, p_ceiling)]
     k, n = models[0].shape
-    res = Resamples.draw(k, n, n_boot, seed)
-    if metric == "accuracy":
-        w2s, weak, ceiling = (res.accuracy(p, labels) for p in models)
-    else:
-        idx = np.random.default_rng(seed).integers(0, n, (n_boot, n))
-        seed_draws = [np.repeat(np.arange(k), res.seeds[b].astype(int)) for b in range(n_boot)]
-        w2s, weak, ceiling = (
-            np.array(
-                [np.mean([auroc(p[s][i], labels[i]) for s in draws]) for i, draws in zip(idx, seed_draws, strict=False)]
-            )
-            for p in models
-        )
+    res = Resamples.draw(k, n, n_boot, seed, groups)
+    w2s, weak, ceiling = (res.accuracy(p, labels) for p in models)
     return percentile_interval(pgr_samples(w2s, weak, ceiling), level)

@@ -18,6 +18,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from w2sbench import __version__
@@ -81,6 +82,12 @@ class Predictions(Record):
     weak: list[float]
     w2s: list[float]
     ceiling: list[float]
+    groups: list[int] | None = Field(
+        None,
+        description="each test example's group (core.metrics.group_index: examples that share a source, "
+        "numbered by first appearance), which intervals resample as units; absent when every example is its own "
+        "group, and in older records",
+    )
 
 
 class Provenance(Record):
@@ -135,6 +142,7 @@ class Result(RecordIdentity):
             "sha256": True,
             **({"task": {"data_source"}} if self.task.data_source is None else {}),
             "provenance": {f for f in ("numerics", "weak_labels", "framing") if getattr(self.provenance, f) is None},
+            **({"predictions": {"groups"}} if self.predictions.groups is None else {}),
         }
         body = self.model_dump(mode="json", exclude=exclude)
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
@@ -205,6 +213,11 @@ def misnamed(path: Path, r: Result) -> str | None:
         f"its key names {record_file_name(r.key)}, not {path.name} (a copy or a rename of that record); "
         f"records are never renamed: delete {path.name} and re-run evaluate"
     )
+
+
+def groups_of(r: Result) -> np.ndarray | None:
+    """The record's test groups (Predictions.groups) as an array, or None: every example its own."""
+    return None if r.predictions.groups is None else np.asarray(r.predictions.groups, dtype=np.int64)
 
 
 def params_of(r: Result) -> str:

@@ -46,7 +46,7 @@ from w2sbench.leaderboard.scoring import rank_entries, score_entries
 from w2sbench.reporting.cells import GapCheck, check_gaps, held_out_checks
 from w2sbench.reporting.claims import ClaimTest, claim_tests
 from w2sbench.reporting.paired import PairedBootstrap
-from w2sbench.reporting.ranking import Ranking
+from w2sbench.reporting.ranking import Power, Ranking, detectable_vs
 from w2sbench.running.tracks import Track
 from w2sbench.submissions.metadata import Metadata, load_metadata
 from w2sbench.submissions.review import (
@@ -107,6 +107,7 @@ class Board:
     ranking: Ranking | None
     private_split: dict | None = None  # a private track's split.json tasks (w2sbench.leaderboard.private)
     claims: list[ClaimTest] = field(default_factory=list)  # the paper's claims, on a main board (reporting.claims)
+    power: Power | None = None  # what difference from the reference the board's tests can detect
 
     @property
     def n_experiments(self) -> int:
@@ -283,6 +284,8 @@ def build_board(
     oracle_rows.sort(key=lambda r: (-(r.pgr if r.pgr is not None else -1e9), r.name))
     notes = ([no_reference] if no_reference else []) + _consistency_notes(grouped, ref.name if ref else None)
     claims = claim_tests(grouped, ref.name, gaps) if ref and track.status == "main" else []
+    ranked = {r.name: scores[r.name].samples for r in rows if r.name in scores and scores[r.name].samples is not None}
+    power = detectable_vs(ranked, ref.name, ranking.n_comparisons) if ranking and ref and ref.name in ranked else None
     return Board(
         track,
         rows,
@@ -296,6 +299,7 @@ def build_board(
         ref.name if ref else None,
         ranking,
         claims=claims,
+        power=power,
     )
 
 

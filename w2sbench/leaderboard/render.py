@@ -341,7 +341,7 @@ def _reference_line(board: Board) -> str:
                 f" Every rank call also holds with each p raised by {MC_SIGMAS:g} Monte Carlo standard errors "
                 "(none depends on the bootstrap draw)."
             )
-    tests += _seed_line(board) + _monotone_line(board)
+    tests += _power_line(board) + _seed_line(board) + _monotone_line(board)
     rows = board.rows + board.oracle_rows
     vanished = max((r.vanished for r in rows if r.pgr is not None), default=0.0)
     if board.reference is None:
@@ -404,6 +404,19 @@ def _claims_table(board: Board) -> str:
             "little (see the detectable difference), and the strong rung is a frozen encoder with a linear head, not "
             "the paper's fine-tuned models."
         )
+    )
+
+
+def _power_line(board: Board) -> str:
+    """What the board can resolve: the difference from the reference its tests detect at 80% power."""
+    p = board.power
+    if p is None:
+        return ""
+    return (
+        f" Power: a true difference of {p.corrected:.2f} in mean PGR from {board.reference} is detected with 80% "
+        f"probability at the board's Holm threshold over its {p.n_comparisons} comparisons ({p.single:.2f} by one "
+        f"planned test at 0.05); median over the {p.n} other entries of their paired resampled differences' spread, "
+        "a normal approximation. Smaller differences may exist unseen."
     )
 
 

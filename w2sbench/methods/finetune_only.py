@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from w2sbench.core.errors import W2SError
+from w2sbench.core.errors import MethodError, W2SError
 from w2sbench.core.example import Inputs
 from w2sbench.methods._common import UsesCode, check_range
 from w2sbench.methods.api import MethodContext, register
@@ -25,12 +25,12 @@ def finetune_student(method: str, student, causal_lm: bool = True):
     from w2sbench.models.finetune import FinetuneStudent
 
     if not isinstance(student, FinetuneStudent):
-        raise W2SError(
+        raise MethodError(
             f"method {method} needs the fine-tuning regime (its student must be fine-tuned, "
             f"not a frozen-feature probe); run it with --regime finetune"
         )
     if causal_lm and student.rung.kind != "causal_lm":
-        raise W2SError(
+        raise MethodError(
             f"method {method} needs a causal language model as the strong rung; "
             f"{student.name} is an {student.rung.kind}"
         )

@@ -19,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from w2sbench.core.errors import W2SError
+from w2sbench.core.errors import MethodError
 from w2sbench.methods._common import check_range
 from w2sbench.methods.api import Method, OracleContext, register
 from w2sbench.methods.finetune_only import finetune_student
@@ -46,7 +46,7 @@ class FtWeakLpGt(Method):
         student = finetune_student(self.name, ctx.student, causal_lm=False)
         labels = np.asarray(ctx.validation_labels)
         if len(np.unique(labels)) < 2:
-            raise W2SError(f"method {self.name}: the validation split has one class only; no probe can be fitted")
+            raise MethodError(f"method {self.name}: the validation split has one class only; no probe can be fitted")
         tuned = student.fit(ctx.transfer, ctx.weak_labels)
         probe = make_pipeline(StandardScaler(), LogisticRegression(C=self.c, max_iter=2000))
         probe.fit(tuned.features(ctx.validation), labels.astype(int))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from w2sbench.core.errors import W2SError
+from w2sbench.core.errors import MethodError
 from w2sbench.core.losses import ConfidenceWeighted
 from w2sbench.methods._common import LossMethod, check_range
 from w2sbench.methods.api import Method, MethodContext, register
@@ -127,7 +127,7 @@ class KnnRelabel(Method):
 
     def fit(self, ctx: MethodContext):
         if len(ctx.transfer) < 2:
-            raise W2SError(f"method {self.name}: needs at least 2 transfer examples")
+            raise MethodError(f"method {self.name}: needs at least 2 transfer examples")
         features = ctx.student.features(ctx.transfer)
         labels = knn_labels(features, ctx.weak_labels, self.k)
         return ctx.student.fit(ctx.transfer, labels)

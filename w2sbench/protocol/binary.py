@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from w2sbench.core.example import Example, Inputs, labels_of
+from w2sbench.core.metrics import group_index
 from w2sbench.core.result import (
     Predictions,
     Scores,
@@ -85,11 +86,13 @@ class BinaryFraming:
         p_w2s = np.round(check_predictions(raw, len(splits.test), exp.method.name), 6)
         p_weak, p_ceiling = np.round(weak_test, 6), np.round(ceiling, 6)
         labels = labels_of(splits.test)
+        groups = group_index([e.group for e in splits.test])
         predictions = Predictions(
             ids_sha256=ids_sha256(splits.test),
             labels=labels.tolist(),
             weak=p_weak.tolist(),
             w2s=p_w2s.tolist(),
             ceiling=p_ceiling.tolist(),
+            groups=None if groups is None else groups.tolist(),
         )
-        return score(labels, p_weak, p_w2s, p_ceiling), predictions
+        return score(labels, p_weak, p_w2s, p_ceiling, groups), predictions

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from w2sbench.core.errors import MethodError
-from w2sbench.core.metrics import accuracy, agreement_of, bootstrap_pgr, pgr
+from w2sbench.core.metrics import accuracy, agreement_of, bootstrap_pgr, group_index, pgr
 from w2sbench.core.prompt import Prompt, Prompts, answers_of
 from w2sbench.core.result import Predictions, Scores
 from w2sbench.core.splits import WEAK_LABELLED_ROLES, Splits
@@ -138,7 +138,8 @@ class GenerativeFraming:
         right = {name: (c == answers).astype(np.float64) for name, c in chosen.items()}
         ones = np.ones(len(answers), dtype=np.int64)
         acc = {name: accuracy(r, ones) for name, r in right.items()}
-        ci = bootstrap_pgr(ones, right["weak"], right["w2s"], right["ceiling"])
+        groups = group_index([p.group for p in splits.test])
+        ci = bootstrap_pgr(ones, right["weak"], right["w2s"], right["ceiling"], groups=groups)
         scores = Scores(
             acc_weak=acc["weak"],
             acc_w2s=acc["w2s"],
@@ -152,6 +153,9 @@ class GenerativeFraming:
             agreement=agreement_of(chosen["w2s"] == chosen["weak"], right["weak"] == 1),
         )
         predictions = Predictions(
-            ids_sha256=ids_sha256(splits.test), labels=ones.tolist(), **{name: r.tolist() for name, r in right.items()}
+            ids_sha256=ids_sha256(splits.test),
+            labels=ones.tolist(),
+            **{name: r.tolist() for name, r in right.items()},
+            groups=None if groups is None else groups.tolist(),
         )
         return scores, predictions

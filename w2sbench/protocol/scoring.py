@@ -35,10 +35,13 @@ def check_predictions(probs, n: int, method: str) -> np.ndarray:
     return probs
 
 
-def score(labels: np.ndarray, p_weak: np.ndarray, p_w2s: np.ndarray, p_ceiling: np.ndarray) -> Scores:
+def score(
+    labels: np.ndarray, p_weak: np.ndarray, p_w2s: np.ndarray, p_ceiling: np.ndarray, groups: np.ndarray | None = None
+) -> Scores:
+    """The record's scores; its PGR interval resamples the test examples, whole groups where they share a source."""
     acc = {name: accuracy(p, labels) for name, p in (("weak", p_weak), ("w2s", p_w2s), ("ceiling", p_ceiling))}
     auc = {name: auroc(p, labels) for name, p in (("weak", p_weak), ("w2s", p_w2s), ("ceiling", p_ceiling))}
-    ci = bootstrap_pgr(labels, p_weak, p_w2s, p_ceiling)
+    ci = bootstrap_pgr(labels, p_weak, p_w2s, p_ceiling, groups=groups)
     return Scores(
         acc_weak=acc["weak"],
         acc_w2s=acc["w2s"],

@@ -36,9 +36,7 @@ from w2sbench.models.ladder import is_ensemble_name
 from w2sbench.reporting.cells import GapCheck, check_gaps
 from w2sbench.reporting.estimators import by_cell, cell_pgr, score
 from w2sbench.reporting.paired import PairedBootstrap, mean_over_cells
-from w2sbench.reporting.ranking import holm, paired_p
-
-POWER, ALPHA = 0.8, 0.05
+from w2sbench.reporting.ranking import ALPHA, POWER, holm, paired_p
 
 
 @dataclass(frozen=True)

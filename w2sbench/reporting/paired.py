@@ -1,6 +1,7 @@
 """The hierarchical paired bootstrap behind every interval and rank of the leaderboard and `compare`.
 
-Per task one draw of resamples (seeds, then test examples; core.metrics.Resamples), seeded by
+Per task one draw of resamples (seeds, then test examples, whole groups of examples that share a
+source where the records give groups; core.metrics.Resamples), seeded by
 the task id alone: every cell of the task, every entry and every track read the same
 resamples, so differences between entries are paired. The weak supervisor and the ceiling of a
 cell come from one reference (the harness's records: method-independent), so a resample's gap
@@ -16,7 +17,7 @@ import numpy as np
 
 from w2sbench.core.errors import W2SError
 from w2sbench.core.metrics import Resamples, pgr_samples
-from w2sbench.core.result import Result
+from w2sbench.core.result import Result, groups_of
 
 N_PAIRED = 20_000  # smallest two-sided p = 2 / 20,001 = 1.0e-4, under Holm's 0.05 / 91 = 5.5e-4 for 14 entries
 
@@ -45,13 +46,14 @@ class PairedBootstrap:
 
     def __init__(self, n_boot: int = N_PAIRED):
         self.n_boot = n_boot
-        self._resamples: dict[tuple[str, int, int], Resamples] = {}
+        self._resamples: dict[tuple, Resamples] = {}
         self._accuracy: dict[tuple[str, str], np.ndarray] = {}  # (record key, model) -> (B,) on its task's resamples
 
-    def resamples(self, task: str, k: int, n: int) -> Resamples:
-        key = (task, k, n)
+    def resamples(self, task: str, k: int, n: int, groups: np.ndarray | None = None) -> Resamples:
+        """The task's resamples of k seeds and n test examples (whole groups, where groups are given)."""
+        key = (task, k, n, None if groups is None else groups.tobytes())
         if key not in self._resamples:
-            self._resamples[key] = Resamples.draw(k, n, self.n_boot, task_seed(task))
+            self._resamples[key] = Resamples.draw(k, n, self.n_boot, task_seed(task), groups)
         return self._resamples[key]
 
     def cell(self, reference: list[Result], entries: dict[str, list[Result]]) -> CellSamples:
@@ -69,7 +71,12 @@ class PairedBootstrap:
                     f"{name}: {first.task.id} {first.weak.name}->{first.strong.name} records are not on "
                     f"the reference's seeds {seeds} and test set; cannot pair them"
                 )
-        res = self.resamples(first.task.id, len(seeds), len(first.predictions.labels))
+            if any(r.predictions.groups != first.predictions.groups for r in records):
+                raise W2SError(
+                    f"{name}: {first.task.id} {first.weak.name}->{first.strong.name} records give other test "
+                    "groups than the reference's (records made before groups were recorded?): re-make them"
+                )
+        res = self.resamples(first.task.id, len(seeds), len(first.predictions.labels), groups_of(first))
         wanted = [(reference, "weak"), (reference, "ceiling")] + [(records, "w2s") for records in entries.values()]
         self._compute(res, np.asarray(first.predictions.labels), [(r, m) for rs, m in wanted for r in rs])
         acc = [res.seed_mean(np.vstack([self._accuracy[(r.key, m)] for r in rs])) for rs, m in wanted]

@@ -10,15 +10,21 @@ A bootstrap p is itself an estimate from a finite Monte Carlo draw. A call is cl
 it holds with every p raised by MC_SIGMAS of its Monte Carlo standard error (Holm applied to the
 raised p's); a call that holds on the point p's but not on the raised ones depends on the draw:
 it is not claimed, and the board lists it.
+
+Power (``detectable_vs``): the smallest true difference from the reference that the board's test
+detects with probability POWER, from the spread of the paired resampled differences (seeds and
+examples, the same resamples the tests use; a normal approximation to the bootstrap).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
 ALPHA = 0.05
+POWER = 0.8
 MC_SIGMAS = 3.0
 
 
@@ -86,3 +92,38 @@ def rank(points: dict[str, float], samples: dict[str, np.ndarray], alpha: float 
     ranks = {n: 1 + sum(better[j][i] for j in range(size)) for i, n in enumerate(names)}
     n_boot = int((~np.isnan(next(iter(samples.values())))).sum()) if samples else 0
     return Ranking(names, ranks, p, better, len(pairs), n_boot, fragile)
+
+
+@dataclass(frozen=True)
+class Power:
+    """The smallest difference in mean PGR from the reference detected with probability POWER:
+    ``single`` by one planned two-sided test at ALPHA, ``corrected`` at Holm's first threshold
+    (ALPHA / n_comparisons, what a call on the board must pass); the median over ``n`` entries."""
+
+    single: float
+    corrected: float
+    n: int
+    n_comparisons: int
+
+
+def detectable_vs(samples: dict[str, np.ndarray], reference: str, n_comparisons: int) -> Power | None:
+    """Power of the board's paired tests against ``reference``, from each entry's resampled
+    difference to it (None without another entry or a spread)."""
+    spreads = []
+    for name, s in samples.items():
+        if name == reference:
+            continue
+        d = s - samples[reference]
+        d = d[~np.isnan(d)]
+        if len(d) > 1 and np.std(d) > 0:
+            spreads.append(float(np.std(d, ddof=1)))
+    if not spreads or n_comparisons < 1:
+        return None
+    z = NormalDist().inv_cdf
+    sd = float(np.median(spreads))
+    return Power(
+        single=(z(1 - ALPHA / 2) + z(POWER)) * sd,
+        corrected=(z(1 - ALPHA / (2 * n_comparisons)) + z(POWER)) * sd,
+        n=len(spreads),
+        n_comparisons=n_comparisons,
+    )

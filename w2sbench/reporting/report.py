@@ -17,7 +17,7 @@ from tabulate import tabulate
 
 from w2sbench.core.errors import W2SError
 from w2sbench.core.metrics import Interval, bootstrap_pgr, pgr
-from w2sbench.core.result import Result
+from w2sbench.core.result import Result, groups_of
 from w2sbench.reporting.estimators import cell_pgr, seed_means
 
 
@@ -78,7 +78,7 @@ def summarize_group(records: list[Result]) -> Summary:
         acc_w2s=mean["w2s"],
         acc_ceiling=mean["ceiling"],
         pgr=cell_pgr(records),
-        pgr_ci=bootstrap_pgr(labels, stack["weak"], stack["w2s"], stack["ceiling"]),
+        pgr_ci=bootstrap_pgr(labels, stack["weak"], stack["w2s"], stack["ceiling"], groups=groups_of(first)),
         pgr_seed_std=float(np.std(per_seed)) if all(p is not None for p in per_seed) and len(per_seed) > 1 else None,
         pgr_auroc=auroc_pgr,
         agreement_supervisor_wrong=float(np.mean(wrong)) if wrong else None,

@@ -38,7 +38,7 @@ from w2sbench.core.example import Inputs, labels_of
 from w2sbench.core.metrics import (
     MIN_GAP as GAP_MARGIN,  # reporting.cells keeps a cell by the same margin
 )
-from w2sbench.core.metrics import Interval, percentile_interval
+from w2sbench.core.metrics import Interval, group_index, percentile_interval
 from w2sbench.core.paths import use_cache
 from w2sbench.core.store import atomic_write_bytes
 from w2sbench.models.ladder import Ladder, get_ladder
@@ -77,16 +77,33 @@ def _boot_seed(task: str, weak: str, strong: str) -> int:
 
 
 def gap_of(
-    cell: Cell, weak_correct: list[np.ndarray], strong_correct: list[np.ndarray], n_boot: int = N_BOOT
+    cell: Cell,
+    weak_correct: list[np.ndarray],
+    strong_correct: list[np.ndarray],
+    groups: list[np.ndarray | None] | None = None,
+    n_boot: int = N_BOOT,
 ) -> HeldOutGap:
     """The cell's gap from per-seed correctness vectors (one validation split per seed), with a
-    hierarchical paired bootstrap interval: seeds resampled, then each drawn seed's examples."""
+    hierarchical paired bootstrap interval: seeds resampled, then each drawn seed's examples
+    (whole groups of them where ``groups``, per seed, says which share a source)."""
     rng = np.random.default_rng(_boot_seed(cell.task, cell.weak, cell.strong))
     k = len(weak_correct)
-    diffs = [s.astype(float) - w.astype(float) for w, s in zip(weak_correct, strong_correct, strict=False)]
+    diffs = [s.astype(float) - w.astype(float) for w, s in zip(weak_correct, strong_correct, strict=True)]
+    grouped = groups or [None] * k
+
+    def resampled(j: int) -> float:
+        g = grouped[j]
+        if g is None:
+            return diffs[j][rng.integers(0, len(diffs[j]), len(diffs[j]))].mean()
+        units = int(g.max()) + 1
+        drawn = np.bincount(rng.integers(0, units, units), minlength=units)
+        return float(
+            drawn @ np.bincount(g, weights=diffs[j], minlength=units) / (drawn @ np.bincount(g, minlength=units))
+        )
+
     samples = np.zeros(n_boot)
     for i, draw in enumerate(rng.integers(0, k, size=(n_boot, k))):
-        samples[i] = np.mean([diffs[j][rng.integers(0, len(diffs[j]), len(diffs[j]))].mean() for j in draw])
+        samples[i] = np.mean([resampled(j) for j in draw])
     interval = percentile_interval(samples)
     acc_weak = float(np.mean([w.mean() for w in weak_correct]))
     acc_ceiling = float(np.mean([s.mean() for s in strong_correct]))
@@ -111,9 +128,11 @@ def measure(
     gaps = []
     for task in tasks:
         correct: dict[tuple[str, str], list[np.ndarray]] = {}  # (rung, role) -> per-seed correctness
+        groups = []  # per seed: its validation examples' groups (None: each its own)
         for seed in seeds:
             splits = ws.splits(task, seed)
             labels = labels_of(splits.validation)
+            groups.append(group_index([e.group for e in splits.validation]))
             for ref in reference_heads(ladder):
                 train = splits.supervisor_train if ref.role == "weak" else splits.transfer
                 head = ws.student(ref.rung, seed).fit(Inputs.of(train), labels_of(train))
@@ -125,6 +144,7 @@ def measure(
                     Cell(task.id, weak.name, strong.name, ladder.name),
                     correct[weak.name, "weak"],
                     correct[strong.name, "ceiling"],
+                    groups,
                 )
             )
         progress(f"held-out gaps: {task.id} done")
@@ -193,7 +213,7 @@ def markdown(table: dict) -> str:
             "trains it (the weak rung on supervisor_train, the strong rung on transfer, the harness's budget), "
             f"on seeds {seeds} (never reported) and scored on each seed's validation split (10% of the pool): "
             "no test example is read. Accuracies are seed means; the gap's 95% interval is a hierarchical "
-            "bootstrap (seeds, then each seed's validation examples, paired). "
+            "bootstrap (seeds, then each seed's validation examples, whole groups where they share a source, paired). "
             f'"clear": the interval lies above {GAP_MARGIN}, the rule a track with `keep_cells: held-out-gap` keeps '
             "a cell by. "
             f"Features: {table['numerics']}.",

@@ -39,6 +39,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from w2sbench.core.errors import SubmissionError
+from w2sbench.core.metrics import group_index
 from w2sbench.core.result import (
     Predictions,
     Provenance,
@@ -76,6 +77,9 @@ class Correct(Record):
     weak: str
     w2s: str
     ceiling: str
+    # which positions share a source (a puzzle's best move and its distractor), renumbered by first
+    # appearance in this order, so intervals resample them as units; it says nothing of the inputs
+    groups: list[int] | None = None
 
 
 class PrivateScores(Record):
@@ -136,6 +140,7 @@ def reduce_record(r: Result, secret: str | None, order: Literal["keyed", "split"
     )
     right = {m: (np.asarray(getattr(r.predictions, m)) > 0.5) == labels for m in MODELS}
     bits = {m: "".join("1" if right[m][i] else "0" for i in where) for m in MODELS}
+    groups = None if r.predictions.groups is None else group_index([r.predictions.groups[i] for i in where])
     sc = r.scores
     proof = (
         Commitment(sha256=record_commitment(secret, r.content_sha256()), salted=True)
@@ -152,7 +157,12 @@ def reduce_record(r: Result, secret: str | None, order: Literal["keyed", "split"
             pgr_ci=sc.pgr_ci,
             agreement=sc.agreement,
         ),
-        correct=Correct(order=order, ids_sha256=r.predictions.ids_sha256, **bits),
+        correct=Correct(
+            order=order,
+            ids_sha256=r.predictions.ids_sha256,
+            **bits,
+            groups=None if groups is None else groups.tolist(),
+        ),
         provenance=r.provenance,
         commitment=proof,
     ).sealed()
@@ -187,6 +197,7 @@ def expand(p: PrivateRecord) -> Result:
             ids_sha256=c.ids_sha256,
             labels=[1] * n,
             **{m: [1.0 if b == "1" else 0.0 for b in getattr(c, m)] for m in MODELS},
+            groups=c.groups,
         ),
         timings_s={},
         provenance=p.provenance,
@@ -210,6 +221,9 @@ def _problem(p: PrivateRecord) -> str | None:
         bits = getattr(p.correct, m)
         if len(bits) != n or set(bits) - {"0", "1"}:
             return f"correct.{m} is not {n} characters 0 or 1"
+    g = p.correct.groups
+    if g is not None and (len(g) != n or group_index(g) is None or group_index(g).tolist() != g):
+        return f"correct.groups is not {n} group numbers, numbered by first appearance, some shared"
     for m in MODELS:
         acc = getattr(p.correct, m).count("1") / n if n else 0.0
         if abs(acc - getattr(p.scores, f"acc_{m}")) > 1e-9:
