@@ -158,39 +158,12 @@ def setup(args, scratch: Path) -> Setup:
     if args.fake:
         import os
 
-        import yaml
-
-        from tests.conftest import FakeEncoder, fake_ladder, latent_rows, write_rows
+        from tests.conftest import FakeEncoder, fake_ladder, write_toy_task
         from w2sbench.methods.api import make_method
         from w2sbench.running.grid import Grid
         from w2sbench.tasks.task import get_task
 
-        folder = scratch / "tasks"
-        shas = {
-            "train": write_rows(folder / "data/toy/train.parquet", latent_rows(600, 0, "a")),
-            "test": write_rows(folder / "data/toy/test.parquet", latent_rows(300, 1, "b")),
-        }
-        (folder / "toy.yaml").write_text(
-            yaml.safe_dump(
-                {
-                    "id": "toy",
-                    "version": 1,
-                    "description": "latent-value toy task",
-                    "source": {
-                        "kind": "files",
-                        "build_command": "benchmarks/ratios.py --fake",
-                        "splits": {s: {"path": f"data/toy/{s}.parquet", "sha256": h} for s, h in shas.items()},
-                    },
-                    "splits": {"pool": "train", "test": "test"},
-                    "conversion": {"name": "standard"},
-                    "sizes": {"pool": 600, "test": 300},
-                    "suites": ["toy"],
-                    "licence": "CC0-1.0",
-                    "citation": "none",
-                    "homepage": "none",
-                }
-            )
-        )
+        folder = write_toy_task(scratch / "tasks")
         os.environ["W2SBENCH_TASKS"] = str(folder)
         ladder = fake_ladder()
         grid = Grid(

@@ -82,21 +82,22 @@ def draw_private(n: int, seed: int, shipped: list) -> pa.Table:
     return pa.Table.from_pylist(rows)
 
 
-def write_toy_task(folder: Path, private: dict | None = None) -> Path:
-    """Write the 'toy' shipped-file task (standard schema, 600 pool / 300 test rows) into folder;
-    ``private`` is its private: field (e.g. {"builder": "tests.conftest", "size": 300})."""
+def write_task(
+    folder: Path, task_id: str, train: list[dict], test: list[dict], description: str, private: dict | None = None
+) -> Path:
+    """Write a shipped-file task in the standard schema (its rows, their sha256 and its YAML) into folder."""
     shas = {
-        "train": write_rows(folder / "data/toy/train.parquet", latent_rows(600, 0, "a")),
-        "test": write_rows(folder / "data/toy/test.parquet", latent_rows(300, 1, "b")),
+        split: write_rows(folder / f"data/{task_id}/{split}.parquet", rows)
+        for split, rows in (("train", train), ("test", test))
     }
     definition = {
-        "id": "toy",
+        "id": task_id,
         "version": 1,
-        "description": "latent-value toy task for tests",
+        "description": description,
         "source": {
             "kind": "files",
             "build_command": "pytest fixture",
-            "splits": {s: {"path": f"data/toy/{s}.parquet", "sha256": h} for s, h in shas.items()},
+            "splits": {s: {"path": f"data/{task_id}/{s}.parquet", "sha256": h} for s, h in shas.items()},
         },
         "splits": {"pool": "train", "test": "test"},
         "conversion": {"name": "standard"},
@@ -107,8 +108,16 @@ def write_toy_task(folder: Path, private: dict | None = None) -> Path:
         "homepage": "none",
         **({"private": private} if private else {}),
     }
-    (folder / "toy.yaml").write_text(yaml.safe_dump(definition))
+    (folder / f"{task_id}.yaml").write_text(yaml.safe_dump(definition))
     return folder
+
+
+def write_toy_task(folder: Path, private: dict | None = None) -> Path:
+    """Write the 'toy' shipped-file task (standard schema, 600 pool / 300 test rows) into folder;
+    ``private`` is its private: field (e.g. {"builder": "tests.conftest", "size": 300})."""
+    return write_task(
+        folder, "toy", latent_rows(600, 0, "a"), latent_rows(300, 1, "b"), "latent-value toy task for tests", private
+    )
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ import types
 import numpy as np
 import pytest
 
-from tests.conftest import FakeEncoder, fake_ladder, write_rows, write_toy_task
+from tests.conftest import FakeEncoder, fake_ladder, write_task, write_toy_task
 from tests.submissions.conftest import (
     HAS_SANDBOX,
     method_source,
@@ -64,37 +64,11 @@ def pair_rows(n_pairs: int, seed: int, prefix: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     """A tasks folder with the toy task and a matched-pair task, a cache and a submissions root."""
-    import yaml
-
     from w2sbench.tasks.task import _registry
 
     base = tmp_path_factory.mktemp("stateless")
     folder = write_toy_task(base / "tasks")
-    shas = {
-        "train": write_rows(folder / "data/pairs/train.parquet", pair_rows(300, 0, "t")),
-        "test": write_rows(folder / "data/pairs/test.parquet", pair_rows(150, 1, "s")),
-    }
-    (folder / "pairs.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "id": "pairs",
-                "version": 1,
-                "description": "matched pairs for tests",
-                "source": {
-                    "kind": "files",
-                    "build_command": "pytest fixture",
-                    "splits": {s: {"path": f"data/pairs/{s}.parquet", "sha256": h} for s, h in shas.items()},
-                },
-                "splits": {"pool": "train", "test": "test"},
-                "conversion": {"name": "standard"},
-                "sizes": {"pool": 600, "test": 300},
-                "suites": ["toy"],
-                "licence": "CC0-1.0",
-                "citation": "none",
-                "homepage": "none",
-            }
-        )
-    )
+    write_task(folder, "pairs", pair_rows(300, 0, "t"), pair_rows(150, 1, "s"), "matched pairs for tests")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("W2SBENCH_TASKS", str(folder))
         _registry.cache_clear()
