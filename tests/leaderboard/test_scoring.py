@@ -10,27 +10,15 @@ significant by the paired test on every resample though the two intervals overla
 import numpy as np
 import pytest
 
-from tests.reporting.records import correct_on, record
+from tests.reporting.records import TOY_TRACK, correct_on, record
 from tests.submissions.conftest import write_submission
 from w2sbench.core.cell import Cell
 from w2sbench.core.result import ResultStore
 from w2sbench.leaderboard import generate
 from w2sbench.leaderboard.board import build_leaderboard
-from w2sbench.running.tracks import Track
 
 N = 400
-TRACK = Track(
-    name="toy",
-    title="toy track",
-    status="provisional",
-    description="hand-made records",
-    suite="toy",
-    tasks=["a", "b"],
-    ladder="fake",
-    pairs=["weak:strong", "weak:mid"],
-    seeds=[0, 1],
-    time_limit_s=60,
-)
+TRACK = TOY_TRACK
 
 
 def write_entry(root, name, params, w2s_strong, w2s_mid):

@@ -16,6 +16,21 @@ from w2sbench.core.result import (
     Scores,
     TaskRef,
 )
+from w2sbench.running.tracks import Track
+
+# a track of two tasks, a fake ladder's two pairs and two seeds, for boards built from hand-made records
+TOY_TRACK = Track(
+    name="toy",
+    title="toy track",
+    status="provisional",
+    description="hand-made records",
+    suite="toy",
+    tasks=["a", "b"],
+    ladder="fake",
+    pairs=["weak:strong", "weak:mid"],
+    seeds=[0, 1],
+    time_limit_s=60,
+)
 
 
 def correct_on(labels: np.ndarray, right: np.ndarray) -> list[float]:

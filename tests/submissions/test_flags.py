@@ -18,27 +18,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.reporting.records import correct_on, record
+from tests.reporting.records import TOY_TRACK, correct_on, record
 from tests.submissions.conftest import write_submission
 from w2sbench.core.cell import Cell
 from w2sbench.core.result import ResultStore
 from w2sbench.leaderboard.board import build_leaderboard
-from w2sbench.running.tracks import Track
 from w2sbench.submissions.review import ceiling_upper, review_flags
 
 N = 400
-TRACK = Track(
-    name="toy",
-    title="toy track",
-    status="provisional",
-    description="hand-made records",
-    suite="toy",
-    tasks=["a", "b"],
-    ladder="fake",
-    pairs=["weak:strong", "weak:mid"],
-    seeds=[0, 1],
-    time_limit_s=60,
-)
+TRACK = TOY_TRACK
 TRACKS = {"toy": TRACK}
 CEILING = {"strong": 360, "mid": 290}
 
