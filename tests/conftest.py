@@ -53,6 +53,13 @@ def fake_ladder() -> Ladder:
     return Ladder(name="fake", description="test ladder", rungs=rungs)
 
 
+def use_fake_models(monkeypatch, cache: Path) -> None:
+    """Commands run on the fake ladder and encoder and cache in ``cache`` (their loaders patched)."""
+    monkeypatch.setattr("w2sbench.models.ladder.get_ladder", lambda name: fake_ladder())
+    monkeypatch.setattr("w2sbench.models.encoder.Encoder", FakeEncoder)
+    monkeypatch.setenv("W2SBENCH_CACHE", str(cache))
+
+
 def write_rows(path: Path, rows: list[dict]) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.Table.from_pylist(rows), path)

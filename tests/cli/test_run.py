@@ -5,7 +5,7 @@ import json
 
 from click.testing import CliRunner
 
-from tests.conftest import FakeEncoder, fake_ladder
+from tests.conftest import use_fake_models
 from tests.submissions.conftest import method_source, write_submission
 from w2sbench.cli import main
 from w2sbench.core.errors import MethodError
@@ -21,9 +21,7 @@ NAN = """
 
 
 def test_a_crashing_and_a_nan_method_do_not_stop_the_others(tasks_env, tmp_path, monkeypatch, one_thread):
-    monkeypatch.setattr("w2sbench.models.ladder.get_ladder", lambda name: fake_ladder())
-    monkeypatch.setattr("w2sbench.models.encoder.Encoder", FakeEncoder)
-    monkeypatch.setenv("W2SBENCH_CACHE", str(tmp_path / "cache"))
+    use_fake_models(monkeypatch, tmp_path / "cache")
     bad = write_submission(tmp_path / "subs", "crashes", method_source("crashes", CRASHES), tracks=("offline-quick",))
     nan = write_submission(tmp_path / "subs", "gives-nan", method_source("gives-nan", NAN), tracks=("offline-quick",))
     out = CliRunner().invoke(
@@ -57,9 +55,7 @@ def test_a_crashing_and_a_nan_method_do_not_stop_the_others(tasks_env, tmp_path,
 
 
 def test_no_progress_prints_a_line_per_finished_stage(tasks_env, tmp_path, monkeypatch, one_thread):
-    monkeypatch.setattr("w2sbench.models.ladder.get_ladder", lambda name: fake_ladder())
-    monkeypatch.setattr("w2sbench.models.encoder.Encoder", FakeEncoder)
-    monkeypatch.setenv("W2SBENCH_CACHE", str(tmp_path / "cache"))
+    use_fake_models(monkeypatch, tmp_path / "cache")
     out = CliRunner().invoke(
         main,
         [

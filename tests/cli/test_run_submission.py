@@ -5,7 +5,7 @@ import json
 
 from click.testing import CliRunner
 
-from tests.conftest import FakeEncoder, fake_ladder
+from tests.conftest import use_fake_models
 from tests.submissions.conftest import method_source, write_submission
 from w2sbench.cli import main
 
@@ -15,9 +15,7 @@ def _records(folder):
 
 
 def test_run_accepts_a_submission_folder_beside_a_builtin_method(tasks_env, tmp_path, monkeypatch, one_thread):
-    monkeypatch.setattr("w2sbench.models.ladder.get_ladder", lambda name: fake_ladder())
-    monkeypatch.setattr("w2sbench.models.encoder.Encoder", FakeEncoder)
-    monkeypatch.setenv("W2SBENCH_CACHE", str(tmp_path / "cache"))
+    use_fake_models(monkeypatch, tmp_path / "cache")
     folder = write_submission(tmp_path / "mine", "my-naive", method_source("my-naive"), tracks=("offline-quick",))
     out = CliRunner().invoke(
         main,

@@ -194,13 +194,11 @@ def test_run_weak_labels_from_an_export_folder_offline_names_the_set_in_every_re
     import json
     import shutil
 
-    from tests.conftest import FakeEncoder, fake_ladder
+    from tests.conftest import use_fake_models
     from w2sbench.labels.manifest import MANIFEST
 
     _, out, _ = exported
-    monkeypatch.setattr("w2sbench.models.ladder.get_ladder", lambda name: fake_ladder())
-    monkeypatch.setattr("w2sbench.models.encoder.Encoder", FakeEncoder)
-    monkeypatch.setenv("W2SBENCH_CACHE", str(tmp_path / "cache"))
+    use_fake_models(monkeypatch, tmp_path / "cache")
     digest = hashlib.sha256((out / MANIFEST).read_bytes()).hexdigest()
     copy = tmp_path / "elsewhere" / "labels"
     shutil.copytree(out, copy)

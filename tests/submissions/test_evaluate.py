@@ -23,13 +23,11 @@ def test_evaluate_adopts_the_records_run_methods_folder_made_for_the_same_experi
 
     from click.testing import CliRunner
 
-    from tests.conftest import FakeEncoder, fake_ladder
+    from tests.conftest import use_fake_models
     from w2sbench.cli import main
 
     _, cache = toy_env
-    monkeypatch.setattr("w2sbench.models.ladder.get_ladder", lambda name: fake_ladder())
-    monkeypatch.setattr("w2sbench.models.encoder.Encoder", FakeEncoder)
-    monkeypatch.setenv("W2SBENCH_CACHE", str(cache))
+    use_fake_models(monkeypatch, cache)
     folder = write_submission(tmp_path / "submissions", "mine", tracks=("offline-quick",))  # a name `run` knows
     made = tmp_path / "results"
     out = CliRunner().invoke(
