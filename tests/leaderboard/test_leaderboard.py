@@ -135,7 +135,7 @@ def test_rows_ranks_oracles_and_plots(records, tmp_path):
     md, page = files["README.md"].decode(), files["index.html"].decode()
     assert "| [naive](../submissions/naive/)" in md and "### Oracle methods" in md
     assert "`w2sbench evaluate submissions/naive --track toy`" in md
-    assert page.count('<tr class="entry"') == 3 and page.count("<svg") == 3
+    assert page.count('<tr class="entry"') == 3 and page.count("<svg") == 4
     assert 'href="../submissions/naive-hard/"' in page and "http://" not in page.replace("http://www.w3.org", "")
 
 
@@ -319,7 +319,10 @@ def test_the_page_renders_in_a_real_browser(records, tmp_path):
         ]
         assert len(driver.find_elements(By.CSS_SELECTOR, "table.oracle tr.entry")) == 1
         plots = driver.find_elements(By.CSS_SELECTOR, "#track-toy svg.plot")
-        assert len(plots) == 3
+        assert len(plots) == 4  # forest, size, heatmap, pairs
+        pairs = driver.find_element(By.CSS_SELECTOR, "#track-toy svg.pairs")
+        kept = len(build_leaderboard(root, TRACKS).boards[0].pairs)
+        assert len(pairs.find_elements(By.CSS_SELECTOR, "circle")) == kept  # naive per pair (no bootstrap entry)
         for svg_el in plots:
             assert svg_el.size["width"] > 100 and svg_el.size["height"] > 50
             assert svg_el.find_elements(By.CSS_SELECTOR, "circle, rect")

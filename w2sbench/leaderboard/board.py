@@ -41,6 +41,7 @@ from w2sbench.core.cell import Cell
 from w2sbench.core.errors import W2SError
 from w2sbench.core.records import read_records
 from w2sbench.core.result import Result, version_of
+from w2sbench.leaderboard.pairs import PairRow, pair_rows
 from w2sbench.leaderboard.private import private_entries, read_split
 from w2sbench.leaderboard.scoring import rank_entries, score_entries
 from w2sbench.reporting.cells import GapCheck, check_gaps, held_out_checks
@@ -108,6 +109,7 @@ class Board:
     private_split: dict | None = None  # a private track's split.json tasks (w2sbench.leaderboard.private)
     claims: list[ClaimTest] = field(default_factory=list)  # the paper's claims, on a main board (reporting.claims)
     power: Power | None = None  # what difference from the reference the board's tests can detect
+    pairs: list[PairRow] = field(default_factory=list)  # PGR pair by pair, naive and bootstrapping
 
     @property
     def n_experiments(self) -> int:
@@ -286,6 +288,12 @@ def build_board(
     claims = claim_tests(grouped, ref.name, gaps) if ref and track.status == "main" else []
     ranked = {r.name: scores[r.name].samples for r in rows if r.name in scores and scores[r.name].samples is not None}
     power = detectable_vs(ranked, ref.name, ranking.n_comparisons) if ranking and ref and ref.name in ranked else None
+    boot_name = next((r.name for r in rows if r.metadata.builtin == "bootstrap" and not r.metadata.parameters), None)
+    pairs = (
+        pair_rows(scored, grouped[ref.name], scores[ref.name], scores.get(boot_name) if boot_name else None)
+        if ref and ref.name in scores
+        else []
+    )
     return Board(
         track,
         rows,
@@ -300,6 +308,7 @@ def build_board(
         ranking,
         claims=claims,
         power=power,
+        pairs=pairs,
     )
 
 

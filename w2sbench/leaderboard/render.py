@@ -238,6 +238,8 @@ def markdown(lb: Leaderboard) -> str:
             ]
         if b.claims:
             out += ["### The paper's claims on this board (tasks as units)", "", _claims_table(b), ""]
+        if b.pairs:
+            out += ["### PGR pair by pair", "", pairs_table(b), "", PAIRS_NOTE, ""]
         if b.incomplete:
             out += ["### Incomplete entries (not ranked, not averaged)", ""]
             out += [
@@ -407,6 +409,55 @@ def _claims_table(board: Board) -> str:
     )
 
 
+def _interval(point: float | None, ci) -> str:
+    if point is None:
+        return "n/a"
+    if ci is None or ci.low is None:
+        return f"{point:+.2f} [undefined]"
+    return f"{point:+.2f} [{ci.low:+.2f}, {ci.high:+.2f}]"
+
+
+def pairs_table(board: Board, table: str = "github") -> str:
+    """PGR pair by pair (leaderboard.pairs): the paper's curve on this board's records."""
+    tested = sum(p.p_holm is not None for p in board.pairs)
+    rows = [
+        [
+            p.cell.task,
+            f"{p.cell.weak} -> {p.cell.strong}",
+            f"{p.acc_weak:.3f}",
+            f"{p.acc_ceiling:.3f}",
+            f"{p.gap:+.3f}",
+            _interval(p.naive, p.naive_ci),
+            _interval(p.bootstrap, p.bootstrap_ci) if p.p_holm is not None else "= naive (no rung between)",
+            _interval(p.difference, p.difference_ci) if p.p_holm is not None else "",
+            f"{p.p_holm:.2g}" if p.p_holm is not None else "",
+        ]
+        for p in board.pairs
+    ]
+    headers = [
+        "task",
+        "weak -> strong",
+        "weak acc",
+        "ceiling acc",
+        "gap",
+        "naive PGR [95% CI]",
+        "bootstrap PGR [95% CI]",
+        "bootstrap - naive [95% CI]",
+        f"p (Holm over {tested} pair{'s' if tested != 1 else ''})",
+    ]
+    return tabulate(rows, headers=headers, tablefmt=table, disable_numparse=True)
+
+
+PAIRS_NOTE = (
+    "Per kept cell (the paper's Figures 3 and 4: PGR against the weak rung's accuracy and against the gap): "
+    "the weak rung's and the ceiling's accuracy from the reference's records, naive's PGR and bootstrapping's "
+    "(through every rung between the pair) with 95% paired intervals, and bootstrapping minus naive with a "
+    "paired bootstrap test, Holm-corrected over the pairs where bootstrapping differs from naive (those with a "
+    "rung between). Each pair's intervals hold its test set fixed; pairs of one task share it, so pairs are "
+    "not independent evidence."
+)
+
+
 def _power_line(board: Board) -> str:
     """What the board can resolve: the difference from the reference its tests detect at 80% power."""
     p = board.power
@@ -520,6 +571,26 @@ def _plots(board: Board) -> str:
             "PGR per task, averaged over the task's scored weak:strong pairs.",
         ),
     ]
+    if board.pairs:
+        strongs = list(dict.fromkeys(p.cell.strong for p in board.pairs))
+        points = [
+            {
+                "label": f"{p.cell.task} {p.cell.weak} -> {p.cell.strong}",
+                "weak": p.acc_weak,
+                "color": svg.color(strongs.index(p.cell.strong)),
+                "naive": (p.naive, p.naive_ci.low, p.naive_ci.high),
+                "bootstrap": (p.bootstrap, p.bootstrap_ci.low, p.bootstrap_ci.high) if p.p_holm is not None else None,
+            }
+            for p in board.pairs
+        ]
+        figures.append(
+            (
+                svg.pair_plot(points, f"{t.name}: PGR pair by pair against the weak rung"),
+                "Each kept pair's PGR against its weak rung's accuracy, colour by strong rung ("
+                + ", ".join(strongs)
+                + "): naive filled, bootstrapping hollow (only where a rung lies between), with 95% intervals.",
+            )
+        )
     return (
         '<div class="plots">'
         + "\n".join(f"<figure>{fig}<figcaption>{escape(cap)}</figcaption></figure>" for fig, cap in figures)
@@ -565,6 +636,12 @@ def html(lb: Leaderboard) -> str:
             out += [
                 "<h3>Oracle methods (use ground truth; not ranked)</h3>",
                 _html_rows(b, b.oracle_rows, False, "oracle"),
+            ]
+        if b.pairs:
+            out += [
+                "<h3>PGR pair by pair</h3>",
+                f'<div class="scroll">{pairs_table(b, "html")}</div>',
+                f'<p class="muted">{escape(PAIRS_NOTE)}</p>',
             ]
         out.append(_plots(b))
         if b.incomplete:

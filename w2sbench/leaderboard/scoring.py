@@ -34,6 +34,8 @@ class EntryScore:
     per_strong: dict[str, tuple[float | None, float | None, float | None]]
     samples: np.ndarray | None
     cells: dict[Cell, Interval] = field(default_factory=dict)  # each kept cell's 95% PGR interval (review flags)
+    cell_points: dict[Cell, float | None] = field(default_factory=dict)  # each kept cell's PGR
+    cell_samples: dict[Cell, np.ndarray] = field(default_factory=dict)  # its resampled PGR (paired across entries)
 
 
 def score_entries(
@@ -67,6 +69,8 @@ def score_entries(
             per_strong={s: part([c for c in cells if c.strong == s]) for s in strongs},
             samples=samples,
             cells={c: percentile_interval(per_cell[c].pgr[name]) for c in cells},
+            cell_points=points,
+            cell_samples={c: per_cell[c].pgr[name] for c in cells},
         )
     return out
 

@@ -1,7 +1,8 @@
 """Plots as hand-written SVG: deterministic bytes, no plotting library, no network to view.
 
-Three charts per board: PGR with its 95% interval per entry (forest plot), PGR against the
-strong rung's size per entry, and a per-task heatmap. Coordinates are printed with one
+Four charts per board: PGR with its 95% interval per entry (forest plot), PGR against the
+strong rung's size per entry, a per-task heatmap, and naive's and bootstrapping's PGR pair by
+pair against the weak rung's accuracy. Coordinates are printed with one
 decimal and text is escaped, so the same board always gives the same bytes.
 """
 
@@ -208,6 +209,58 @@ def size_plot(series: list[dict], sizes: dict[str, int | None], title: str) -> s
         )
         c.text(width - right + 42, ly + 4, s["label"], size=11)
     return c.render("plot size")
+
+
+def pair_plot(points: list[dict], title: str) -> str:
+    """PGR against the weak rung's accuracy, one point per pair (the paper's Figure 3 on a board).
+
+    points: label (the pair), weak (its accuracy), color (by strong rung), naive and bootstrap as
+    (pgr, low, high) or None; bootstrap is drawn hollow, beside naive.
+    """
+    left, right, top, bottom_pad = 60, 30, 36, 50
+    width, height = 720, 340
+    c = Canvas(width, height, title)
+    c.text(10, 20, title, size=13, weight="bold")
+    plot_w, plot_b = width - left - right, height - bottom_pad
+    xs = [p["weak"] for p in points]
+    if not xs:
+        c.text(left, top + 30, "no scored pair yet", size=11, fill="#777")
+        return c.render("plot pairs")
+    lo, hi = min(xs), max(xs)
+    pad = max(hi - lo, 0.02) * 0.1
+    lo, hi = lo - pad, hi + pad
+    vals = [v for p in points for k in ("naive", "bootstrap") if p.get(k) for v in p[k] if v is not None]
+    ylo, yhi = _range(vals)
+    x = lambda v: left + (v - lo) / (hi - lo) * plot_w  # noqa: E731
+    y = lambda v: plot_b - (min(max(v, ylo), yhi) - ylo) / (yhi - ylo) * (plot_b - top)  # noqa: E731
+    for t in _ticks(ylo, yhi):
+        c.line(left, y(t), left + plot_w, y(t), stroke="#e3e3e3")
+        c.text(left - 6, y(t) + 4, fmt(t), size=10, anchor="end", fill="#555")
+    for ref in (0.0, 1.0):
+        c.line(left, y(ref), left + plot_w, y(ref), stroke="#888", dash="4 3")
+    for t in _ticks(lo, hi, most=6):
+        c.line(x(t), plot_b, x(t), plot_b + 5, stroke="#444")
+        c.text(x(t), plot_b + 18, fmt(t), size=10, anchor="middle", fill="#555")
+    c.line(left, plot_b, left + plot_w, plot_b, stroke="#444")
+    c.line(left, top, left, plot_b, stroke="#444")
+    c.text(left + plot_w / 2, height - 8, "weak rung's test accuracy", size=11, anchor="middle", fill="#333")
+    c.text(14, (top + plot_b) / 2 - 40, "PGR", size=11, fill="#333")
+    for p in points:
+        for key, shift, hollow in (("naive", -3, False), ("bootstrap", 3, True)):
+            if not p.get(key) or p[key][0] is None:
+                continue
+            v, low, high = p[key]
+            if low is not None and high is not None:
+                c.line(x(p["weak"]) + shift, y(low), x(p["weak"]) + shift, y(high), stroke=p["color"], width=1.5)
+            c.circle(
+                x(p["weak"]) + shift,
+                y(v),
+                4,
+                p["color"],
+                hollow=hollow,
+                title=f"{p['label']}, {key}: PGR {fmt(v)} [{fmt(low)}, {fmt(high)}]",
+            )
+    return c.render("plot pairs")
 
 
 def _human(n: int) -> str:
