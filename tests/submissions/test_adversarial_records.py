@@ -29,7 +29,7 @@ import pytest
 from tests.submissions.conftest import TRACKS, toy_harness, toy_track, write_submission
 from w2sbench.core.errors import CacheError
 from w2sbench.core.records import read_records
-from w2sbench.core.result import Result, ResultStore
+from w2sbench.core.result import Result, ResultStore, groups_of
 from w2sbench.protocol.scoring import score
 from w2sbench.submissions.checks import ValidateOptions
 from w2sbench.submissions.evaluate import evaluate
@@ -111,7 +111,10 @@ def forge(path, edit) -> None:
     edit(p, labels)
     predictions = record.predictions.model_copy(update={m: p[m].tolist() for m in p})
     forged = record.model_copy(
-        update={"predictions": predictions, "scores": score(labels, p["weak"], p["w2s"], p["ceiling"])}
+        update={
+            "predictions": predictions,
+            "scores": score(labels, p["weak"], p["w2s"], p["ceiling"], groups_of(record)),
+        }
     )
     ResultStore(path.parent).write(forged)
 

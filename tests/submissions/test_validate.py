@@ -183,8 +183,9 @@ def _perfect_predictions(d):
 
     p = d["predictions"]
     p["w2s"] = [float(x) for x in p["labels"]]
+    groups = None if p.get("groups") is None else np.array(p["groups"])
     d["scores"] = score(
-        np.array(p["labels"]), np.array(p["weak"]), np.array(p["w2s"]), np.array(p["ceiling"])
+        np.array(p["labels"]), np.array(p["weak"]), np.array(p["w2s"]), np.array(p["ceiling"]), groups
     ).model_dump(mode="json")
 
 
@@ -195,6 +196,8 @@ def _perfect_predictions(d):
         (_bump_acc, True, "records toy", "scores differ from those recomputed"),
         (lambda d: d["provenance"].update(w2sbench="0.0.1"), True, "records toy", "made by w2sbench 0.0.1"),
         (lambda d: d["predictions"]["labels"].reverse(), True, "records toy", "labels differ"),
+        # groups dropped: examples resampled one by one would narrow the intervals
+        (lambda d: d["predictions"].update(groups=None), True, "records toy", "test groups differ"),
         (_perfect_predictions, True, "reproduce", "do not reproduce"),
     ],
 )

@@ -11,6 +11,7 @@ import numpy as np
 
 from w2sbench import __version__
 from w2sbench.core.errors import HubError, W2SError
+from w2sbench.core.metrics import group_index
 from w2sbench.core.records import read_records, relative_name
 from w2sbench.core.result import Result, record_file_name
 from w2sbench.methods.api import Method
@@ -221,13 +222,17 @@ def _check_track_records(sub: Submission, ws, keys: dict[str, object], records: 
         ):
             problems.append(f"{label}: test ids or labels differ from the task's")
             continue
+        groups = group_index([e.group for e in splits.test])
+        if r.predictions.groups != (None if groups is None else groups.tolist()):
+            problems.append(f"{label}: test groups differ from the task's (intervals resample them); re-run evaluate")
+            continue
         p = r.predictions
         labels = np.array(p.labels)
         n = len(labels)
         if not (len(p.weak) == len(p.w2s) == len(p.ceiling) == n):
             problems.append(f"{label}: prediction lengths differ from the test set's")
             continue
-        redone = score(labels, np.array(p.weak), np.array(p.w2s), np.array(p.ceiling))
+        redone = score(labels, np.array(p.weak), np.array(p.w2s), np.array(p.ceiling), groups)
         if not _same_scores(redone.model_dump(), r.scores.model_dump()):
             problems.append(f"{label}: scores differ from those recomputed from its predictions")
             continue
