@@ -64,7 +64,11 @@ def test_reproduces_result_records_and_seed_summaries(pgr_metric, tasks_env, tmp
     for r in records:
         p = r.predictions
         out = pgr_metric.compute(
-            predictions=p.w2s, weak_predictions=p.weak, ceiling_predictions=p.ceiling, references=p.labels
+            predictions=p.w2s,
+            weak_predictions=p.weak,
+            ceiling_predictions=p.ceiling,
+            references=p.labels,
+            groups=p.groups,  # the toy task's pairs: resampled together, as in the record
         )
         s = r.scores
         assert (out["weak"], out["w2s"], out["ceiling"]) == (s.acc_weak, s.acc_w2s, s.acc_ceiling)
@@ -87,6 +91,7 @@ def test_reproduces_result_records_and_seed_summaries(pgr_metric, tasks_env, tmp
         weak_predictions=per_example("weak"),
         ceiling_predictions=per_example("ceiling"),
         references=records[0].predictions.labels,
+        groups=records[0].predictions.groups,
     )
     assert out["pgr"] == pytest.approx(summary.pgr, abs=1e-12)
     assert (out["pgr_ci_low"], out["pgr_ci_high"]) == (summary.pgr_ci.low, summary.pgr_ci.high)

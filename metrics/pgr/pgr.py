@@ -16,7 +16,7 @@ import datasets
 import evaluate
 import numpy as np
 
-from w2sbench.core.metrics import N_BOOT, accuracy, agreement, auroc, bootstrap_pgr, pgr
+from w2sbench.core.metrics import N_BOOT, accuracy, agreement, auroc, bootstrap_pgr, group_index, pgr
 
 _CITATION = """\
 @article{burns2023weak,
@@ -46,6 +46,8 @@ Args:
     references: ground-truth labels (0 or 1) per test example.
     score: "accuracy" (default) or "auroc": the score PGR is computed from.
     n_boot: bootstrap resamples (default 1000). seed: bootstrap seed (default 0). level: CI level (default 0.95).
+    groups: optional, each test example's group (examples that share a source, e.g. a question's answers):
+        the bootstrap then resamples whole groups, as w2sbench's records do (their predictions.groups).
 Returns:
     pgr: PGR (None if the gap is below 0.02); pgr_ci_low, pgr_ci_high: its bootstrap interval (None if undefined);
     weak, w2s, ceiling: the three scores (seed-averaged); agreement_overall, agreement_supervisor_right,
@@ -90,7 +92,7 @@ class Pgr(evaluate.Metric):
         )
 
     def _compute(self, predictions, weak_predictions, ceiling_predictions, references,
-                 score="accuracy", n_boot=N_BOOT, seed=0, level=0.95):
+                 score="accuracy", n_boot=N_BOOT, seed=0, level=0.95, groups=None):
         labels = np.asarray(references, dtype=np.int64)
         # (n,) or (n, k seeds) -> (k, n): one row per seed, as bootstrap_pgr takes them
         w2s, weak, ceiling = (np.atleast_2d(np.asarray(p, dtype=np.float64).T) for p in
@@ -108,7 +110,10 @@ class Pgr(evaluate.Metric):
         fn = accuracy if score == "accuracy" else auroc
         scores = {name: float(np.mean([fn(row, labels) for row in p]))
                   for name, p in (("weak", weak), ("w2s", w2s), ("ceiling", ceiling))}
-        ci = bootstrap_pgr(labels, weak, w2s, ceiling, metric=score, n_boot=n_boot, seed=seed, level=level)
+        if groups is not None and len(groups) != labels.shape[0]:
+            raise ValueError(f"groups has {len(groups)} entries, references {labels.shape[0]}")
+        ci = bootstrap_pgr(labels, weak, w2s, ceiling, metric=score, n_boot=n_boot, seed=seed, level=level,
+                           groups=None if groups is None else group_index(list(groups)))
         agree = [agreement(s, w, labels) for s, w in zip(w2s, weak)]
 
         def mean(key):

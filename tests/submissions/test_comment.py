@@ -23,7 +23,8 @@ from w2sbench.cli import main
 from w2sbench.core.result import ResultStore
 from w2sbench.leaderboard import generate
 from w2sbench.leaderboard.board import build_leaderboard
-from w2sbench.leaderboard.render import COMMENT_MARKER, code_span, entry_markdown, pr_comment
+from w2sbench.leaderboard.comment import COMMENT_MARKER, entry_markdown, pr_comment
+from w2sbench.leaderboard.render import code_span
 from w2sbench.running.tracks import Track
 
 markdown_it = pytest.importorskip("markdown_it")

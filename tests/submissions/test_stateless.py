@@ -32,7 +32,7 @@ from tests.submissions.conftest import (
 from w2sbench.core.errors import W2SError
 from w2sbench.submissions.evaluate import evaluate
 from w2sbench.submissions.harness import Harness
-from w2sbench.submissions.stateless import _seccomp_program
+from w2sbench.submissions.seccomp import seccomp_program
 
 MODES = [
     pytest.param(False, id="sandbox", marks=pytest.mark.skipif(not HAS_SANDBOX, reason="no bubblewrap here")),
@@ -292,7 +292,7 @@ def test_the_filter_denies_writes_processes_and_sockets():
     import struct
 
     for arch in ("x86_64", "aarch64"):
-        prog = _seccomp_program(arch, 1234)
+        prog = seccomp_program(arch, 1234)
         ops = [struct.unpack("=HBBI", prog[i : i + 8]) for i in range(0, len(prog), 8)]
         assert ops[0] == (0x20, 0, 0, 4) and ops[-1] == (0x06, 0, 0, 0x7FFF0000)
         assert len(ops) < 4096  # BPF_MAXINSNS

@@ -453,7 +453,8 @@ def register_workflow(main: click.Group) -> None:
         that did not pass. Submitted text is shown as code spans: it renders as nothing but text."""
         from w2sbench.core.errors import W2SError
         from w2sbench.leaderboard.board import build_leaderboard
-        from w2sbench.leaderboard.render import code_span, entry_markdown, pr_comment
+        from w2sbench.leaderboard.comment import entry_markdown, pr_comment
+        from w2sbench.leaderboard.render import code_span
         from w2sbench.running.tracks import NAME_PATTERN, all_tracks
 
         report = None

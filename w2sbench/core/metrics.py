@@ -125,6 +125,18 @@ class Resamples:
         correct = (np.atleast_2d(np.asarray(probs)) > 0.5) == np.asarray(labels)
         return self.seed_mean(self.per_seed_accuracy(correct))
 
+    def auroc(self, probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """(k, n) P(class 1) -> (B,) seed-averaged AUROC on each resample (one sklearn call per seed and
+        resample: slow, for the evaluate metric's score="auroc"; nan where a resample holds one class)."""
+        probs, labels = np.atleast_2d(np.asarray(probs)), np.asarray(labels)
+        n = labels.shape[0]
+        per_seed = np.full((probs.shape[0], self.n_boot), np.nan)
+        for b in range(self.n_boot):
+            idx = np.repeat(np.arange(n), self.examples[b].astype(np.int64))
+            if len(np.unique(labels[idx])) == 2:
+                per_seed[:, b] = [auroc(p[idx], labels[idx]) for p in probs]
+        return self.seed_mean(per_seed)
+
 
 _BLOCK = 512  # resamples drawn and counted at a time: the same stream as one draw, in cache
 
@@ -167,13 +179,14 @@ def bootstrap_pgr(
     p_weak: np.ndarray,
     p_w2s: np.ndarray,
     p_ceiling: np.ndarray,
+    metric: str = "accuracy",
     n_boot: int = N_BOOT,
     seed: int = 0,
     level: float = LEVEL,
     groups: np.ndarray | None = None,
 ) -> Interval:
-    """Hierarchical paired bootstrap interval of PGR on accuracy: seeds, then test examples (whole
-    groups of them, where ``groups`` says which examples share a source).
+    """Hierarchical paired bootstrap interval of PGR on accuracy (or AUROC): seeds, then test
+    examples (whole groups of them, where ``groups`` says which examples share a source).
 
     Each argument may be (n,) for one run, or (k, n) for k seeds that share the test set: a
     resample draws k seeds with replacement and n test examples (or all G groups) with
@@ -185,5 +198,6 @@ def bootstrap_pgr(
     models = [np.atleast_2d(np.asarray(p)) for p in (p_w2s, p_weak, p_ceiling)]
     k, n = models[0].shape
     res = Resamples.draw(k, n, n_boot, seed, groups)
-    w2s, weak, ceiling = (res.accuracy(p, labels) for p in models)
+    score = res.accuracy if metric == "accuracy" else res.auroc
+    w2s, weak, ceiling = (score(p, labels) for p in models)
     return percentile_interval(pgr_samples(w2s, weak, ceiling), level)

@@ -18,7 +18,8 @@ FILES = ("README.md", "index.html")
 
 def generate(root: Path | str = "submissions", tracks: dict[str, Track] | None = None) -> dict[str, bytes]:
     """The leaderboard files' bytes, by file name."""
-    from w2sbench.leaderboard.render import html, markdown
+    from w2sbench.leaderboard.page import html
+    from w2sbench.leaderboard.render import markdown
 
     lb = build_leaderboard(Path(root), tracks if tracks is not None else all_tracks())
     return {"README.md": markdown(lb).encode(), "index.html": html(lb).encode()}
@@ -47,7 +48,7 @@ def stale(files: dict[str, bytes], out: Path | str = "leaderboard") -> list[str]
 
 def entry_markdown_of(name: str, root: Path | str = "submissions", tracks: dict[str, Track] | None = None) -> str:
     """Markdown: the entry's rows next to the baselines' (for a pull-request comment)."""
-    from w2sbench.leaderboard.render import entry_markdown
+    from w2sbench.leaderboard.comment import entry_markdown
 
     return entry_markdown(build_leaderboard(Path(root), tracks if tracks is not None else all_tracks()), name)
 

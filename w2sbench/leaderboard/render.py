@@ -1,4 +1,4 @@
-"""The leaderboard files: README.md (tabulate) and index.html (self-contained, inline SVG).
+"""The leaderboard's README.md (tabulate) and the helpers index.html shares with it (leaderboard.page).
 
 Everything shown comes from the boards; submitted text (names, authors, descriptions, links,
 and problems quoting a method's exceptions) is data: HTML-escaped on the page, and in Markdown
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import re
-from html import escape
 
 from tabulate import tabulate
 
@@ -55,7 +54,7 @@ def _f(v, digits=2) -> str:
     return svg.fmt(v, digits)
 
 
-def _ci(row: Row) -> str:
+def ci_text(row: Row) -> str:
     if row.pgr is None:
         return "n/a"
     if row.ci[0] is None:
@@ -72,7 +71,7 @@ def _gap_source(track: Track) -> str:
     return "the harness's gap on the test set"
 
 
-def _left_out(b: Board) -> str:
+def left_out_line(b: Board) -> str:
     return (
         f"Cells left out (the 95% interval of {_gap_source(b.track)} does not lie above {GAP_MARGIN}): "
         f"{describe(b.excluded_cells)}."
@@ -108,7 +107,7 @@ def code_span(text, table: bool = True, limit: int | None = None) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _grid_line(track: Track) -> str:
+def grid_line(track: Track) -> str:
     return (
         f"tasks {', '.join(track.tasks)}; ladder {track.ladder}; pairs {', '.join(track.pairs)}; "
         f"seeds {', '.join(map(str, track.seeds))} ({len(track.experiments())} experiments per entry); "
@@ -117,7 +116,7 @@ def _grid_line(track: Track) -> str:
     )
 
 
-def _command(board: Board, name: str) -> str:
+def reproduce_command(board: Board, name: str) -> str:
     """The command that makes an entry's records on this board: its own evaluate, or on a private
     track the maintainers' rescore."""
     if board.track.private:
@@ -125,7 +124,7 @@ def _command(board: Board, name: str) -> str:
     return f"w2sbench evaluate submissions/{name} --track {board.track.name}"
 
 
-def _private_line(board: Board) -> str:
+def private_line(board: Board) -> str:
     """What a private track's ranking is scored on, named by the split's published sha256."""
     drawn = board.private_split or {}
     if not drawn:
@@ -143,13 +142,13 @@ def _private_line(board: Board) -> str:
     )
 
 
-def _task_value(board: Board, row: Row, task: str) -> str:
+def task_value(board: Board, row: Row, task: str) -> str:
     if not any(c.task == task for c in board.scored_cells):
         return "left out"
     return _f(row.per_task.get(task))
 
 
-def _md_rows(board: Board, rows: list[Row], ranked: bool) -> str:
+def md_rows(board: Board, rows: list[Row], ranked: bool) -> str:
     headers = (
         (["rank"] if ranked else [])
         + ["submission", "PGR [95% CI]", "median"]
@@ -159,13 +158,13 @@ def _md_rows(board: Board, rows: list[Row], ranked: bool) -> str:
     body = []
     for r in rows:
         cells = [str(r.rank) if r.rank is not None else "-"] if ranked else []
-        cells += [f"[{_md(r.name)}](../submissions/{r.name}/)", _ci(r), _f(r.median)]
-        cells += [_task_value(board, r, t) for t in board.track.tasks]
+        cells += [f"[{_md(r.name)}](../submissions/{r.name}/)", ci_text(r), _f(r.median)]
+        cells += [task_value(board, r, t) for t in board.track.tasks]
         cells += [
             _f(r.acc_w2s, 3),
             _f(r.agreement_wrong),
             code_span(", ".join(r.metadata.authors)),
-            code_span(_command(board, r.name)),
+            code_span(reproduce_command(board, r.name)),
         ]
         body.append(cells)
     return tabulate(body, headers=headers, tablefmt="github", disable_numparse=True)
@@ -184,13 +183,13 @@ def summary(b: Board) -> str:
     )
     naive = next((r for r in b.rows if r.name == b.reference), None)
     beside = (
-        f"; {naive.name} (the harness's reference) {_ci(naive)}, rank {naive.rank}"
+        f"; {naive.name} (the harness's reference) {ci_text(naive)}, rank {naive.rank}"
         if naive and naive is not lead
         else ""
     )
     tasks = len({c.task for c in b.scored_cells})
     return (
-        f"{b.track.name}: best PGR {lead.name} {_ci(lead)}{tied}{beside}; {len(b.rows)} entries ranked on "
+        f"{b.track.name}: best PGR {lead.name} {ci_text(lead)}{tied}{beside}; {len(b.rows)} entries ranked on "
         f"{len(b.scored_cells)} cells of {tasks} task{'s' if tasks > 1 else ''}."
     )
 
@@ -216,24 +215,24 @@ def markdown(lb: Leaderboard) -> str:
             "",
             " ".join(t.description.split()),
             "",
-            f"Grid: {_grid_line(t)}.",
+            f"Grid: {grid_line(t)}.",
             "",
         ]
         if t.private:
-            out += [_private_line(b), ""]
+            out += [private_line(b), ""]
         if b.rows:
-            out += [_md_rows(b, b.rows, ranked=True), ""]
+            out += [md_rows(b, b.rows, ranked=True), ""]
         else:
             out += ["No complete entry yet.", ""]
         if b.rows or b.oracle_rows:
-            out += [_reference_line(b), ""]
+            out += [reference_line(b), ""]
         if b.excluded_cells:
-            out += [_left_out(b), ""]
+            out += [left_out_line(b), ""]
         if b.oracle_rows:
             out += [
                 "### Oracle methods (use ground truth; not ranked)",
                 "",
-                _md_rows(b, b.oracle_rows, ranked=False),
+                md_rows(b, b.oracle_rows, ranked=False),
                 "",
             ]
         if b.claims:
@@ -244,7 +243,7 @@ def markdown(lb: Leaderboard) -> str:
             out += ["### Incomplete entries (not ranked, not averaged)", ""]
             out += [
                 f"- [{_md(n)}](../submissions/{n}/): {have}/{need} records; finish with "
-                f"{code_span(_command(b, n), table=False)}"
+                f"{code_span(reproduce_command(b, n), table=False)}"
                 for n, have, need in b.incomplete
             ] + [""]
         if b.invalid:
@@ -261,67 +260,7 @@ def markdown(lb: Leaderboard) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-CSS = (
-    "\n"
-    "body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;margin:24px auto;max-width:1400px;color:#222;"
-    "padding:0 16px}\n"
-    ".scroll{overflow-x:auto}td.ci{white-space:nowrap}\n"
-    "h1{font-size:26px}h2{margin-top:40px;border-bottom:2px solid #ddd;padding-bottom:4px}\n"
-    "table{border-collapse:collapse;margin:12px 0;font-size:13px}"
-    "th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}\n"
-    "th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
-    "code{background:#f5f5f5;padding:1px 4px;font-size:12px}.muted{color:#666}"
-    ".tag{font-size:12px;background:#fff3cd;padding:2px 6px;border-radius:3px}\n"
-    "figure{margin:16px 0}figcaption{font-size:12px;color:#555;max-width:720px}"
-    ".plots{display:flex;flex-wrap:wrap;gap:8px}\n"
-    "nav a{margin-right:14px}.summary{font-size:16px;font-weight:bold}details{margin:8px 0}"
-    "summary{cursor:pointer;color:#444}td.better{background:#d4edda}td.worse{background:#f8d7da}\n"
-)
-
-
-def _html_rows(board: Board, rows: list[Row], ranked: bool, table_class: str) -> str:
-    t = board.track
-    head = (
-        (["rank"] if ranked else [])
-        + ["submission", "PGR [95% CI]", "median"]
-        + list(t.tasks)
-        + ["acc w2s", "agree where weak wrong", "method", "authors", "paper", "reproduce"]
-    )
-    out = [
-        f'<div class="scroll"><table class="{table_class}" data-track="{escape(t.name)}"><thead><tr>'
-        + "".join(f"<th>{escape(h)}</th>" for h in head)
-        + "</tr></thead><tbody>"
-    ]
-    for r in rows:
-        m = r.metadata
-        paper = (
-            f'<a href="{escape(m.paper)}" rel="nofollow noopener">paper</a>'
-            if m.paper
-            else '<span class="muted">none</span>'
-        )
-        params = ", ".join(f"{k}={v}" for k, v in sorted(r.params.items()))
-        cells = [f'<td class="num">{r.rank if r.rank is not None else "-"}</td>'] if ranked else []
-        cells += [
-            f'<td class="sub"><a href="../submissions/{escape(r.name)}/" title="{escape(_short(m.description, 400))}">'
-            f"{escape(r.name)}</a></td>",
-            f'<td class="num ci">{escape(_ci(r))}</td>',
-            f'<td class="num">{_f(r.median)}</td>',
-        ]
-        cells += [f'<td class="num">{escape(_task_value(board, r, task))}</td>' for task in t.tasks]
-        cells += [
-            f'<td class="num">{_f(r.acc_w2s, 3)}</td>',
-            f'<td class="num">{_f(r.agreement_wrong)}</td>',
-            f"<td>{escape(r.method)}{' (' + escape(params) + ')' if params else ''}</td>",
-            f"<td>{escape(', '.join(m.authors))}</td>",
-            f"<td>{paper}</td>",
-            f"<td><code>{escape(_command(board, r.name))}</code></td>",
-        ]
-        out.append(f'<tr class="entry" data-name="{escape(r.name)}">' + "".join(cells) + "</tr>")
-    out.append("</tbody></table></div>")
-    return "\n".join(out)
-
-
-def _reference_line(board: Board) -> str:
+def reference_line(board: Board) -> str:
     kept = len(board.scored_cells)
     total = kept + len(board.excluded_cells)
     tests = ""
@@ -494,260 +433,3 @@ def _monotone_line(board: Board) -> str:
         )
         + "."
     )
-
-
-def _matrix(board: Board) -> str:
-    """The pairwise matrix behind the ranks: Holm-adjusted p of row vs column, marked where significant."""
-    rk = board.ranking
-    head = "<tr><th>row vs column</th>" + "".join(f"<th>{escape(n)}</th>" for n in rk.names) + "</tr>"
-    body = []
-    for i, a in enumerate(rk.names):
-        cells = []
-        for j in range(len(rk.names)):
-            p = rk.p[i][j]
-            if p is None:
-                cells.append('<td class="num muted">-</td>')
-                continue
-            mark = " better" if rk.better[i][j] else (" worse" if rk.better[j][i] else "")
-            cells.append(
-                f'<td class="num{mark}">{p:.2g}{" &gt;" if mark == " better" else (" &lt;" if mark else "")}</td>'
-            )
-        body.append(f"<tr><th>{escape(a)} (rank {rk.ranks[a]})</th>" + "".join(cells) + "</tr>")
-    return (
-        "<details><summary>Pairwise comparisons behind the ranks</summary>"
-        '<p class="muted">Holm-adjusted p of the paired bootstrap test of row minus column; &gt; marks a row '
-        "significantly better than its column (p &lt; 0.05), &lt; significantly worse.</p>"
-        f'<div class="scroll"><table class="pairwise">{head}{"".join(body)}</table></div></details>'
-    )
-
-
-def _short(text: str, n: int = 140) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 3].rsplit(" ", 1)[0] + "..."
-
-
-def _plots(board: Board) -> str:
-    t = board.track
-    shown = [(r, False) for r in board.rows] + [(r, True) for r in board.oracle_rows]
-    forest_rows = [
-        {
-            "label": r.name + (" (oracle)" if oracle else ""),
-            "pgr": r.pgr,
-            "low": r.ci[0],
-            "high": r.ci[1],
-            "color": svg.color(i),
-            "hollow": oracle,
-        }
-        for i, (r, oracle) in enumerate(shown)
-    ]
-    series = [
-        {
-            "label": r.name + (" (oracle)" if oracle else ""),
-            "color": svg.color(i),
-            "hollow": oracle,
-            "points": {s: (p, lo, hi) for s, (_, p, lo, hi) in r.per_strong.items()},
-        }
-        for i, (r, oracle) in enumerate(shown)
-    ]
-    values = {
-        (r.name + (" (oracle)" if oracle else ""), task): r.per_task.get(task)
-        for r, oracle in shown
-        for task in t.tasks
-    }
-    no_cells = {task for task in t.tasks if not any(c.task == task for c in board.scored_cells)}
-    figures = [
-        (
-            svg.forest(forest_rows, f"{t.name}: PGR per entry"),
-            "Each entry's PGR (dot) and 95% hierarchical paired bootstrap interval over seeds and test examples "
-            "(bar); hollow dots are oracles.",
-        ),
-        (
-            svg.size_plot(series, board.strong_sizes, f"{t.name}: PGR against strong rung size"),
-            "PGR averaged over the scored cells whose strong rung is the one on the x axis (parameters measured "
-            "from the weights, as recorded), with 95% intervals.",
-        ),
-        (
-            svg.heatmap([s["label"] for s in series], list(t.tasks), values, no_cells, f"{t.name}: PGR per task"),
-            "PGR per task, averaged over the task's scored weak:strong pairs.",
-        ),
-    ]
-    if board.pairs:
-        strongs = list(dict.fromkeys(p.cell.strong for p in board.pairs))
-        points = [
-            {
-                "label": f"{p.cell.task} {p.cell.weak} -> {p.cell.strong}",
-                "weak": p.acc_weak,
-                "color": svg.color(strongs.index(p.cell.strong)),
-                "naive": (p.naive, p.naive_ci.low, p.naive_ci.high),
-                "bootstrap": (p.bootstrap, p.bootstrap_ci.low, p.bootstrap_ci.high) if p.p_holm is not None else None,
-            }
-            for p in board.pairs
-        ]
-        figures.append(
-            (
-                svg.pair_plot(points, f"{t.name}: PGR pair by pair against the weak rung"),
-                "Each kept pair's PGR against its weak rung's accuracy, colour by strong rung ("
-                + ", ".join(strongs)
-                + "): naive filled, bootstrapping hollow (only where a rung lies between), with 95% intervals.",
-            )
-        )
-    return (
-        '<div class="plots">'
-        + "\n".join(f"<figure>{fig}<figcaption>{escape(cap)}</figcaption></figure>" for fig, cap in figures)
-        + "</div>"
-    )
-
-
-def html(lb: Leaderboard) -> str:
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>w2sbench leaderboard</title>",
-        f"<style>{CSS.strip()}</style></head><body>",
-        "<h1>w2sbench leaderboard</h1>",
-        f'<p class="muted">{escape(GENERATED)}</p>',
-        *([f'<p class="summary">{escape(summary(lb.boards[0]))}</p>'] if lb.boards else []),
-        "<nav>"
-        + "".join(f'<a href="#track-{escape(b.track.name)}">{escape(b.track.name)}</a>' for b in lb.boards)
-        + "</nav>",
-        f'<details class="rules"><summary>How the boards score</summary><p>{escape(RULES)}</p></details>',
-    ]
-    for b in lb.boards:
-        t = b.track
-        tag = ' <span class="tag">provisional</span>' if t.status == "provisional" else ""
-        out += [
-            f'<section class="board" id="track-{escape(t.name)}">',
-            f"<h2>{escape(t.name)}: {escape(t.title)}{tag}</h2>",
-            '<details class="about"><summary>About this track</summary>'
-            f"<p>{escape(' '.join(t.description.split()))}</p>"
-            f'<p class="muted">Grid: {escape(_grid_line(t))}.</p></details>',
-        ]
-        if t.private:
-            out.append(f"<p>{escape(_private_line(b))}</p>")
-        out.append(_html_rows(b, b.rows, True, "ranked") if b.rows else "<p>No complete entry yet.</p>")
-        if b.rows or b.oracle_rows:
-            out.append(f'<p class="muted">{escape(_reference_line(b))}</p>')
-        if b.excluded_cells:
-            out.append(f'<p class="muted">{escape(_left_out(b))}</p>')
-        if b.ranking and len(b.ranking.names) > 1:
-            out.append(_matrix(b))
-        if b.oracle_rows:
-            out += [
-                "<h3>Oracle methods (use ground truth; not ranked)</h3>",
-                _html_rows(b, b.oracle_rows, False, "oracle"),
-            ]
-        if b.pairs:
-            out += [
-                "<h3>PGR pair by pair</h3>",
-                f'<div class="scroll">{pairs_table(b, "html")}</div>',
-                f'<p class="muted">{escape(PAIRS_NOTE)}</p>',
-            ]
-        out.append(_plots(b))
-        if b.incomplete:
-            out += (
-                ["<h3>Incomplete entries (not ranked, not averaged)</h3>", '<ul class="incomplete">']
-                + [
-                    f'<li><a href="../submissions/{escape(n)}/">{escape(n)}</a>: {have}/{need} records; finish with '
-                    f"<code>{escape(_command(b, n))}</code></li>"
-                    for n, have, need in b.incomplete
-                ]
-                + ["</ul>"]
-            )
-        if b.invalid:
-            out += (
-                ["<h3>Invalid entries (not scored)</h3>", '<ul class="invalid">']
-                + [f"<li>{escape(n)}: {escape(why)}</li>" for n, why in b.invalid]
-                + ["</ul>"]
-            )
-        if b.notes:
-            out += ["<h3>Notes</h3>", "<ul>"] + [f"<li>{escape(n)}</li>" for n in b.notes] + ["</ul>"]
-        out.append("</section>")
-    if lb.invalid:
-        out += (
-            ["<h2>Entries on no board</h2>", '<ul class="invalid">']
-            + [f"<li>{escape(n)}: {escape(why)}</li>" for n, why in lb.invalid]
-            + ["</ul>"]
-        )
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"
-
-
-def entry_markdown(lb: Leaderboard, name: str) -> str:
-    """A PR comment: the entry's row on each board it enters, next to the baselines' rows."""
-    out = [f"### w2sbench: {code_span(name, table=False)} against the baselines", ""]
-    found = False
-    for b in lb.boards:
-        mine = [r for r in b.rows + b.oracle_rows if r.name == name]
-        status = [f"incomplete: {have}/{need} records" for n, have, need in b.incomplete if n == name] + [
-            f"invalid: {code_span(why, table=False)}" for n, why in b.invalid if n == name
-        ]
-        if not mine and not status:
-            continue
-        found = True
-        baselines = [r for r in b.rows + b.oracle_rows if r.metadata.builtin is not None and r.name != name]
-        out += [f"**{b.track.name}** ({b.track.title})", ""]
-        if mine:
-            out += [_md_rows(b, mine + baselines, ranked=True), ""]
-        out += [f"- {s}" for s in status] + ([""] if status else [])
-    for n, why in lb.invalid:
-        if n == name:
-            found = True
-            out += [f"- invalid entry: {code_span(why, table=False)}", ""]
-    if not found:
-        out.append(f"{code_span(name, table=False)} enters no board.")
-    return "\n".join(out).rstrip() + "\n"
-
-
-COMMENT_MARKER = "<!-- w2sbench-submissions -->"  # the bot finds its own earlier comment by it
-COMMENT_LIMIT = 60_000  # GitHub refuses comments over 65,536 characters
-
-
-def pr_comment(outcomes: dict[str, str], sections: list[str], report: dict | None, path_problems: list[str]) -> str:
-    """The submissions workflow's pull-request comment. Everything a submission controls (entry and
-    check names, details quoting a method's exceptions or metadata, paths) is a code span
-    (code_span): it cannot add a heading, a banner, an image, a link, HTML or a mention.
-
-    outcomes: step name -> GitHub's outcome (success, failure, ...); sections: Markdown of
-    entry_markdown, already safe; report: validate --json's object, or None when it made none;
-    path_problems: check-paths' problems."""
-
-    def outcome(v: str) -> str:
-        return v if re.fullmatch(r"[a-z_]{1,20}", v or "") else "unknown"
-
-    shown = ", ".join(f"{name} {outcome(v)}" for name, v in outcomes.items())
-    out = [COMMENT_MARKER, f"**w2sbench submissions check**: {shown}", ""]
-    if path_problems:
-        out += [
-            "**Paths outside this entry's folder** (a submission pull request changes only its own "
-            "`submissions/NAME/` and the regenerated `leaderboard/README.md` and `leaderboard/index.html`):",
-            "",
-        ]
-        out += [f"- {code_span(p, table=False, limit=400)}" for p in path_problems[:20]]
-        out += ([f"- and {len(path_problems) - 20} more"] if len(path_problems) > 20 else []) + [""]
-    for s in sections:
-        out += [s.rstrip(), ""]
-    if report is None:
-        out.append("validate produced no report; see the job log.")
-    else:
-        try:
-            rows = [
-                (sub["name"], c["name"], c["status"], c["detail"])
-                for sub in report["submissions"]
-                for c in sub["checks"]
-                if c["status"] != "pass"
-            ]
-            rows += [("(repository)", c["name"], c["status"], c["detail"]) for c in report["repository"]]
-        except (KeyError, TypeError):
-            out.append("validate's report is not in its format; see the job log.")
-        else:
-            out += ["| submission | check | status | detail |", "|---|---|---|---|"]
-            out += [
-                f"| {code_span(n, limit=80)} | {code_span(c, limit=80)} | {code_span(s, limit=20)} | "
-                f"{code_span(d, limit=400)} |"
-                for n, c, s, d in rows
-            ]
-    text = "\n".join(out).rstrip() + "\n"
-    if len(text) > COMMENT_LIMIT:
-        text = text[:COMMENT_LIMIT].rsplit("\n", 1)[0] + "\n\n(cut: the whole report is in the job log)\n"
-    return text
