@@ -3,13 +3,13 @@
 For every kept cell: the weak rung's and the ceiling's accuracy (the reference's records), the
 gap, naive's PGR and bootstrapping's (through every rung between the pair), each with its 95%
 paired interval, and bootstrapping minus naive with its interval and a paired bootstrap test,
-Holm-corrected over the board's pairs. It reads the scores the board already computed (the
-same resamples), so nothing here is estimated twice.
+Holm-corrected over the pairs where a rung lies between (elsewhere bootstrapping is naive). It
+reads the scores the board already computed (the same resamples), so nothing is estimated twice.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -76,15 +76,11 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
 
 def _with_bootstrap(r: PairRow, bootstrap: EntryScore, naive: EntryScore, p: float | None) -> PairRow:
     point = bootstrap.cell_points.get(r.cell)
-    return PairRow(
-        r.cell,
-        r.acc_weak,
-        r.acc_ceiling,
-        r.naive,
-        r.naive_ci,
-        point,
-        percentile_interval(bootstrap.cell_samples[r.cell]),
-        None if point is None or r.naive is None else point - r.naive,
-        percentile_interval(bootstrap.cell_samples[r.cell] - naive.cell_samples[r.cell]),
-        p,
+    return replace(
+        r,
+        bootstrap=point,
+        bootstrap_ci=percentile_interval(bootstrap.cell_samples[r.cell]),
+        difference=None if point is None or r.naive is None else point - r.naive,
+        difference_ci=percentile_interval(bootstrap.cell_samples[r.cell] - naive.cell_samples[r.cell]),
+        p_holm=p,
     )
