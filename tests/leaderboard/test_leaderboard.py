@@ -135,7 +135,7 @@ def test_rows_ranks_oracles_and_plots(records, tmp_path):
     md, page = files["README.md"].decode(), files["index.html"].decode()
     assert "| [naive](../submissions/naive/)" in md and "### Oracle methods" in md
     assert "`w2sbench evaluate submissions/naive --track toy`" in md
-    assert page.count('<tr class="entry"') == 3 and page.count("<svg") == 4
+    assert page.count('<tr class="entry"') == 3 and page.count("<svg") == 5
     assert 'href="../submissions/naive-hard/"' in page and "http://" not in page.replace("http://www.w3.org", "")
 
 
@@ -319,7 +319,7 @@ def test_the_page_renders_in_a_real_browser(records, tmp_path):
         ]
         assert len(driver.find_elements(By.CSS_SELECTOR, "table.oracle tr.entry")) == 1
         plots = driver.find_elements(By.CSS_SELECTOR, "#track-toy svg.plot")
-        assert len(plots) == 4  # forest, size, heatmap, pairs
+        assert len(plots) == 5  # forest, size, heatmap, pairs against the weak rung and against the gap
         pairs = driver.find_element(By.CSS_SELECTOR, "#track-toy svg.pairs")
         kept = len(build_leaderboard(root, TRACKS).boards[0].pairs)
         assert len(pairs.find_elements(By.CSS_SELECTOR, "circle")) == kept  # naive per pair (no bootstrap entry)

@@ -52,3 +52,39 @@ def test_the_board_lists_every_kept_pair_with_naive(root):  # noqa: F811
     assert len(lines) == len(board.pairs)
     first = board.pairs[0]
     assert f"{first.naive:+.2f} [{first.naive_ci.low:+.2f}, {first.naive_ci.high:+.2f}]" in lines[0]
+
+
+def test_the_page_plots_pgr_against_the_weak_rung_and_against_the_gap(root):  # noqa: F811
+    [board] = build_leaderboard(root, {"toy": TOY_TRACK}).boards
+    page = generate(root, {"toy": TOY_TRACK})["index.html"].decode()
+    assert "PGR pair by pair against the weak rung" in page and "PGR pair by pair against the gap" in page
+    assert "gap (ceiling minus weak accuracy)" in page
+    assert len(board.pairs) > 0
+    assert page.count("plot pairs") == 2
+
+
+def test_pair_plot_places_points_by_the_axis_it_is_given():
+    from w2sbench.leaderboard.svg import pair_plot
+
+    points = [
+        {"label": "p1", "weak": 0.55, "gap": 0.30, "color": "#000", "naive": (0.5, 0.4, 0.6), "bootstrap": None},
+        {"label": "p2", "weak": 0.70, "gap": 0.10, "color": "#000", "naive": (0.8, 0.7, 0.9), "bootstrap": None},
+    ]
+    by_weak, by_gap = pair_plot(points, "t"), pair_plot(points, "t", along="gap")
+    assert "test accuracy" in by_weak and "gap (ceiling minus weak accuracy)" in by_gap
+    circles = lambda svg: [line for line in svg.splitlines() if line.startswith("<circle")]  # noqa: E731
+    assert len(circles(by_weak)) == len(circles(by_gap)) == 2
+    assert circles(by_weak) != circles(by_gap)  # the same points, at other x positions
+
+
+def test_curve_prints_a_boards_pairs_and_refuses_an_unknown_track(root):  # noqa: F811
+    from w2sbench.core.errors import W2SError
+    from w2sbench.leaderboard import curve_markdown_of
+
+    [board] = build_leaderboard(root, {"toy": TOY_TRACK}).boards
+    md = curve_markdown_of("toy", root, {"toy": TOY_TRACK})
+    assert md.startswith("| task ") and sum(
+        line.startswith("| a ") or line.startswith("| b ") for line in md.splitlines()
+    ) == len(board.pairs)
+    with pytest.raises(W2SError, match="--track nope: no such board"):
+        curve_markdown_of("nope", root, {"toy": TOY_TRACK})

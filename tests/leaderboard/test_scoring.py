@@ -112,9 +112,9 @@ def test_a_held_out_track_keeps_the_cells_its_held_out_gaps_clear_whatever_the_t
         "data": {},
         "cells": [cell(t, "strong", 0.01) for t in "ab"] + [cell(t, "mid", 0.05) for t in "ab"],
     }
-    path = tmp_path / "held_out_gaps.json"
+    path = tmp_path / "fake.json"
     path.write_text(json.dumps(table))
-    monkeypatch.setattr(held_out_gaps, "committed_path", lambda: path)
+    monkeypatch.setattr(held_out_gaps, "committed_path", lambda ladder: path)
     track = TRACK.model_copy(update={"keep_cells": "held-out-gap"})
     [board] = build_leaderboard(root, {"toy": track}).boards
     assert board.scored_cells == [Cell("a", "weak", "mid", "fake"), Cell("b", "weak", "mid", "fake")]

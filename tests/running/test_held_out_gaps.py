@@ -107,16 +107,16 @@ def test_held_out_checks_read_the_table_and_name_a_missing_cell():
     }
     kept, left = held_out_checks([Cell("t", "w", "s", "lad"), Cell("t", "m", "s", "lad")], "lad", table)
     assert kept.kept and kept.gap == 0.1 and not left.kept
-    with pytest.raises(W2SError, match="no lad gap for t x->s"):
+    with pytest.raises(W2SError, match="ladder lad .* has no gap for t x->s"):
         held_out_checks([Cell("t", "x", "s", "lad")], "lad", table)
-    with pytest.raises(W2SError, match="no other gap"):
+    with pytest.raises(W2SError, match="ladder other .* has no gap"):
         held_out_checks([Cell("t", "w", "s", "other")], "other", table)
 
 
 def test_write_then_check_passes_and_a_stale_table_fails(tmp_path, tasks_env, monkeypatch):
-    table = tmp_path / "pkg" / "held_out_gaps.json"
+    table = tmp_path / "pkg" / "fake.json"
     table.parent.mkdir()
-    monkeypatch.setattr(H, "committed_path", lambda: table)
+    monkeypatch.setattr(H, "committed_path", lambda ladder: table.with_name(f"{ladder}.json"))
     monkeypatch.setattr(H, "Workspace", functools.partial(Workspace, encoder_factory=FakeEncoder))
     monkeypatch.setattr(H, "get_ladder", lambda name: fake_ladder())
     args = ["--cache", str(tmp_path / "cache"), "--repo", str(tmp_path)]
@@ -127,16 +127,17 @@ def test_write_then_check_passes_and_a_stale_table_fails(tmp_path, tasks_env, mo
     assert gaps("--tasks", "toy", "--seeds", "100,101", "--ladder", "fake", "--write").exit_code == 0
     written = json.loads(table.read_text())
     assert written["seeds"] == [100, 101] and len(written["cells"]) == 3
-    doc = (tmp_path / H.DOC).read_text()
-    assert "weak -> strong" in doc and "| toy" in doc
-    out = gaps("--check")  # tasks, seeds and ladder read from the committed table
+    doc_file = tmp_path / H.doc_path("fake")
+    doc = doc_file.read_text()
+    assert "weak -> strong" in doc and "| toy" in doc and "ladder fake" in doc
+    out = gaps("--check")  # every committed table's ladder, its tasks and seeds read from it
     assert out.exit_code == 0 and "reproduce the committed table" in out.output
-    (tmp_path / H.DOC).write_text(doc + "edited by hand\n")
+    doc_file.write_text(doc + "edited by hand\n")
     out = gaps("--check")
-    assert out.exit_code == 1 and "gaps.md is not the committed table's Markdown" in out.output
+    assert out.exit_code == 1 and "fake.md is not the committed table's Markdown" in out.output
     written["cells"][0]["gap"] += 0.5
     table.write_text(json.dumps(written))
-    (tmp_path / H.DOC).write_text(H.markdown(written))
+    doc_file.write_text(H.markdown(written))
     out = gaps("--check")
     assert out.exit_code == 1 and "recomputed rows differ (toy weak->mid)" in out.output
 

@@ -14,7 +14,11 @@ from pathlib import Path
 import click
 
 # command paths a block may name: each reads committed files only (records, task definitions)
-ALLOWED = {("compare",): "reads result records", ("tasks",): "lists the task registry"}
+ALLOWED = {
+    ("compare",): "reads result records",
+    ("curve",): "reads result records",
+    ("tasks",): "lists the task registry",
+}
 
 
 def command_path(group: click.Group, argv: list[str]) -> tuple[str, ...]:

@@ -20,7 +20,12 @@ def register(main: click.Group) -> None:
         "--check, the tasks whose rows are recomputed.",
     )
     @click.option("--tracks-tasks", is_flag=True, help="The tasks of every track that keeps cells by held-out gap.")
-    @click.option("--ladder", default=None, help="Default: the committed table's, else embedded.")
+    @click.option(
+        "--ladder",
+        default=None,
+        help="Default: with --write embedded, with --check every committed table's ladder "
+        "(with --tracks-tasks every ladder a track keeps cells by).",
+    )
     @click.option(
         "--seeds",
         default=None,
@@ -33,16 +38,18 @@ def register(main: click.Group) -> None:
         default=".",
         show_default=True,
         type=click.Path(path_type=Path),
-        help="The repository whose docs/results/gaps.md is written or checked.",
+        help="The repository whose docs/results/gaps/LADDER.md is written or checked.",
     )
-    @click.option("--write", "mode", flag_value="write", help="Write the committed table and docs/results/gaps.md.")
+    @click.option(
+        "--write", "mode", flag_value="write", help="Write the committed table and docs/results/gaps/LADDER.md."
+    )
     @click.option("--check", "mode", flag_value="check", help="Recompute; exit 1 if the committed files differ.")
     def gaps_cmd(tasks, tracks_tasks, ladder, seeds, data_dir, cache_dir, repo, mode):
         """The weak-to-strong gap of every task and rung pair on data no board scores: validation
         splits of seeds no track reports, each rung's reference head trained with ground truth.
         Boards with `keep_cells: held-out-gap` keep a cell by it; CI checks it (`--check`)."""
         from w2sbench.core.errors import W2SError
-        from w2sbench.running.held_out_gaps import committed_path, refresh
+        from w2sbench.running.held_out_gaps import committed_path, doc_path, refresh
 
         if mode is None:
             raise W2SError("gaps: give --write or --check")
@@ -61,7 +68,7 @@ def register(main: click.Group) -> None:
             click.echo("stale (run w2sbench gaps --write): " + "; ".join(problems))
             sys.exit(1)
         click.echo(
-            f"wrote {committed_path()} and {repo / 'docs/results/gaps.md'}"
+            f"wrote {committed_path(ladder or 'embedded')} and {repo / doc_path(ladder or 'embedded')}"
             if mode == "write"
             else "held-out gaps: the recomputed cells reproduce the committed table"
         )

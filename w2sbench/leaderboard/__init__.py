@@ -53,4 +53,30 @@ def entry_markdown_of(name: str, root: Path | str = "submissions", tracks: dict[
     return entry_markdown(build_leaderboard(Path(root), tracks if tracks is not None else all_tracks()), name)
 
 
-__all__ = ["Board", "FILES", "Leaderboard", "build_leaderboard", "entry_markdown_of", "generate", "stale", "write"]
+def curve_markdown_of(track: str, root: Path | str = "submissions", tracks: dict[str, Track] | None = None) -> str:
+    """Markdown: the track's board PGR pair by pair (the paper's curve), from the records it ranks."""
+    from w2sbench.core.errors import W2SError
+    from w2sbench.leaderboard.render import PAIRS_NOTE, pairs_table
+
+    boards = {
+        b.track.name: b for b in build_leaderboard(Path(root), tracks if tracks is not None else all_tracks()).boards
+    }
+    if track not in boards:
+        raise W2SError(f"--track {track}: no such board (boards: {', '.join(boards)})")
+    board = boards[track]
+    if not board.pairs:
+        raise W2SError(f"track {track}: its board has no scored pair yet (no complete reference entry)")
+    return f"{pairs_table(board)}\n\n{PAIRS_NOTE}\n"
+
+
+__all__ = [
+    "Board",
+    "FILES",
+    "Leaderboard",
+    "build_leaderboard",
+    "curve_markdown_of",
+    "entry_markdown_of",
+    "generate",
+    "stale",
+    "write",
+]

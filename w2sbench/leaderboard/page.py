@@ -163,20 +163,28 @@ def _plots(board: Board) -> str:
             {
                 "label": f"{p.cell.task} {p.cell.weak} -> {p.cell.strong}",
                 "weak": p.acc_weak,
+                "gap": p.gap,
                 "color": svg.color(strongs.index(p.cell.strong)),
                 "naive": (p.naive, p.naive_ci.low, p.naive_ci.high),
                 "bootstrap": (p.bootstrap, p.bootstrap_ci.low, p.bootstrap_ci.high) if p.p_holm is not None else None,
             }
             for p in board.pairs
         ]
-        figures.append(
+        legend = (
+            ", colour by strong rung ("
+            + ", ".join(strongs)
+            + "): naive filled, bootstrapping hollow (only where a rung lies between), with 95% intervals."
+        )
+        figures += [
             (
                 svg.pair_plot(points, f"{t.name}: PGR pair by pair against the weak rung"),
-                "Each kept pair's PGR against its weak rung's accuracy, colour by strong rung ("
-                + ", ".join(strongs)
-                + "): naive filled, bootstrapping hollow (only where a rung lies between), with 95% intervals.",
-            )
-        )
+                "Each kept pair's PGR against its weak rung's accuracy (the paper's Figure 3)" + legend,
+            ),
+            (
+                svg.pair_plot(points, f"{t.name}: PGR pair by pair against the gap", along="gap"),
+                "Each kept pair's PGR against its gap, ceiling minus weak accuracy (the paper's Figure 4)" + legend,
+            ),
+        ]
     return (
         '<div class="plots">'
         + "\n".join(f"<figure>{fig}<figcaption>{escape(cap)}</figcaption></figure>" for fig, cap in figures)

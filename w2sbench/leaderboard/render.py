@@ -66,7 +66,7 @@ def _gap_source(track: Track) -> str:
     if track.keep_cells == "held-out-gap":
         return (
             "the gap of the harness's reference heads on validation splits of unreported seeds "
-            "(docs/results/gaps.md), never the scored test set"
+            "(docs/results/gaps/embedded.md), never the scored test set"
         )
     return "the harness's gap on the test set"
 

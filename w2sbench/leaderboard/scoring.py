@@ -33,9 +33,13 @@ class EntryScore:
     per_task: dict[str, float | None]
     per_strong: dict[str, tuple[float | None, float | None, float | None]]
     samples: np.ndarray | None
-    cells: dict[Cell, Interval] = field(default_factory=dict)  # each kept cell's 95% PGR interval (review flags)
     cell_points: dict[Cell, float | None] = field(default_factory=dict)  # each kept cell's PGR
     cell_samples: dict[Cell, np.ndarray] = field(default_factory=dict)  # its resampled PGR (paired across entries)
+
+    @property
+    def cells(self) -> dict[Cell, Interval]:
+        """Each kept cell's 95% PGR interval (review flags), from its resamples."""
+        return {c: percentile_interval(s) for c, s in self.cell_samples.items()}
 
 
 def score_entries(
@@ -68,7 +72,6 @@ def score_entries(
             per_task={t: part([c for c in cells if c.task == t])[0] for t in tasks},
             per_strong={s: part([c for c in cells if c.strong == s]) for s in strongs},
             samples=samples,
-            cells={c: percentile_interval(per_cell[c].pgr[name]) for c in cells},
             cell_points=points,
             cell_samples={c: per_cell[c].pgr[name] for c in cells},
         )

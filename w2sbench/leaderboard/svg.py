@@ -211,18 +211,22 @@ def size_plot(series: list[dict], sizes: dict[str, int | None], title: str) -> s
     return c.render("plot size")
 
 
-def pair_plot(points: list[dict], title: str) -> str:
-    """PGR against the weak rung's accuracy, one point per pair (the paper's Figure 3 on a board).
+PAIR_AXES = {"weak": "weak rung's test accuracy", "gap": "gap (ceiling minus weak accuracy)"}
 
-    points: label (the pair), weak (its accuracy), color (by strong rung), naive and bootstrap as
-    (pgr, low, high) or None; bootstrap is drawn hollow, beside naive.
+
+def pair_plot(points: list[dict], title: str, along: str = "weak") -> str:
+    """PGR against the weak rung's accuracy (the paper's Figure 3) or against the gap (Figure 4),
+    one point per pair.
+
+    points: label (the pair), weak (its accuracy), gap, color (by strong rung), naive and
+    bootstrap as (pgr, low, high) or None; bootstrap is drawn hollow, beside naive.
     """
     left, right, top, bottom_pad = 60, 30, 36, 50
     width, height = 720, 340
     c = Canvas(width, height, title)
     c.text(10, 20, title, size=13, weight="bold")
     plot_w, plot_b = width - left - right, height - bottom_pad
-    xs = [p["weak"] for p in points]
+    xs = [p[along] for p in points]
     if not xs:
         c.text(left, top + 30, "no scored pair yet", size=11, fill="#777")
         return c.render("plot pairs")
@@ -243,7 +247,7 @@ def pair_plot(points: list[dict], title: str) -> str:
         c.text(x(t), plot_b + 18, fmt(t), size=10, anchor="middle", fill="#555")
     c.line(left, plot_b, left + plot_w, plot_b, stroke="#444")
     c.line(left, top, left, plot_b, stroke="#444")
-    c.text(left + plot_w / 2, height - 8, "weak rung's test accuracy", size=11, anchor="middle", fill="#333")
+    c.text(left + plot_w / 2, height - 8, PAIR_AXES[along], size=11, anchor="middle", fill="#333")
     c.text(14, (top + plot_b) / 2 - 40, "PGR", size=11, fill="#333")
     for p in points:
         for key, shift, hollow in (("naive", -3, False), ("bootstrap", 3, True)):
@@ -251,9 +255,9 @@ def pair_plot(points: list[dict], title: str) -> str:
                 continue
             v, low, high = p[key]
             if low is not None and high is not None:
-                c.line(x(p["weak"]) + shift, y(low), x(p["weak"]) + shift, y(high), stroke=p["color"], width=1.5)
+                c.line(x(p[along]) + shift, y(low), x(p[along]) + shift, y(high), stroke=p["color"], width=1.5)
             c.circle(
-                x(p["weak"]) + shift,
+                x(p[along]) + shift,
                 y(v),
                 4,
                 p["color"],

@@ -54,9 +54,9 @@ def held_out_checks(cells: list[Cell], ladder: str, table: dict | None = None) -
     missing = [c for c in cells if c not in gaps]
     if missing:
         raise W2SError(
-            f"the held-out gap table (w2sbench/running/held_out_gaps.json) has no {ladder} gap for "
+            f"the held-out gap table of ladder {ladder} (w2sbench/running/gap_tables/) has no gap for "
             f"{', '.join(map(str, missing))}: measure them with "
-            "w2sbench gaps --tasks ... --write"
+            f"w2sbench gaps --ladder {ladder} --tasks ... --write"
         )
     return [GapCheck(c, gaps[c].gap, gaps[c].interval) for c in cells]
 

@@ -17,7 +17,7 @@ TINY = RungConfig(hidden=(8,), samples=64, steps=12, batch_size=16)
 
 def tiny_data() -> dict[str, np.ndarray]:
     """64 real random-walk moves with made-up values (no Stockfish needed)."""
-    pairs = list(samples(DataConfig(walks=40), excluded=set()))[:64]
+    pairs = list(samples(DataConfig(walks=40)))[:64]
     return {
         "fen": np.array([b.fen() for b, _ in pairs]),
         "move": np.array([m.uci() for _, m in pairs]),
@@ -69,12 +69,10 @@ def test_asking_for_more_samples_than_the_data_has():
         training_set(tiny_data(), 65)
 
 
-def test_walks_are_seeded_and_puzzles_are_skipped():
+def test_walks_are_seeded():
     first = walk(random.Random("1:0"))
     assert first.fen() == walk(random.Random("1:0")).fen()
-    config = DataConfig(seed=1, walks=1)
-    assert list(samples(config, excluded=set()))  # the walk gives moves
-    assert list(samples(config, excluded={" ".join(first.fen().split()[:2])})) == []
+    assert {b.fen() for b, _ in samples(DataConfig(seed=1, walks=1))} == {first.fen()}  # the walk's moves
 
 
 def test_moves_take_up_to_two_captures_and_two_quiet_moves():
@@ -154,3 +152,14 @@ def test_the_shipped_puzzles_are_skipped():
     skipped = positions.puzzle_positions()
     assert len(skipped) >= 1000
     assert "rnbq1b2/1ppp1kp1/p1r5/1P5p/2QBnp1P/2PPPP2/P5P1/RN2KBNR b" in skipped  # the first training puzzle
+
+
+def test_the_puzzles_positions_are_dropped_when_the_labels_are_read():
+    """Chunks hold every walk's moves; training never sees a position of the shipped puzzles."""
+    data = tiny_data()
+    first = " ".join(data["fen"][0].split()[:2])
+    kept = positions.skip_positions(data, frozenset({first}))
+    assert first not in {" ".join(f.split()[:2]) for f in kept["fen"]}
+    assert 0 < len(kept["fen"]) < len(data["fen"]) and len(kept["pawns"]) == len(kept["fen"])
+    rest = [i for i, f in enumerate(data["fen"]) if " ".join(f.split()[:2]) != first]
+    assert list(kept["move"]) == list(data["move"][rest])  # order kept

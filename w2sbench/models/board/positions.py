@@ -13,7 +13,9 @@ position gives up to two captures and two quiet moves, so both the puzzles' best
 Labels: Stockfish at a small node budget (Threads=1, Hash=16, a fresh state per search,
 as the engine rungs), the evaluation after the move from the mover's side in pawns, mate
 +/-10, clipped to +/-10. The labelled set is cached by content (generator version, seed,
-size, budget and the engine's name) under ``cache_dir()/board/data``.
+size, budget and the engine's name) under ``cache_dir()/board/data``. A chunk holds every
+walk's moves; the puzzles' positions are dropped when the set is read, so rebuilt puzzle files
+never relabel the chunks and never reuse a chunk that skipped other positions.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from w2sbench.core.paths import cache_dir, tasks_dir
 from w2sbench.core.store import load_arrays, save_arrays
 from w2sbench.models.chess_engine import MATE_PAWNS, engine_path, pawns
 
-GENERATOR = "random-walk moves v1"  # bump when the positions or labels change
+GENERATOR = "random-walk moves v2"  # bump when the positions or labels change (v2: chunks keep puzzle positions)
 CHUNK = 2_000  # walks labelled and cached together
 PUZZLE_FILES = ("data/chess_puzzles/train.parquet", "data/chess_puzzles/test.parquet")
 
@@ -82,14 +84,12 @@ def moves_of(board: chess.Board, rng: random.Random) -> list[chess.Move]:
     return rng.sample(captures, min(2, len(captures))) + rng.sample(quiet, min(2, len(quiet)))
 
 
-def samples(
-    config: DataConfig, excluded: frozenset[str] | set[str], first: int = 0
-) -> Iterator[tuple[chess.Board, chess.Move]]:
+def samples(config: DataConfig, first: int = 0) -> Iterator[tuple[chess.Board, chess.Move]]:
     """The moves of walks first..config.walks-1 (each walk seeded by its index alone)."""
     for i in range(first, config.walks):
         rng = random.Random(f"{config.seed}:{i}")
         board = walk(rng)
-        if board is None or " ".join(board.fen().split()[:2]) in excluded:
+        if board is None:
             continue
         for move in moves_of(board, rng):
             yield board, move
@@ -114,7 +114,7 @@ def _key(config: DataConfig, engine_name: str, first: int) -> str:
 def _label_chunk(engine: chess.engine.SimpleEngine, config: DataConfig, first: int) -> dict[str, np.ndarray]:
     chunk = DataConfig(seed=config.seed, walks=min(first + CHUNK, config.walks), nodes=config.nodes)
     fens, moves, values = [], [], []
-    for board, move in samples(chunk, puzzle_positions(), first):
+    for board, move in samples(chunk, first):
         fens.append(board.fen())
         moves.append(move.uci())
         values.append(value_after(engine, board, move, config.nodes))
@@ -140,4 +140,12 @@ def labelled(config: DataConfig = DataConfig()) -> dict[str, np.ndarray]:
                 part = _label_chunk(engine, config, first)
                 save_arrays(path, part)
             parts.append(part)
-    return {k: np.concatenate([p[k] for p in parts]) for k in ("fen", "move", "pawns")}
+    return skip_positions(
+        {k: np.concatenate([p[k] for p in parts]) for k in ("fen", "move", "pawns")}, puzzle_positions()
+    )
+
+
+def skip_positions(data: dict[str, np.ndarray], excluded: frozenset[str]) -> dict[str, np.ndarray]:
+    """The samples whose position (board and side to move) is not excluded, in order."""
+    keep = np.array([" ".join(fen.split()[:2]) not in excluded for fen in data["fen"]], dtype=bool)
+    return {k: v[keep] for k, v in data.items()}

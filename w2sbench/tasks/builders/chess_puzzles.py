@@ -27,11 +27,13 @@ the mover) already picks the best move as its unique choice: a second, engine-fr
 easy-to-hard splits.
 
 Output: ``train.parquet`` and ``test.parquet`` (a puzzle is in test when a hash of its id is
-0 mod 5, about 20%), with the Lichess columns that make sense here (``PuzzleId``, ``FEN``,
-``Moves``, ``Rating``, ``Themes``) and the engine's numbers. Unlike Lichess, ``FEN`` is the
-puzzle position itself (the solver is to move) and ``Moves`` starts with the solution: the
-best move, then the engine's reply when it has one. Files are byte-identical on rebuild (no
-timestamps; only the generator's parameters and the engine's name in the metadata).
+not 0 mod 3, about two thirds: a board's power rests on its test split, and the pool needs
+fewer puzzles than a ranking does), with the Lichess columns that make sense here
+(``PuzzleId``, ``FEN``, ``Moves``, ``Rating``, ``Themes``) and the engine's numbers. Unlike
+Lichess, ``FEN`` is the puzzle position itself (the solver is to move) and ``Moves`` starts
+with the solution: the best move, then the engine's reply when it has one. Files are
+byte-identical on rebuild (no timestamps; only the generator's parameters and the engine's
+name in the metadata).
 
 ``--cache FILE.jsonl`` records every attempt's outcome, so a killed run resumes, and a run
 with a smaller ``--n`` and the same cache writes the first n puzzles of a longer run instantly
@@ -64,7 +66,7 @@ STOCKFISH = "/usr/games/stockfish"
 MATE = 10_000
 RATING_FLOOR, RATING_SCALE, RATING_NODES0 = 400, 150, 8
 PIECE_VALUES = {chess.PAWN: 1, chess.KNIGHT: 3, chess.BISHOP: 3, chess.ROOK: 5, chess.QUEEN: 9, chess.KING: 0}
-TEST_MODULUS = 5  # hash(id) % 5 == 0 -> test: about 80/20
+TEST_MODULUS = 3  # hash(id) % 3 != 0 -> test: about a third train, two thirds test
 
 SCHEMA = pa.schema(
     [
@@ -364,7 +366,7 @@ def puzzle_id(fen: str) -> str:
 
 
 def split_of(pid: str) -> str:
-    return "test" if int(hashlib.sha256(f"split/{pid}".encode()).hexdigest()[:8], 16) % TEST_MODULUS == 0 else "train"
+    return "test" if int(hashlib.sha256(f"split/{pid}".encode()).hexdigest()[:8], 16) % TEST_MODULUS else "train"
 
 
 def to_row(p: dict) -> dict:
