@@ -50,7 +50,6 @@ CONFIGS: dict[str, RungConfig] = {
     "board-mlp-s v1": RungConfig(hidden=(16,), samples=2_000, steps=300),
     "board-mlp-m v1": RungConfig(hidden=(64, 32), samples=12_000, steps=1_500),
     "board-mlp-l v2": RungConfig(hidden=(256, 128), samples=88_000, steps=6_000, data=DataConfig(walks=24_000)),
-    "board-mlp-xl v1": RungConfig(hidden=(512, 256), samples=160_000, steps=12_000, data=DataConfig(walks=44_000)),
 }
 
 

@@ -1,5 +1,5 @@
 """Board rungs' weights, stored by content: ``<sha256>.safetensors``, shipped with the package
-(``w2sbench/models/board/shipped/``, 2.4 MB for the three pinned rungs) or rebuilt into
+(``w2sbench/models/board/shipped/``, 2.5 MB for the four pinned rungs) or rebuilt into
 ``cache_dir()/board/weights/``.
 
 safetensors rather than torch.save: its bytes depend only on the tensors (names sorted, no
