@@ -145,3 +145,21 @@ def test_write_then_check_passes_and_a_stale_table_fails(tmp_path, tasks_env, mo
 def test_the_reported_seeds_are_refused(tasks_env):
     out = CliRunner().invoke(main, ["gaps", "--tasks", "toy", "--seeds", "3-5", "--write"])
     assert out.exit_code == 2 and "3, 4 are seeds a track reports" in out.output
+
+
+def test_which_ladders_a_refresh_measures(monkeypatch):
+    """--check with --tracks-tasks: every ladder a track keeps cells by, once each; --write alone:
+    the embedded ladder; --check alone: every committed table."""
+    from types import SimpleNamespace
+
+    seen = []
+    monkeypatch.setattr(H, "_refresh_ladder", lambda *a: seen.append(a[4]) or [])
+    tracks = [SimpleNamespace(ladder=name, tasks=[]) for name in ("embedded", "chess-board", "embedded")]
+    monkeypatch.setattr(H, "_held_out_tracks", lambda: tracks)
+    monkeypatch.setattr(H, "committed_ladders", lambda: ["a", "b"])
+    args = dict(cache_dir=None, data_dir=None, tasks=None, seeds=None, repo=None)
+    H.refresh(**args, tracks_tasks=True, ladder=None, write=False)
+    H.refresh(**args, tracks_tasks=False, ladder=None, write=True)
+    H.refresh(**args, tracks_tasks=False, ladder=None, write=False)
+    H.refresh(**args, tracks_tasks=True, ladder="chess-board", write=False)
+    assert seen == ["embedded", "chess-board", "embedded", "a", "b", "chess-board"]
