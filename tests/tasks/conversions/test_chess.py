@@ -199,7 +199,7 @@ def test_lichess_fixture_loads_through_the_real_path_with_its_fixture_slices():
     from tests.tasks.conversions.helpers import load
 
     data = load("chess_lichess")  # 240 Lichess-layout rows; splits.yaml: test train[:60], pool train[60:]
-    assert len(data.test) == 100 and len(data.pool) == 266  # puzzles without a matched distractor dropped
+    assert len(data.test) == 90 and len(data.pool) == 264  # puzzles without a matched distractor dropped
     for examples in (data.pool, data.test):
         assert sum(e.label for e in examples) * 2 == len(examples)
         assert all("just played" in e.text and CANDIDATE in e.text for e in examples)
