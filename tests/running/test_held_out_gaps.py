@@ -163,3 +163,13 @@ def test_which_ladders_a_refresh_measures(monkeypatch):
     H.refresh(**args, tracks_tasks=False, ladder=None, write=False)
     H.refresh(**args, tracks_tasks=True, ladder="chess-board", write=False)
     assert seen == ["embedded", "chess-board", "embedded", "a", "b", "chess-board"]
+
+
+def test_every_committed_tables_markdown_is_current():
+    """docs/results/gaps/LADDER.md is its table's Markdown (what --check compares without recomputing)."""
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    assert H.committed_ladders()
+    for ladder in H.committed_ladders():
+        assert (repo / H.doc_path(ladder)).read_text() == H.markdown(H.load_table(ladder)), ladder
