@@ -116,7 +116,7 @@ def test_held_out_checks_read_the_table_and_name_a_missing_cell():
 def test_write_then_check_passes_and_a_stale_table_fails(tmp_path, tasks_env, monkeypatch):
     table = tmp_path / "pkg" / "fake.json"
     table.parent.mkdir()
-    monkeypatch.setattr(H, "committed_path", lambda ladder: table.with_name(f"{ladder}.json"))
+    monkeypatch.setattr(H, "tables_dir", lambda: table.parent)
     monkeypatch.setattr(H, "Workspace", functools.partial(Workspace, encoder_factory=FakeEncoder))
     monkeypatch.setattr(H, "get_ladder", lambda name: fake_ladder())
     args = ["--cache", str(tmp_path / "cache"), "--repo", str(tmp_path)]

@@ -164,13 +164,17 @@ def table_of(gaps: list[HeldOutGap], ladder: str, seeds, sources: dict[str, str]
     }
 
 
+def tables_dir() -> Path:
+    return Path(str(resources.files("w2sbench.running") / TABLES))
+
+
 def committed_path(ladder: str) -> Path:
-    return Path(str(resources.files("w2sbench.running") / TABLES / f"{ladder}.json"))
+    return tables_dir() / f"{ladder}.json"
 
 
 def committed_ladders() -> list[str]:
     """The ladders that have a committed table."""
-    return sorted(p.stem for p in committed_path("_").parent.glob("*.json"))
+    return sorted(p.stem for p in tables_dir().glob("*.json"))
 
 
 def doc_path(ladder: str) -> Path:
