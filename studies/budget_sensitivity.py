@@ -60,12 +60,12 @@ def name(config: TrainConfig) -> str:
     return f"{config.epochs}ep lr{config.lr:g} wd{config.weight_decay:g}"
 
 
-def cell_pgrs(results: list[Result]) -> dict[tuple[str, str], dict[str, float | None]]:
-    """(method, "task weak->strong") -> PGR of the seed-mean accuracies."""
+def cell_pgrs(results: list[Result], key=lambda r: r.method.name) -> dict[object, dict[str, float | None]]:
+    """key(record) (the method's name unless told) -> "task weak->strong" -> PGR of the seed-mean accuracies."""
     acc = defaultdict(list)
     for r in results:
         cell = f"{r.task.id} {r.weak.name}->{r.strong.name}"
-        acc[r.method.name, cell].append((r.scores.acc_weak, r.scores.acc_w2s, r.scores.acc_ceiling))
+        acc[key(r), cell].append((r.scores.acc_weak, r.scores.acc_w2s, r.scores.acc_ceiling))
     out: dict = defaultdict(dict)
     for (method, cell), rows in sorted(acc.items()):
         weak, w2s, ceiling = np.mean(rows, axis=0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -153,15 +154,19 @@ def test_which_ladders_a_refresh_measures(monkeypatch):
     from types import SimpleNamespace
 
     seen = []
-    monkeypatch.setattr(H, "_refresh_ladder", lambda *a: seen.append(a[4]) or [])
+    monkeypatch.setattr(H, "_refresh_ladder", lambda request, ladder, progress: seen.append(ladder) or [])
     tracks = [SimpleNamespace(ladder=name, tasks=[]) for name in ("embedded", "chess-board", "embedded")]
     monkeypatch.setattr(H, "_held_out_tracks", lambda: tracks)
     monkeypatch.setattr(H, "committed_ladders", lambda: ["a", "b"])
-    args = dict(cache_dir=None, data_dir=None, tasks=None, seeds=None, repo=None)
-    H.refresh(**args, tracks_tasks=True, ladder=None, write=False)
-    H.refresh(**args, tracks_tasks=False, ladder=None, write=True)
-    H.refresh(**args, tracks_tasks=False, ladder=None, write=False)
-    H.refresh(**args, tracks_tasks=True, ladder="chess-board", write=False)
+
+    def request(tracks_tasks, write):
+        return H.GapsRequest(None, None, None, tracks_tasks, None, Path("repo"), write)
+
+    H.refresh(request(True, False), None)
+    written = H.refresh(request(False, True), None).written
+    H.refresh(request(False, False), None)
+    H.refresh(request(True, False), "chess-board")
+    assert written == [H.committed_path("embedded"), Path("repo") / H.doc_path("embedded")]
     assert seen == ["embedded", "chess-board", "embedded", "a", "b", "chess-board"]
 
 

@@ -49,26 +49,17 @@ def register(main: click.Group) -> None:
         splits of seeds no track reports, each rung's reference head trained with ground truth.
         Boards with `keep_cells: held-out-gap` keep a cell by it; CI checks it (`--check`)."""
         from w2sbench.core.errors import W2SError
-        from w2sbench.running.held_out_gaps import committed_path, doc_path, refresh
+        from w2sbench.running.held_out_gaps import GapsRequest, refresh
 
         if mode is None:
             raise W2SError("gaps: give --write or --check")
-        problems = refresh(
-            cache_dir,
-            data_dir,
-            csv_list(tasks),
-            tracks_tasks,
-            ladder,
-            seeds,
-            repo,
-            mode == "write",
-            progress=lambda line: click.echo(line, err=True),
-        )
-        if problems:
-            click.echo("stale (run w2sbench gaps --write): " + "; ".join(problems))
+        request = GapsRequest(cache_dir, data_dir, csv_list(tasks), tracks_tasks, seeds, repo, mode == "write")
+        report = refresh(request, ladder, progress=lambda line: click.echo(line, err=True))
+        if report.problems:
+            click.echo("stale (run w2sbench gaps --write): " + "; ".join(report.problems))
             sys.exit(1)
         click.echo(
-            f"wrote {committed_path(ladder or 'embedded')} and {repo / doc_path(ladder or 'embedded')}"
+            "wrote " + " and ".join(map(str, report.written))
             if mode == "write"
             else "held-out gaps: the recomputed cells reproduce the committed table"
         )

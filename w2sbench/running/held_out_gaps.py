@@ -257,33 +257,44 @@ def markdown(table: dict) -> str:
     )
 
 
-def refresh(
-    cache_dir: Path | None,
-    data_dir: Path | None,
-    tasks: list[str] | None,
-    tracks_tasks: bool,
-    ladder: str | None,
-    seeds: str | None,
-    repo: Path,
-    write: bool,
-    progress=lambda line: None,
-) -> list[str]:
+@dataclass(frozen=True)
+class GapsRequest:
+    """What `w2sbench gaps` was asked: unset tasks and seeds are the committed table's."""
+
+    cache_dir: Path | None
+    data_dir: Path | None
+    tasks: list[str] | None
+    tracks_tasks: bool
+    seeds: str | None
+    repo: Path
+    write: bool
+
+
+@dataclass
+class RefreshReport:
+    problems: list[str]  # none: up to date (check) or written (write)
+    written: list[Path]
+
+
+def refresh(request: GapsRequest, ladder: str | None, progress=lambda line: None) -> RefreshReport:
     """Recompute the gaps and write the committed table and its Markdown (write), or compare them
-    with the committed files: the problems found (none: up to date). Without a ladder, write makes
-    the embedded ladder's table and check checks every committed one (tracks_tasks: every ladder a
-    track keeps cells by, on that track's tasks). Unset tasks and seeds are the committed table's."""
+    with the committed files. Without a ladder, write makes the embedded ladder's table and check
+    checks every committed one (tracks_tasks: every ladder a track keeps cells by, on that
+    track's tasks)."""
     if ladder:
         ladders = [ladder]
-    elif write:
+    elif request.write:
         ladders = ["embedded"]
-    elif tracks_tasks:
+    elif request.tracks_tasks:
         ladders = list(dict.fromkeys(tr.ladder for tr in _held_out_tracks()))
     else:
         ladders = committed_ladders()
-    problems: list[str] = []
+    report = RefreshReport([], [])
     for name in ladders:
-        problems += _refresh_ladder(cache_dir, data_dir, tasks, tracks_tasks, name, seeds, repo, write, progress)
-    return problems
+        report.problems += _refresh_ladder(request, name, progress)
+        if request.write:
+            report.written += [committed_path(name), request.repo / doc_path(name)]
+    return report
 
 
 def _held_out_tracks() -> list:
@@ -292,23 +303,24 @@ def _held_out_tracks() -> list:
     return [tr for tr in all_tracks().values() if tr.keep_cells == "held-out-gap"]
 
 
-def _refresh_ladder(cache_dir, data_dir, tasks, tracks_tasks, ladder, seeds, repo, write, progress) -> list[str]:
+def _refresh_ladder(request: GapsRequest, ladder: str, progress) -> list[str]:
     path = committed_path(ladder)
     committed = load_table(ladder) if path.exists() else None
-    if tracks_tasks:
+    tasks = request.tasks
+    if request.tracks_tasks:
         tasks = list(dict.fromkeys(t for tr in _held_out_tracks() if tr.ladder == ladder for t in tr.tasks))
     if not tasks:
         if committed is None:
             raise W2SError(f"--tasks: ladder {ladder} has no committed table to read them from")
         tasks = list(dict.fromkeys(c["task"] for c in committed["cells"]))
-    seed_list = selection_seeds(seeds, committed["seeds"] if committed else SELECTION_SEEDS)
-    root = use_cache(cache_dir)
-    ws = Workspace(root, root / "held-out-gap-results", local_data=mirror(data_dir))
+    seed_list = selection_seeds(request.seeds, committed["seeds"] if committed else SELECTION_SEEDS)
+    root = use_cache(request.cache_dir)
+    ws = Workspace(root, root / "held-out-gap-results", local_data=mirror(request.data_dir))
     task_objs = [get_task(t) for t in tasks]
     gaps = measure(ws, task_objs, get_ladder(ladder), seed_list, progress)
     table = table_of(gaps, ladder, seed_list, {t.id: ws.task_data(t).data_revision for t in task_objs})
-    doc = repo / doc_path(ladder)
-    if write:
+    doc = request.repo / doc_path(ladder)
+    if request.write:
         atomic_write_bytes(path, (json.dumps(table, indent=1) + "\n").encode())
         atomic_write_bytes(doc, markdown(table).encode())
         return []
