@@ -178,3 +178,22 @@ def test_every_committed_tables_markdown_is_current():
     assert H.committed_ladders()
     for ladder in H.committed_ladders():
         assert (repo / H.doc_path(ladder)).read_text() == H.markdown(H.load_table(ladder)), ladder
+
+
+def test_the_reference_heads_train_with_the_budget_of_the_tracks_that_read_the_table(monkeypatch):
+    """One table serves every track that keeps cells by it: their budget, which must agree."""
+    from types import SimpleNamespace
+
+    from w2sbench.models.probe import TrainConfig
+
+    own = TrainConfig(epochs=10, lr=3e-4, weight_decay=0.01)
+
+    def track(ladder, config):
+        return SimpleNamespace(ladder=ladder, train_config=lambda: config)
+
+    monkeypatch.setattr(H, "_held_out_tracks", lambda: [track("a", own), track("a", own), track("b", TrainConfig())])
+    assert H.ladder_budget("a") == own
+    assert H.ladder_budget("b") == TrainConfig() == H.ladder_budget("none")
+    monkeypatch.setattr(H, "_held_out_tracks", lambda: [track("a", own), track("a", TrainConfig())])
+    with pytest.raises(W2SError, match="ladder a: the tracks that keep cells by its held-out gaps train with"):
+        H.ladder_budget("a")

@@ -97,10 +97,24 @@ def test_records_of_one_method_trained_with_two_budgets_are_refused_naming_the_f
     assert found == {}
     assert {p for p, _ in bad} == {path, other_path}
     for p, why in bad:
-        assert "one folder holds one regime and budget" in why
+        assert "one folder holds one regime and budget per task" in why
         assert (other_path if p == path else path).name in why
     with pytest.raises(CacheError, match="budget"):
         ResultStore(entry / "results").all()
+
+
+def test_two_tasks_may_train_with_two_budgets(entry):
+    """A track trains its tasks with its own budget (Track.train): another task's records at
+    another budget are not pooled with these, so the folder keeps both."""
+    path, record = only_record(entry)
+    budget = {**record.provenance.budget, "epochs": record.provenance.budget["epochs"] + 1}
+    task = record.task.model_copy(update={"id": record.task.id + "-other"})
+    other = record.model_copy(
+        update={"key": "e" * 64, "task": task, "provenance": record.provenance.model_copy(update={"budget": budget})}
+    )
+    ResultStore(entry / "results").write(other)
+    found, bad = read_records(entry / "results")
+    assert bad == [] and set(found) == {path.stem, ResultStore(entry / "results").path(other.key).stem}
 
 
 def forge(path, edit) -> None:

@@ -100,6 +100,11 @@ def test_packaged_tracks_are_valid_and_pin_their_grid():
         if t.private:  # its board reads the maintainers' records: they must be committed for the current draw
             split = json.loads((root / "leaderboard" / "private" / t.name / "split.json").read_text())["tasks"]
             assert set(split) == set(t.tasks)
+    budgets: dict[tuple[str, str], set] = {}  # one budget per task and ladder: an entry's folder pools them
+    for t in tracks.values():
+        for task_id in t.tasks:
+            budgets.setdefault((task_id, t.ladder), set()).add(t.train_config())
+    assert {k: v for k, v in budgets.items() if len(v) > 1} == {}
 
 
 # --- new-method ------------------------------------------------------------------------------

@@ -410,3 +410,24 @@ def test_validate_tells_each_record_it_re_runs(evaluated, tmp_path):
     assert report.ok, report.checks
     assert [t.split(":")[0] for _, t in told] == ["re-ran 1 of 2", "re-ran 2 of 2"]
     assert all(sub == "naive-ref" and "same" in t and "results/" in t for sub, t in told)
+
+
+def test_a_tracks_own_budget_trains_every_head_and_validate_re_runs_with_it(evaluated, tmp_path):
+    """Track.train: evaluate trains the supervisors, ceilings and students with the track's budget
+    (in every record and key), a submitted method's worker too, and validate re-runs with it."""
+    from w2sbench.running.tracks import TrackBudget
+
+    _, cache, reports = evaluated
+    budget = TrackBudget(epochs=3, lr=3e-4, weight_decay=0.01)
+    tracks = {"toy": TWO_SEEDS["toy"].model_copy(update={"train": budget})}
+    harness = toy_harness(cache, tracks, unsandboxed=True)
+    for name in ("soft-tune", "naive-ref"):
+        folder = fresh_copy(evaluated, tmp_path, name)
+        shutil.rmtree(folder / "results")
+        results = evaluate(folder, harness, show_progress=False).results["toy"]
+        assert {(r.provenance.budget["epochs"], r.provenance.budget["lr"]) for r in results} == {(3, 3e-4)}
+        assert not {r.key for r in results} & {r.key for r in reports[name].results["toy"]}  # the budget is keyed
+        report = validate(folder, harness, ValidateOptions())
+        assert report.ok, report.checks
+        assert "2 record(s) re-run" in detail(report, "reproduce")
+        assert not validate(folder, toy_harness(cache, TWO_SEEDS, unsandboxed=True), ValidateOptions()).ok

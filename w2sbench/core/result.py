@@ -265,13 +265,14 @@ def _duplicates(found: dict[Path, Result]) -> list[tuple[Path, str]]:
 
 
 def _mixed_settings(found: dict[Path, Result]) -> list[tuple[Path, str]]:
-    """Records of one method on one ladder trained with different regimes or budgets: pooled into
-    one score they would mix two experiments, so every one of them is named."""
+    """Records of one method on one task and ladder trained with different regimes or budgets:
+    pooled into one score they would mix two experiments, so every one of them is named. (Tasks
+    may differ in budget: a track trains every head of its tasks with one, running.tracks.Track.train.)"""
     groups: dict[tuple, dict[str, list[Path]]] = defaultdict(lambda: defaultdict(list))
     for path, r in found.items():
-        groups[(r.ladder, r.method.name, params_of(r))][settings_of(r)].append(path)
+        groups[(r.task.id, r.ladder, r.method.name, params_of(r))][settings_of(r)].append(path)
     bad = []
-    for (ladder, method, _), by_settings in groups.items():
+    for (task, ladder, method, _), by_settings in groups.items():
         if len(by_settings) < 2:
             continue
         for settings, paths in by_settings.items():
@@ -282,8 +283,8 @@ def _mixed_settings(found: dict[Path, Result]) -> list[tuple[Path, str]]:
                 bad.append(
                     (
                         p,
-                        f"{method} on ladder {ladder} trained as {settings}, but also as {others}: one folder "
-                        "holds one regime and budget; move one set of records to its own folder",
+                        f"{method} on {task}, ladder {ladder}, trained as {settings}, but also as {others}: one "
+                        "folder holds one regime and budget per task; move one set of records to its own folder",
                     )
                 )
     return bad

@@ -6,7 +6,8 @@
 Which cells a board scores must not be decided on the test examples it then scores (a cell kept
 because its test gap happened to be large is scored on that same luck). Here each rung's
 reference head is trained with ground truth as the protocol trains it (a weak rung on
-supervisor_train, a strong rung on transfer, at the harness's budget) on seeds **outside the
+supervisor_train, a strong rung on transfer, at the budget of the tracks that read the table,
+Track.train, else the harness's) on seeds **outside the
 reported ones** (100-104), and scored on the pool's **validation** split of that seed: no test
 example is read. A track with ``cells: held-out`` keeps a cell when this gap's 95% interval lies
 above the margin (reporting.cells.GAP_MARGIN), the same rule the other tracks apply to their
@@ -45,6 +46,7 @@ from w2sbench.core.paths import use_cache
 from w2sbench.core.store import atomic_write_bytes
 from w2sbench.models.ladder import Ladder, get_ladder
 from w2sbench.models.numerics import current as current_numerics
+from w2sbench.models.probe import TrainConfig
 from w2sbench.protocol.workspace import Workspace
 from w2sbench.running.held_out import SELECTION_SEEDS, reference_heads, selection_seeds
 from w2sbench.tasks.loading import mirror
@@ -153,10 +155,11 @@ def measure(
     return gaps
 
 
-def table_of(gaps: list[HeldOutGap], ladder: str, seeds, sources: dict[str, str]) -> dict:
+def table_of(gaps: list[HeldOutGap], ladder: str, seeds, sources: dict[str, str], budget: TrainConfig) -> dict:
     return {
         "ladder": ladder,
         "seeds": list(seeds),
+        "budget": asdict(budget),
         "split": "validation",
         "numerics": current_numerics().dtype,
         "data": sources,
@@ -205,6 +208,13 @@ def held_out_gaps(ladder: str, table: dict | None = None) -> dict[Cell, HeldOutG
     return {Cell(c["task"], c["weak"], c["strong"], ladder): HeldOutGap(**c) for c in table["cells"]}
 
 
+def _budget_words(table: dict) -> str:
+    b = table.get("budget")
+    if b is None:
+        return "the harness's budget"
+    return f"{b['epochs']} epochs at lr {b['lr']:g}, weight decay {b['weight_decay']:g}, batch {b['batch_size']}"
+
+
 def markdown(table: dict) -> str:
     """The gap table for readers, from the committed JSON."""
     from tabulate import tabulate
@@ -232,7 +242,7 @@ def markdown(table: dict) -> str:
             "do not edit.",
             "",
             f"Ladder `{table['ladder']}`; each rung's reference head trained with ground truth as the protocol "
-            "trains it (the weak rung on supervisor_train, the strong rung on transfer, the harness's budget), "
+            f"trains it (the weak rung on supervisor_train, the strong rung on transfer, {_budget_words(table)}), "
             f"on seeds {seeds} (never reported) and scored on each seed's validation split (10% of the pool): "
             "no test example is read. Accuracies are seed means; the gap's 95% interval is a hierarchical "
             "bootstrap (seeds, then each seed's validation examples, whole groups where they share a source, paired). "
@@ -303,6 +313,18 @@ def _held_out_tracks() -> list:
     return [tr for tr in all_tracks().values() if tr.keep_cells == "held-out-gap"]
 
 
+def ladder_budget(ladder: str) -> TrainConfig:
+    """The budget the reference heads train with: that of the tracks keeping cells by this
+    ladder's table (they must agree: one table serves them all), else the harness's."""
+    budgets = {tr.train_config() for tr in _held_out_tracks() if tr.ladder == ladder}
+    if len(budgets) > 1:
+        raise W2SError(
+            f"ladder {ladder}: the tracks that keep cells by its held-out gaps train with different budgets "
+            f"({', '.join(sorted(map(str, budgets)))}); one gap table serves them all"
+        )
+    return budgets.pop() if budgets else TrainConfig()
+
+
 def _refresh_ladder(request: GapsRequest, ladder: str, progress) -> list[str]:
     path = committed_path(ladder)
     committed = load_table(ladder) if path.exists() else None
@@ -315,10 +337,11 @@ def _refresh_ladder(request: GapsRequest, ladder: str, progress) -> list[str]:
         tasks = list(dict.fromkeys(c["task"] for c in committed["cells"]))
     seed_list = selection_seeds(request.seeds, committed["seeds"] if committed else SELECTION_SEEDS)
     root = use_cache(request.cache_dir)
-    ws = Workspace(root, root / "held-out-gap-results", local_data=mirror(request.data_dir))
+    budget = ladder_budget(ladder)
+    ws = Workspace(root, root / "held-out-gap-results", local_data=mirror(request.data_dir), train_config=budget)
     task_objs = [get_task(t) for t in tasks]
     gaps = measure(ws, task_objs, get_ladder(ladder), seed_list, progress)
-    table = table_of(gaps, ladder, seed_list, {t.id: ws.task_data(t).data_revision for t in task_objs})
+    table = table_of(gaps, ladder, seed_list, {t.id: ws.task_data(t).data_revision for t in task_objs}, budget)
     doc = request.repo / doc_path(ladder)
     if request.write:
         atomic_write_bytes(path, (json.dumps(table, indent=1) + "\n").encode())
@@ -329,8 +352,8 @@ def _refresh_ladder(request: GapsRequest, ladder: str, progress) -> list[str]:
     problems = []
     rows = {(c["task"], c["weak"], c["strong"]): c for c in committed["cells"]}
     differ = [f"{g.task} {g.weak}->{g.strong}" for g in gaps if rows.get((g.task, g.weak, g.strong)) != asdict(g)]
-    settings = ("ladder", "seeds", "numerics")
-    if differ or {k: committed[k] for k in settings} != {k: table[k] for k in settings}:
+    settings = ("ladder", "seeds", "numerics", "budget")
+    if differ or {k: committed.get(k) for k in settings} != {k: table[k] for k in settings}:
         problems.append(f"{path}: recomputed rows differ ({', '.join(differ) or 'settings'})")
     if any(committed["data"].get(t) != rev for t, rev in table["data"].items()):
         problems.append(f"{path}: the tasks' data differ from the data the table was measured on")

@@ -15,6 +15,14 @@ from w2sbench.core.schema import Strict, load_yaml_model
 NAME_PATTERN = r"^[a-z][a-z0-9-]{1,39}$"
 
 
+class TrackBudget(Strict):
+    """A track's own head-training budget (models.probe.TrainConfig's fields; the batch size stays the harness's)."""
+
+    epochs: int = Field(gt=0)
+    lr: float = Field(gt=0)
+    weight_decay: float = Field(ge=0)
+
+
 class Track(Strict):
     """One leaderboard's grid: a suite's tasks (pinned), a ladder, rung pairs and seeds."""
 
@@ -40,6 +48,11 @@ class Track(Strict):
         "held-out-gap: when its gap on validation splits of unreported seeds is (w2sbench.running.held_out_gaps), "
         "so no test example decides which cells are scored",
     )
+    train: TrackBudget | None = Field(
+        None,
+        description="the heads' training budget on this track (weak supervisors, ceilings, students), chosen "
+        "on its suite's validation data by studies.budget_selection; unset: the harness's (models.probe.TrainConfig)",
+    )
     private: bool = Field(
         False,
         description="ranked on the private test split (w2sbench.tasks.private): every "
@@ -56,6 +69,12 @@ class Track(Strict):
 
     def pair_names(self) -> list[tuple[str, str]]:
         return [tuple(p.split(":")) for p in self.pairs]
+
+    def train_config(self):
+        """The TrainConfig every head of this track trains with."""
+        from w2sbench.models.probe import TrainConfig
+
+        return TrainConfig() if self.train is None else TrainConfig(**self.train.model_dump())
 
     def cells(self) -> list[Cell]:
         """The grid's cells, in grid order."""

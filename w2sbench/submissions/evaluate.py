@@ -107,15 +107,16 @@ def smoke_run(
             method.limit_s, method.threads = saved
 
 
-def track_keys(name: str, method: Method, harness: Harness, ws) -> dict[str, object]:
-    """One track's grid: experiment key -> the experiment."""
-    grid = track_grid(get_track(name, harness.tracks), method, harness)
-    return {ws.experiment_key(exp): exp for exp in grid.experiments()}
+def track_keys(name: str, method: Method, harness: Harness, results_dir: Path) -> dict[str, object]:
+    """One track's grid: experiment key -> the experiment (keyed with the track's training budget)."""
+    track = get_track(name, harness.tracks)
+    ws = harness.workspace(results_dir, track)
+    return {ws.experiment_key(exp): exp for exp in track_grid(track, method, harness).experiments()}
 
 
-def expected_keys(sub: Submission, method: Method, harness: Harness, ws) -> dict[str, dict]:
+def expected_keys(sub: Submission, method: Method, harness: Harness) -> dict[str, dict]:
     """For each track the entry enters: experiment key -> the experiment, for its whole grid."""
-    return {name: track_keys(name, method, harness, ws) for name in sub.metadata.tracks}
+    return {name: track_keys(name, method, harness, sub.results_dir) for name in sub.metadata.tracks}
 
 
 @dataclass
@@ -171,13 +172,13 @@ def evaluate(
                 f"submission {sub.name}: track {n!r} is not in metadata.yaml's tracks {sub.metadata.tracks}; "
                 "add it there first"
             )
-    ws = harness.workspace(sub.results_dir)
     results: dict[str, list[Result]] = {}
     reused = 0
     with method_session(sub, harness) as method:
         for n in names:
             start = time.perf_counter()
             track = get_track(n, harness.tracks)
+            ws = harness.workspace(sub.results_dir, track)
             if isinstance(method, SubmissionMethod):
                 method.limit_s = _limit(track, harness)
             grid = track_grid(track, method, harness)
@@ -189,7 +190,7 @@ def evaluate(
                     f"{time.perf_counter() - start:.1f} s",
                     file=sys.stderr,
                 )
-        expected = {k for keys in expected_keys(sub, method, harness, ws).values() for k in keys}
+        expected = {k for keys in expected_keys(sub, method, harness).values() for k in keys}
     stale = [p for p in sorted(sub.results_dir.glob("*.json")) if p.stem not in {k[:32] for k in expected}]
     pruned = []
     if prune:

@@ -65,7 +65,9 @@ class Harness:
 
             self.caches = Caches()
 
-    def workspace(self, results_dir: Path):
+    def workspace(self, results_dir: Path, track: Track | None = None):
+        """A workspace on results_dir that trains heads with the track's budget (the harness's without one)."""
+        from w2sbench.models.probe import TrainConfig
         from w2sbench.protocol.workspace import Workspace
         from w2sbench.tasks.loading import mirror
 
@@ -73,7 +75,12 @@ class Harness:
         if self.private_data:  # a private split replaces its task's rows, whatever the mirror holds
             local = ChainMap(self.private_data, local) if local is not None else self.private_data
         return Workspace(
-            self.cache_dir, results_dir, encoder_factory=self.encoder_factory, local_data=local, caches=self.caches
+            self.cache_dir,
+            results_dir,
+            encoder_factory=self.encoder_factory,
+            local_data=local,
+            caches=self.caches,
+            train_config=track.train_config() if track else TrainConfig(),
         )
 
     def forbidden(self) -> tuple[str, ...]:

@@ -133,7 +133,7 @@ def rescore(
     report = RescoreReport(track.name, split, {}, [], [])
     with tempfile.TemporaryDirectory(prefix="w2sbench-rescore-") as scratch:
         for sub in subs:
-            ws = private.workspace((Path(scratch) if check else full) / sub.name)
+            ws = private.workspace((Path(scratch) if check else full) / sub.name, track)
             with method_session(sub, private) as method:
                 if isinstance(method, SubmissionMethod):
                     method.limit_s = _limit(track, private)

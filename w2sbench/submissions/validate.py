@@ -151,7 +151,7 @@ def _validate_records(report, sub, harness, method, ws, records, unreadable, opt
     expected, unreachable = {}, {}
     for track_name in sub.metadata.tracks:
         try:
-            expected[track_name] = track_keys(track_name, method, harness, ws)
+            expected[track_name] = track_keys(track_name, method, harness, sub.results_dir)
         except HubError as e:
             unreachable[track_name] = get_track(track_name, harness.tracks).tasks
             report.add(
@@ -282,11 +282,12 @@ def _reproduce(
         return (r.provenance.numerics or {}).get("kernels", here)
 
     with tempfile.TemporaryDirectory(prefix="w2sbench-rerun-") as tmp:
-        ws = harness.workspace(Path(tmp))
+        workspaces = {}  # track -> a workspace with its training budget, all on the scratch store
         for track_name, record, exp in pool:
             if record.key in done:  # tracks share experiments
                 continue
             track = get_track(track_name, harness.tracks)
+            ws = workspaces.setdefault(track_name, harness.workspace(Path(tmp), track))
             left = track.budget_s - spent.get(track_name, 0.0)
             if left <= 0:
                 not_run[track_name] = not_run.get(track_name, 0) + 1
